@@ -1,0 +1,3 @@
+//! pmsflow-workers: step executors, outbox relay, reconciler and MOSIP clients.
+
+pub mod mosip;

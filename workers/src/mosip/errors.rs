@@ -1,0 +1,363 @@
+//! How a MOSIP call's outcome becomes a [`StepFailure`], response redaction, and setup errors.
+//!
+//! The mapping follows how PMS interprets its callees (mosip-contracts.md §1.2(a), §1.3):
+//!
+//! | What happened | `code` | class |
+//! |---|---|---|
+//! | connection error, timeout, unreadable body | `PMS_KKS_001` | retryable |
+//! | HTTP 401 (token rejected; the token cache is dropped) | `KER-ATH-401` | retryable |
+//! | other non-2xx | body's `errors[0].errorCode`, else `PMS_KKS_001` | [`classify_http_status`] |
+//! | 2xx, payload `null`, `errors[0]` present | `errors[0].errorCode` | [`classify_code`](pmsflow_core::failure::classify_code) |
+//! | 2xx, payload `null`, no errors | `PMS_PRT_500` (datashare `PMS_DTS_001`) | retryable |
+//! | 2xx, empty or non-JSON body | `PMS_PRT_107` | retryable |
+//!
+//! Bodies kept in [`StepFailure::response`] are passed through [`redact`] first.
+
+use pmsflow_core::failure::{classify_http_status, ErrorClass, StepFailure};
+use serde_json::Value;
+use std::time::Duration;
+
+use super::envelope::{errors_field, parse_json, ErrorsField};
+
+/// Error codes produced or interpreted by the MOSIP clients, so callers can match on them.
+pub mod codes {
+    /// PMS's code for an unreachable API or a non-2xx answer without a MOSIP error (§1.2(a)).
+    pub const API_NOT_ACCESSIBLE: &str = "PMS_KKS_001";
+    /// PMS's code for an empty or unreadable response body (§1.3).
+    pub const NULL_RESPONSE: &str = "PMS_PRT_107";
+    /// PMS's code for a `null` payload without errors (§1.3).
+    pub const UNABLE_TO_PROCESS: &str = "PMS_PRT_500";
+    /// PMS's code for a `null` datashare payload without errors (§2.3).
+    pub const DATASHARE_NULL: &str = "PMS_DTS_001";
+    /// Kernel auth adapter: token missing, invalid or expired (§1.2).
+    pub const AUTH_FAILED: &str = "KER-ATH-401";
+    /// Keymanager: the CA certificate is already in the store (§2.2.1); the client reports it as done.
+    pub const CA_ALREADY_EXISTS: &str = "KER-PCM-003";
+    /// Keymanager: the same other-domain certificate was uploaded before (§2.2.3); reported as done.
+    pub const OTHER_DOMAIN_ALREADY_EXISTS: &str = "KER-KMS-035";
+    /// Kernel WebSub client: topic registration failed (§2.4).
+    pub const WEBSUB_REGISTER_FAILED: &str = "KER-WSC-101";
+    /// Kernel WebSub client: publish failed (§2.4).
+    pub const WEBSUB_PUBLISH_FAILED: &str = "KER-WSC-103";
+    /// pmsflow: the caller passed an argument that cannot be sent (empty id, an effect key that
+    /// is not a valid header value). Permanent: retrying the same input cannot help.
+    pub const BAD_INPUT: &str = "PMSFLOW_BAD_INPUT";
+}
+
+/// The message PMS attaches to `PMS_KKS_001`.
+pub(crate) const API_NOT_ACCESSIBLE_MSG: &str = "Error while accessing the API.Please check the logs.";
+
+/// Errors while building the clients (configuration problems, found once at startup).
+#[derive(Debug, thiserror::Error)]
+pub enum MosipSetupError {
+    /// A configured base URL does not parse, is not `http`/`https`, or cannot take a path.
+    /// The URL itself is not repeated, in case it carries credentials.
+    #[error("invalid {name} URL: {reason}")]
+    InvalidUrl {
+        /// Which endpoint (`keymanager_url`, `websub_url`, ...).
+        name: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// [`ClientSettings::timeout`](super::ClientSettings::timeout) is zero.
+    #[error("the call timeout must be greater than zero")]
+    ZeroTimeout,
+    /// reqwest could not build the HTTP client (TLS backend initialisation).
+    #[error("could not build the HTTP client")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// A callee's answer: status, headers and raw body bytes (capped, see `http::MAX_BODY_BYTES`).
+#[derive(Debug, Clone)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The body as text with tokens and secrets redacted, or `None` when it is empty.
+    pub(crate) fn redacted_body(&self) -> Option<String> {
+        if self.body.is_empty() {
+            return None;
+        }
+        Some(redact(&String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Transport failure (connect, TLS, timeout, body read): retryable `PMS_KKS_001`.
+pub(crate) fn transport(error: &reqwest::Error, timeout: Duration) -> StepFailure {
+    if error.is_timeout() {
+        StepFailure::retryable(
+            codes::API_NOT_ACCESSIBLE,
+            format!("{API_NOT_ACCESSIBLE_MSG} (timeout after {} ms)", timeout.as_millis()),
+        )
+    } else {
+        StepFailure::retryable(codes::API_NOT_ACCESSIBLE, API_NOT_ACCESSIBLE_MSG)
+    }
+}
+
+/// Empty or unreadable body: retryable `PMS_PRT_107` (message overridable for shape errors).
+pub(crate) fn null_response(message: Option<&str>) -> StepFailure {
+    StepFailure::retryable(
+        codes::NULL_RESPONSE,
+        message.unwrap_or("Responese from the api is null"),
+    )
+}
+
+/// `null` payload and no errors: retryable `PMS_PRT_500`.
+pub(crate) fn unable_to_process() -> StepFailure {
+    StepFailure::retryable(codes::UNABLE_TO_PROCESS, "Unable to process the request.")
+}
+
+/// `null` datashare payload and no errors: retryable `PMS_DTS_001`.
+pub(crate) fn datashare_null() -> StepFailure {
+    StepFailure::retryable(codes::DATASHARE_NULL, "DataShare response is null")
+}
+
+/// An argument that cannot be sent: permanent [`codes::BAD_INPUT`].
+pub(crate) fn bad_input(message: impl Into<String>) -> StepFailure {
+    StepFailure::permanent(codes::BAD_INPUT, message)
+}
+
+/// HTTP 401: retryable `KER-ATH-401` (the caller has already dropped the cached token).
+pub(crate) fn unauthorized(raw: &RawResponse) -> StepFailure {
+    let message = match parse_json(&raw.body).map(|b| errors_field(&b)) {
+        Some(ErrorsField::First(first)) if !first.message.is_empty() => first.message,
+        _ => "Authentication Failed".to_owned(),
+    };
+    StepFailure::retryable(codes::AUTH_FAILED, message).with_response(raw.status, raw.redacted_body())
+}
+
+/// Any other non-2xx answer: class from the status, code from the body's `errors[0]` when the
+/// body is a MOSIP envelope, else `PMS_KKS_001`.
+pub(crate) fn http_status(raw: &RawResponse) -> StepFailure {
+    let (code, message) = match parse_json(&raw.body).map(|b| errors_field(&b)) {
+        Some(ErrorsField::First(first)) => {
+            let message = if first.message.is_empty() {
+                API_NOT_ACCESSIBLE_MSG.to_owned()
+            } else {
+                first.message
+            };
+            (first.code, message)
+        }
+        _ => (
+            codes::API_NOT_ACCESSIBLE.to_owned(),
+            API_NOT_ACCESSIBLE_MSG.to_owned(),
+        ),
+    };
+    let failure = match classify_http_status(raw.status) {
+        ErrorClass::Retryable => StepFailure::retryable(code, message),
+        ErrorClass::Permanent => StepFailure::permanent(code, message),
+    };
+    failure.with_response(raw.status, raw.redacted_body())
+}
+
+/// What replaces a redacted value.
+const REDACTED: &str = "***";
+
+/// Key fragments (lower-case) whose values are never kept: `secretKey`, `client_secret`,
+/// `password`, `token`, `Authorization`, `Cookie`, `privateKey`, `hub.secret` ...
+const SENSITIVE_KEY_PARTS: &[&str] = &[
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "authorization",
+    "cookie",
+    "privatekey",
+];
+
+fn is_sensitive_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SENSITIVE_KEY_PARTS.iter().any(|part| key.contains(part))
+}
+
+/// Removes secrets from a response body before it is stored or shown.
+///
+/// - A JSON body has the value of every key that looks sensitive (`secretKey`, `password`,
+///   `token`, `authorization`, ...; any nesting) replaced by `"***"`.
+/// - Other text (form bodies, HTML, truncated JSON) has `key=value` / `"key": value` pairs with
+///   such keys redacted.
+/// - Finally every JWT-looking token (dot-separated base64url segments: a header starting with
+///   `eyJ`, or three long segments) is replaced by `***`.
+pub fn redact(body: &str) -> String {
+    let structured = match serde_json::from_str::<Value>(body) {
+        Ok(mut value) if value.is_object() || value.is_array() => {
+            redact_json(&mut value);
+            value.to_string()
+        }
+        _ => redact_pairs(body),
+    };
+    redact_jwts(&structured)
+}
+
+fn redact_json(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_sensitive_key(key) && !item.is_null() {
+                    *item = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_json(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// Redacts values of sensitive keys in free text: `key=value`, `key: value`, `"key":"value"`.
+fn redact_pairs(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // bytes of `text` already copied to `out`
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_ident_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident_byte(bytes[i]) {
+            i += 1;
+        }
+        if !is_sensitive_key(&text[start..i]) {
+            continue;
+        }
+        // Optional closing quote, blanks, then `=` or `:`, blanks.
+        let mut j = i;
+        if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
+            j += 1;
+        }
+        while j < bytes.len() && bytes[j] == b' ' {
+            j += 1;
+        }
+        if j >= bytes.len() || !(bytes[j] == b'=' || bytes[j] == b':') {
+            continue;
+        }
+        j += 1;
+        while j < bytes.len() && bytes[j] == b' ' {
+            j += 1;
+        }
+        let (value_start, value_end) = if j < bytes.len() && bytes[j] == b'"' {
+            let value_start = j + 1;
+            let mut k = value_start;
+            while k < bytes.len() && bytes[k] != b'"' {
+                k += if bytes[k] == b'\\' { 2 } else { 1 };
+            }
+            (value_start, k.min(bytes.len()))
+        } else {
+            let mut k = j;
+            // `Authorization: Bearer <token>`: take the scheme and the credential.
+            if text[j..]
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("bearer "))
+            {
+                k += 7;
+            }
+            while k < bytes.len() && !matches!(bytes[k], b'&' | b';' | b',' | b'}' | b']' | b'"')
+                && !bytes[k].is_ascii_whitespace()
+            {
+                k += 1;
+            }
+            (j, k)
+        };
+        if value_end > value_start {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(REDACTED);
+            copied = value_end;
+        }
+        i = value_end.max(i);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn is_b64url_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Whether a run of base64url characters and dots looks like a JWT (JWS or JWE).
+fn looks_like_jwt(run: &str) -> bool {
+    let segments: Vec<&str> = run.split('.').collect();
+    if segments.len() < 2 || segments.iter().any(|s| !s.bytes().all(is_b64url_byte)) {
+        return false;
+    }
+    // A JOSE header is base64url of `{"...`, which always starts with `eyJ`.
+    if segments[0].starts_with("eyJ") && segments[0].len() >= 10 && segments[1].len() >= 4 {
+        return true;
+    }
+    segments.len() == 3 && segments.iter().all(|s| s.len() >= 16)
+}
+
+/// Replaces JWT-looking tokens in `text` with `***`.
+fn redact_jwts(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !(is_b64url_byte(bytes[i]) || bytes[i] == b'.') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (is_b64url_byte(bytes[i]) || bytes[i] == b'.') {
+            i += 1;
+        }
+        // Dots at the edges belong to the surrounding text ("... eyJ...sig.").
+        let whole = &text[start..i];
+        let run = whole.trim_matches('.');
+        if run.is_empty() || !looks_like_jwt(run) {
+            continue;
+        }
+        let run_start = start + (whole.len() - whole.trim_start_matches('.').len());
+        out.push_str(&text[copied..run_start]);
+        out.push_str(REDACTED);
+        copied = run_start + run.len();
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIiwiZXhwIjoxfQ.c2lnbmF0dXJlLXZhbHVl";
+
+    #[test]
+    fn json_keys_and_jwts_are_redacted() {
+        let body = format!(
+            r#"{{"request":{{"secretKey":"s3cr3t","clientId":"c"}},"note":"Bearer {JWT}","n":{{"Password":1}}}}"#
+        );
+        let out = redact(&body);
+        assert!(!out.contains("s3cr3t"), "{out}");
+        assert!(!out.contains(JWT), "{out}");
+        assert!(out.contains(r#""clientId":"c""#), "{out}");
+        assert!(out.contains(r#""Password":"***""#), "{out}");
+    }
+
+    #[test]
+    fn text_pairs_are_redacted() {
+        let out = redact("hub.mode=denied&hub.secret=abc&hub.topic=T");
+        assert_eq!(out, "hub.mode=denied&hub.secret=***&hub.topic=T");
+        let out = redact(&format!("Authorization: Bearer {JWT} trailing"));
+        assert_eq!(out, "Authorization: *** trailing");
+        let out = redact(r#"{"token": "abc", "truncated"#);
+        assert_eq!(out, r#"{"token": "***", "truncated"#);
+    }
+
+    #[test]
+    fn ordinary_dotted_words_survive() {
+        let text = "see http://datashare.datashare/v1/x and keymanager.keymanager.svc v1.2.3.";
+        assert_eq!(redact(text), text);
+        assert_eq!(redact(&format!("token {JWT}.")), "token ***.");
+    }
+}

@@ -1,0 +1,125 @@
+//! MOSIP request/response envelopes and the MOSIP date format.
+//!
+//! Kernel `RequestWrapper` / `ResponseWrapper` (mosip-contracts.md §1.3): requests are
+//! `{id, version, requesttime, metadata, request}`, responses
+//! `{id, version, responsetime, metadata, response, errors}`; PMS answers business errors with
+//! HTTP 200, `response: null` and `errors: [{errorCode, message}]`.
+
+use serde::{Deserialize, Serialize};
+use time::{format_description::FormatItem, macros::format_description, OffsetDateTime};
+
+/// MOSIP's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (`mosip.utc-datetime-pattern`); `Z` is a literal.
+pub const MOSIP_DATETIME: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// Format an instant in MOSIP's pattern, in UTC.
+pub fn mosip_datetime(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(MOSIP_DATETIME)
+        .unwrap_or_default()
+}
+
+/// One MOSIP error: `{errorCode, message}` (`ServiceError`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceError {
+    /// e.g. `PMS_PRT_005`, `KER-PCM-006`.
+    pub error_code: String,
+    /// The verbatim message of mosip-pms.md §5.
+    pub message: String,
+}
+
+impl ServiceError {
+    /// Build an error from a code and a message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error_code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Kernel request envelope; `T` is the `request` payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestWrapper<T> {
+    /// Request id, e.g. `mosip.partnermanagement.partners.create`; PMS does not check it.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// API version, e.g. `1.0`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Client time in MOSIP's format; PMS does not check it.
+    #[serde(default)]
+    pub requesttime: Option<String>,
+    /// Free-form metadata.
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    /// The payload.
+    pub request: T,
+}
+
+/// Kernel response envelope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResponseWrapper<T> {
+    /// Echo of the request id (null for GET).
+    pub id: Option<String>,
+    /// Echo of the request version.
+    pub version: Option<String>,
+    /// Server time in MOSIP's format.
+    pub responsetime: String,
+    /// Always null in PMS.
+    pub metadata: Option<serde_json::Value>,
+    /// The payload, or null on error.
+    pub response: Option<T>,
+    /// Null on success, the errors otherwise.
+    pub errors: Option<Vec<ServiceError>>,
+}
+
+impl<T> ResponseWrapper<T> {
+    /// A success envelope.
+    pub fn ok(id: Option<String>, version: Option<String>, response: T, now: OffsetDateTime) -> Self {
+        Self {
+            id,
+            version,
+            responsetime: mosip_datetime(now),
+            metadata: None,
+            response: Some(response),
+            errors: None,
+        }
+    }
+
+    /// An error envelope (sent with HTTP 200 on PMS paths).
+    pub fn error(
+        id: Option<String>,
+        version: Option<String>,
+        errors: Vec<ServiceError>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            version,
+            responsetime: mosip_datetime(now),
+            metadata: None,
+            response: None,
+            errors: Some(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn formats_like_mosip() {
+        assert_eq!(
+            mosip_datetime(datetime!(2025-07-04 10:11:12.3456 UTC)),
+            "2025-07-04T10:11:12.345Z"
+        );
+        assert_eq!(
+            mosip_datetime(datetime!(2025-07-04 15:41:12 +05:30)),
+            "2025-07-04T10:11:12.000Z"
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! # pmsflow-core
+//!
+//! The pure domain core of pmsflow: what a MOSIP partner is, which certificate chains MOSIP's
+//! keymanager accepts, which steps a workflow has and how a failed attempt is retried. It does no
+//! IO: no tokio, sqlx, reqwest, axum or apalis (DESIGN.md §1). Adapters in `pmsflow-store`,
+//! `pmsflow-workers` and `pmsflow-api` feed it bytes and clocks and act on its decisions.
+//!
+//! # Layout
+//! - [`certificate`]: X.509 parsing, MOSIP keymanager's trust rules (KER-PCM codes), P7B.
+//! - [`failure`]: step errors classified as retryable or permanent.
+//! - [`retry`]: exponential backoff with jitter and the attempt budget.
+//! - [`workflow`]: workflow kinds, versions and their named steps.
+//! - [`partner`]: partner types, partner domains and registration validation (PMS_PRT codes).
+//! - [`events`]: WebSub event payloads (mosip-pms.md §11).
+//! - [`envelope`]: MOSIP request/response envelopes and the MOSIP date format.
+
+pub mod certificate;
+pub mod envelope;
+pub mod events;
+pub mod failure;
+pub mod partner;
+pub mod retry;
+pub mod workflow;

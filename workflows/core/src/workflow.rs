@@ -1,0 +1,207 @@
+//! Workflow definitions: kinds, versions and their named steps.
+//!
+//! A run keeps the definition version it started with; its steps are written as rows when the
+//! run is created, so later deployments that change a definition never re-interpret a running
+//! run. Step keys are stable names, never positions (DESIGN.md §2).
+
+use serde::{Deserialize, Serialize};
+
+use crate::partner::PartnerDomain;
+use crate::retry::Backoff;
+
+/// The kinds of durable workflows pmsflow runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowKind {
+    /// Partner onboarding (native `POST /v1/onboardings`): CA chain, re-sign, events, email, audit.
+    Onboarding,
+    /// The certificate part alone (PMS `POST /partners/certificate/upload`, re-upload/renewal).
+    CertificateUpload,
+    /// Synthetic database-only workflow used by `pmsflow bench engine`.
+    Synthetic,
+}
+
+impl WorkflowKind {
+    /// Stable name stored in `workflow_run.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Onboarding => "onboarding",
+            Self::CertificateUpload => "certificate_upload",
+            Self::Synthetic => "synthetic",
+        }
+    }
+
+    /// Inverse of [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "onboarding" => Some(Self::Onboarding),
+            "certificate_upload" => Some(Self::CertificateUpload),
+            "synthetic" => Some(Self::Synthetic),
+            _ => None,
+        }
+    }
+
+    /// Current definition version of this kind.
+    pub fn version(self) -> i32 {
+        1
+    }
+}
+
+/// Stable step keys.
+pub mod steps {
+    /// Parse the request's certificates and check the chain locally (no side effect).
+    pub const VALIDATE_CHAIN: &str = "chain.validate";
+    /// keymanager `uploadCACertificate` for each CA of the chain, root first.
+    pub const UPLOAD_CA: &str = "keymanager.upload_ca";
+    /// keymanager `uploadPartnerCertificate` (MOSIP re-signs the partner key).
+    pub const UPLOAD_PARTNER_CERTIFICATE: &str = "keymanager.upload_partner_certificate";
+    /// keymanager `uploadOtherDomainCertificate` (not for FTM).
+    pub const UPLOAD_OTHER_DOMAIN: &str = "keymanager.upload_other_domain";
+    /// Mark the partner approved and active, record the certificate (database only).
+    pub const ACTIVATE_PARTNER: &str = "partner.activate";
+    /// WebSub `PARTNER_UPDATED`.
+    pub const PUBLISH_PARTNER_UPDATED: &str = "websub.partner_updated";
+    /// datashare `create` with the P7B chain.
+    pub const DATASHARE_CHAIN: &str = "datashare.chain";
+    /// WebSub `CA_CERTIFICATE_UPLOADED`.
+    pub const PUBLISH_CA_CERTIFICATE_UPLOADED: &str = "websub.ca_certificate_uploaded";
+    /// notifier email to the partner.
+    pub const EMAIL_PARTNER: &str = "notifier.email";
+    /// auditmanager record.
+    pub const AUDIT: &str = "audit";
+    /// Prefix of the synthetic benchmark steps (`synthetic.1` ...).
+    pub const SYNTHETIC_PREFIX: &str = "synthetic.";
+}
+
+/// One step of a definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSpec {
+    /// Stable key, unique within the run.
+    pub key: String,
+    /// Attempt budget, including the first attempt.
+    pub max_attempts: u32,
+    /// `false` for steps whose failure must not fail the run (email, audit).
+    pub required: bool,
+    /// Backoff between attempts.
+    pub backoff: Backoff,
+}
+
+impl StepSpec {
+    fn required(key: &str, max_attempts: u32) -> Self {
+        Self {
+            key: key.to_owned(),
+            max_attempts,
+            required: true,
+            backoff: Backoff::default(),
+        }
+    }
+
+    fn best_effort(key: &str, max_attempts: u32) -> Self {
+        Self {
+            required: false,
+            ..Self::required(key, max_attempts)
+        }
+    }
+
+    /// Replace the backoff (tests and benchmarks use short delays).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+}
+
+/// Attempt budgets for external calls and for best-effort steps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Budgets {
+    /// Attempts of a step that calls keymanager, datashare or the hub.
+    pub external: u32,
+    /// Attempts of email and audit.
+    pub best_effort: u32,
+    /// Backoff used for every step.
+    pub backoff: Backoff,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            external: 10,
+            best_effort: 5,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Steps of an onboarding (DESIGN.md §3): validate, CA upload, re-sign, other-domain upload
+/// (skipped for FTM, as PMS does), activate, `PARTNER_UPDATED`, datashare,
+/// `CA_CERTIFICATE_UPLOADED`, email, audit.
+pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
+    let mut v = vec![
+        StepSpec::required(steps::VALIDATE_CHAIN, 1),
+        StepSpec::required(steps::UPLOAD_CA, budgets.external),
+    ];
+    v.extend(certificate_upload_steps(domain, budgets));
+    v.into_iter()
+        .map(|s| s.with_backoff(budgets.backoff))
+        .collect()
+}
+
+/// Steps of a certificate upload: onboarding without the CA part (the CA chain was uploaded
+/// earlier through `POST /partners/certificate/ca/upload`).
+pub fn certificate_upload_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
+    let mut v = vec![StepSpec::required(
+        steps::UPLOAD_PARTNER_CERTIFICATE,
+        budgets.external,
+    )];
+    if domain != PartnerDomain::Ftm {
+        v.push(StepSpec::required(steps::UPLOAD_OTHER_DOMAIN, budgets.external));
+    }
+    v.extend([
+        StepSpec::required(steps::ACTIVATE_PARTNER, budgets.external),
+        StepSpec::required(steps::PUBLISH_PARTNER_UPDATED, budgets.external),
+        StepSpec::required(steps::DATASHARE_CHAIN, budgets.external),
+        StepSpec::required(steps::PUBLISH_CA_CERTIFICATE_UPLOADED, budgets.external),
+        StepSpec::best_effort(steps::EMAIL_PARTNER, budgets.best_effort),
+        StepSpec::best_effort(steps::AUDIT, budgets.best_effort),
+    ]);
+    v.into_iter()
+        .map(|s| s.with_backoff(budgets.backoff))
+        .collect()
+}
+
+/// `n` synthetic database-only steps `synthetic.1` ... `synthetic.n`.
+pub fn synthetic_steps(n: u32) -> Vec<StepSpec> {
+    (1..=n)
+        .map(|i| StepSpec::required(&format!("{}{i}", steps::SYNTHETIC_PREFIX), 3))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn onboarding_has_named_steps_and_ftm_skips_other_domain() {
+        let b = Budgets::default();
+        let auth: Vec<_> = onboarding_steps(PartnerDomain::Auth, &b)
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
+        assert_eq!(auth.first().map(String::as_str), Some(steps::VALIDATE_CHAIN));
+        assert!(auth.iter().any(|k| k == steps::UPLOAD_OTHER_DOMAIN));
+        assert_eq!(auth.last().map(String::as_str), Some(steps::AUDIT));
+        let ftm = onboarding_steps(PartnerDomain::Ftm, &b);
+        assert!(!ftm.iter().any(|s| s.key == steps::UPLOAD_OTHER_DOMAIN));
+        assert!(ftm.iter().filter(|s| !s.required).count() == 2);
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in [
+            WorkflowKind::Onboarding,
+            WorkflowKind::CertificateUpload,
+            WorkflowKind::Synthetic,
+        ] {
+            assert_eq!(WorkflowKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Layered configuration: compiled-in defaults (`pmsflow.default.toml`, documented there), then
+//! the file named by `PMSFLOW_CONFIG` (default `pmsflow.toml` if present), then `PMSFLOW_`
+//! environment variables with `__` between section and key.
+//!
+//! A missing or malformed setting stops start-up with a message naming it.
+
+use std::path::PathBuf;
+
+use figment::{
+    providers::{Env, Format, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+/// The documented defaults, embedded at build time.
+pub const DEFAULTS: &str = include_str!("../../../pmsflow.default.toml");
+
+/// All settings; see `pmsflow.default.toml` for each field's meaning and unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `[database]`.
+    pub database: DatabaseSettings,
+    /// `[redis]`.
+    pub redis: RedisSettings,
+    /// `[api]`.
+    pub api: ApiSettings,
+    /// `[auth]`.
+    pub auth: AuthSettings,
+    /// `[worker]`.
+    pub worker: WorkerSettings,
+    /// `[engine]`.
+    pub engine: EngineSettings,
+    /// `[mosip]`.
+    pub mosip: MosipSettings,
+    /// `[log]`.
+    pub log: LogSettings,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[redis]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Redis URL.
+    pub url: String,
+    /// Key prefix and queue name.
+    pub namespace: String,
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Listen address, `host:port`.
+    pub bind: String,
+    /// Wait bound of synchronous PMS endpoints, in ms.
+    pub certificate_upload_wait_ms: u64,
+}
+
+/// `[auth]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `dev` or `jwks`.
+    pub mode: String,
+    /// HS256 secret of dev tokens.
+    pub dev_secret: String,
+    /// IdP JWKS URL (mode `jwks`).
+    pub jwks_url: String,
+    /// Expected `iss` (empty: not checked).
+    pub issuer: String,
+    /// Role that bypasses the own-data rule.
+    pub partner_admin_role: String,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("mode", &self.mode)
+            .field("dev_secret", &"<redacted>")
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("partner_admin_role", &self.partner_admin_role)
+            .finish()
+    }
+}
+
+/// `[worker]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Concurrent steps per worker process.
+    pub concurrency: usize,
+    /// Lease of a claimed step, in seconds.
+    pub lease_seconds: u64,
+    /// Fallback Redis poll, in ms.
+    pub poll_interval_ms: u64,
+}
+
+/// `[engine]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Fallback outbox poll, in ms.
+    pub relay_poll_ms: u64,
+    /// Reconciler period, in ms.
+    pub reconcile_interval_ms: u64,
+    /// Re-dispatch a queued step not started this long after it was due, in ms.
+    pub redispatch_after_ms: u64,
+    /// Attempt budget of external steps.
+    pub external_attempts: u32,
+    /// Attempt budget of best-effort steps.
+    pub best_effort_attempts: u32,
+    /// First backoff delay, in ms.
+    pub backoff_base_ms: u64,
+    /// Backoff cap, in ms.
+    pub backoff_max_ms: u64,
+    /// Jittered fraction of each delay, 0..=1.
+    pub backoff_jitter: f64,
+}
+
+impl EngineSettings {
+    /// The attempt budgets and backoff for workflow definitions.
+    pub fn budgets(&self) -> pmsflow_core::workflow::Budgets {
+        pmsflow_core::workflow::Budgets {
+            external: self.external_attempts,
+            best_effort: self.best_effort_attempts,
+            backoff: pmsflow_core::retry::Backoff {
+                base_ms: self.backoff_base_ms,
+                max_ms: self.backoff_max_ms,
+                jitter: self.backoff_jitter,
+            },
+        }
+    }
+}
+
+/// `[mosip]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MosipSettings {
+    /// authmanager base URL.
+    pub authmanager_url: String,
+    /// keymanager base URL; empty = in-process sandbox.
+    pub keymanager_url: String,
+    /// datashare base URL.
+    pub datashare_url: String,
+    /// WebSub hub URL.
+    pub websub_url: String,
+    /// notifier base URL.
+    pub notifier_url: String,
+    /// auditmanager base URL.
+    pub auditmanager_url: String,
+    /// Service-account client id.
+    pub client_id: String,
+    /// Service-account secret (never logged).
+    pub secret_key: String,
+    /// authmanager app id.
+    pub app_id: String,
+    /// Outbound call timeout, in ms.
+    pub timeout_ms: u64,
+    /// Datashare policy of certificate chains.
+    pub datashare_policy_id: String,
+    /// Datashare subscriber of certificate chains.
+    pub datashare_subscriber_id: String,
+    /// `applicationId` of other-domain uploads.
+    pub other_domain_application_id: String,
+    /// Host name in audit events.
+    pub audit_host_name: String,
+}
+
+impl MosipSettings {
+    /// `true` when no MOSIP keymanager is configured: `serve` then runs the sandbox in-process.
+    pub fn use_sandbox(&self) -> bool {
+        self.keymanager_url.trim().is_empty()
+    }
+
+    /// Point every service at one base URL (the sandbox's).
+    pub fn point_all_at(&mut self, base: &str) {
+        let base = base.trim_end_matches('/').to_owned();
+        self.authmanager_url = base.clone();
+        self.keymanager_url = base.clone();
+        self.datashare_url = base.clone();
+        self.websub_url = format!("{base}/hub/");
+        self.notifier_url = base.clone();
+        self.auditmanager_url = base;
+    }
+}
+
+impl std::fmt::Debug for MosipSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MosipSettings")
+            .field("authmanager_url", &self.authmanager_url)
+            .field("keymanager_url", &self.keymanager_url)
+            .field("datashare_url", &self.datashare_url)
+            .field("websub_url", &self.websub_url)
+            .field("notifier_url", &self.notifier_url)
+            .field("auditmanager_url", &self.auditmanager_url)
+            .field("client_id", &self.client_id)
+            .field("secret_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// tracing filter.
+    pub filter: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+/// A setting that is missing, malformed or out of range.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// figment could not extract the settings (names the key and the source).
+    #[error("configuration: {0}")]
+    Extract(#[from] Box<figment::Error>),
+    /// A value is out of range.
+    #[error("configuration: {key}: {reason}")]
+    Invalid {
+        /// The dotted key, e.g. `worker.concurrency`.
+        key: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Load defaults, then the file (`PMSFLOW_CONFIG` or `./pmsflow.toml`), then `PMSFLOW_` env.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("PMSFLOW_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from("pmsflow.toml"));
+        Self::from_figment(
+            Figment::new()
+                .merge(Toml::string(DEFAULTS))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("PMSFLOW_").split("__")),
+        )
+    }
+
+    /// The compiled-in defaults only (tests start from here).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::new().merge(Toml::string(DEFAULTS)))
+    }
+
+    fn from_figment(f: Figment) -> Result<Self, ConfigError> {
+        let s: Settings = f.extract().map_err(Box::new)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Range checks that serde cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.database.url.trim().is_empty() {
+            return bad("database.url", "must not be empty");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if self.redis.url.trim().is_empty() {
+            return bad("redis.url", "must not be empty");
+        }
+        if self.redis.namespace.trim().is_empty() || self.redis.namespace.contains(' ') {
+            return bad("redis.namespace", "must be a non-empty word");
+        }
+        if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
+            return bad("api.bind", "must be host:port, e.g. 127.0.0.1:8080");
+        }
+        if !matches!(self.auth.mode.as_str(), "dev" | "jwks") {
+            return bad("auth.mode", "must be \"dev\" or \"jwks\"");
+        }
+        if self.auth.mode == "jwks" && self.auth.jwks_url.trim().is_empty() {
+            return bad("auth.jwks_url", "is required when auth.mode = \"jwks\"");
+        }
+        if self.auth.mode == "dev" && self.auth.dev_secret.len() < 16 {
+            return bad("auth.dev_secret", "must be at least 16 characters");
+        }
+        if self.worker.concurrency == 0 {
+            return bad("worker.concurrency", "must be at least 1");
+        }
+        if self.worker.lease_seconds == 0 {
+            return bad("worker.lease_seconds", "must be at least 1");
+        }
+        if self.engine.external_attempts == 0 || self.engine.best_effort_attempts == 0 {
+            return bad("engine.external_attempts", "attempt budgets must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.engine.backoff_jitter) {
+            return bad("engine.backoff_jitter", "must be between 0 and 1");
+        }
+        if !self.mosip.use_sandbox() {
+            for (key, v) in [
+                ("mosip.authmanager_url", &self.mosip.authmanager_url),
+                ("mosip.datashare_url", &self.mosip.datashare_url),
+                ("mosip.websub_url", &self.mosip.websub_url),
+                ("mosip.notifier_url", &self.mosip.notifier_url),
+                ("mosip.auditmanager_url", &self.mosip.auditmanager_url),
+            ] {
+                if v.trim().is_empty() {
+                    return bad(key, "is required when mosip.keymanager_url is set");
+                }
+            }
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad("log.format", "must be \"text\" or \"json\"");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::defaults().unwrap();
+        assert!(s.mosip.use_sandbox());
+        assert!(!format!("{s:?}").contains("pmsflow-dev-secret"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Settings::from_figment(
+            Figment::new()
+                .merge(Toml::string(DEFAULTS))
+                .merge(Toml::string("[worker]\nconcurrency = 0")),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("worker.concurrency"), "{err}");
+        let err = Settings::from_figment(
+            Figment::new()
+                .merge(Toml::string(DEFAULTS))
+                .merge(Toml::string("[worker]\nconcurrency = \"many\"")),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("concurrency"), "{err}");
+    }
+}

@@ -1,0 +1,49 @@
+//! Pool and migrations.
+
+use std::time::Duration;
+
+use sqlx::{postgres::PgPoolOptions, PgPool};
+
+use crate::config::DatabaseSettings;
+
+/// The SQL migrations of `migrations/`, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Connect a pool to `settings.url`; fails if Postgres does not answer within 10 s.
+pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&settings.url)
+        .await
+}
+
+/// Apply pending migrations (idempotent; safe to run from several processes at once, sqlx
+/// takes an advisory lock).
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// Create the database named in `url` if it does not exist (used by `pmsflow migrate` and the
+/// demo on a fresh machine). Connects to the `postgres` maintenance database of the same server.
+pub async fn ensure_database(url: &str) -> Result<(), sqlx::Error> {
+    use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+    use std::str::FromStr;
+    let opts = PgConnectOptions::from_str(url)?;
+    let Some(name) = opts.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut conn = opts.clone().database("postgres").connect().await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await
+}

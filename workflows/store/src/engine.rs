@@ -1,0 +1,428 @@
+//! The engine's state transitions, in SQL.
+//!
+//! A step moves `pending -> queued -> running -> succeeded | failed` (and back to `queued` on a
+//! retry). Every transition out of `running` is conditional on the lease (step id, attempt
+//! number, lease owner), so an outcome reported after the reconciler took the step back is
+//! discarded, and a duplicate delivery cannot claim a step twice. Each completion is one SQL
+//! statement (or one transaction when the step's work is itself a database change): it records
+//! the attempt, advances or finishes the run and writes the next outbox row.
+
+use std::time::Duration;
+
+use pmsflow_core::{failure::StepFailure, retry::Backoff};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::{jobs::StepTask, OUTBOX_CHANNEL, RUN_CHANNEL};
+
+/// A step this worker holds the lease of, with what it needs to run.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// Step id.
+    pub step_id: Uuid,
+    /// Run id.
+    pub run_id: Uuid,
+    /// Step key.
+    pub step_key: String,
+    /// This attempt's number (from 1).
+    pub attempt: i32,
+    /// Attempt budget.
+    pub max_attempts: i32,
+    /// Backoff of the step.
+    pub backoff: Backoff,
+    /// Stable idempotency key of the step's effect.
+    pub effect_key: String,
+    /// Whether failing this step fails the run.
+    pub required: bool,
+    /// Run kind.
+    pub kind: String,
+    /// Run subject (partner id).
+    pub subject: Option<String>,
+    /// Run input.
+    pub input: Value,
+    /// Outputs of the run's succeeded steps, keyed by step key.
+    pub outputs: Value,
+    /// Who created the run.
+    pub created_by: String,
+    /// Lease holder (this worker).
+    pub lease_owner: String,
+}
+
+impl Claimed {
+    /// Output of an earlier step, if it succeeded.
+    pub fn output_of(&self, step_key: &str) -> Option<&Value> {
+        self.outputs.get(step_key)
+    }
+}
+
+/// Claim step `task.step_id` for attempt `task.attempt + 1` with a lease of `lease`.
+/// `Ok(None)`: the step is not queued at that attempt any more (duplicate or stale delivery,
+/// or the run was cancelled) — the delivery is a no-op.
+pub async fn claim(
+    conn: &mut PgConnection,
+    task: &StepTask,
+    worker: &str,
+    lease: Duration,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let row = sqlx::query(
+        "WITH c AS (
+            UPDATE workflow_step s
+               SET status = 'running', attempt = s.attempt + 1, lease_owner = $3,
+                   lease_until = now() + make_interval(secs => $4), started_at = now()
+             WHERE s.id = $1 AND s.status = 'queued' AND s.attempt = $2
+               AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')
+            RETURNING s.id, s.run_id, s.step_key, s.attempt, s.max_attempts, s.backoff, s.effect_key, s.required
+         )
+         SELECT c.*, r.kind, r.subject, r.input, r.created_by,
+                (SELECT coalesce(jsonb_object_agg(p.step_key, p.output), '{}'::jsonb)
+                   FROM workflow_step p
+                  WHERE p.run_id = c.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
+           FROM c JOIN workflow_run r ON r.id = c.run_id",
+    )
+    .bind(task.step_id)
+    .bind(task.attempt)
+    .bind(worker)
+    .bind(lease.as_secs_f64())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let backoff: Value = row.try_get("backoff")?;
+    Ok(Some(Claimed {
+        step_id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        step_key: row.try_get("step_key")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+        backoff: serde_json::from_value(backoff).unwrap_or_default(),
+        effect_key: row.try_get("effect_key")?,
+        required: row.try_get("required")?,
+        kind: row.try_get("kind")?,
+        subject: row.try_get("subject")?,
+        input: row.try_get("input")?,
+        outputs: row.try_get("outputs")?,
+        created_by: row.try_get("created_by")?,
+        lease_owner: worker.to_owned(),
+    }))
+}
+
+/// How the next step is dispatched after a completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// NOTIFY the relay, which pushes the outbox row to Redis.
+    Relay,
+    /// The completing worker pushes the next step itself right after commit; the outbox row is
+    /// only a safety net, due after `grace` (if the worker dies before pushing, the relay does).
+    FastPath {
+        /// Delay before the relay considers the row.
+        grace: Duration,
+    },
+}
+
+/// What a completion did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completion {
+    /// `false`: the lease was lost (the reconciler took the step back); nothing was recorded.
+    pub recorded: bool,
+    /// The next step dispatched, with its outbox row id.
+    pub next: Option<StepTask>,
+    /// The run's new status if it ended (`completed` or `failed`).
+    pub run_finished: Option<String>,
+}
+
+/// How a step ends.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Succeeded with this output.
+    Succeeded(Value),
+    /// Failed for good; the run fails if the step is required, otherwise it goes on.
+    Dead(StepFailure),
+}
+
+/// Record the end of the claimed attempt and advance the run, in one statement on `conn`
+/// (pass a transaction to combine it with a database-only step's own writes).
+pub async fn complete(
+    conn: &mut PgConnection,
+    claimed: &Claimed,
+    outcome: &Outcome,
+    dispatch: Dispatch,
+) -> Result<Completion, sqlx::Error> {
+    let (status, output, error, advance) = match outcome {
+        Outcome::Succeeded(out) => ("succeeded", Some(out.clone()), None, true),
+        Outcome::Dead(f) => (
+            "failed",
+            None,
+            serde_json::to_value(f).ok(),
+            !claimed.required,
+        ),
+    };
+    let (grace, notify) = match dispatch {
+        Dispatch::Relay => (0.0, true),
+        Dispatch::FastPath { grace } => (grace.as_secs_f64(), false),
+    };
+    let (err_code, err_msg) = match outcome {
+        Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
+        Outcome::Succeeded(_) => (None, None),
+    };
+    let row = sqlx::query(
+        "WITH done AS (
+            UPDATE workflow_step
+               SET status = $4, output = $5, last_error = coalesce($6, last_error),
+                   lease_owner = NULL, lease_until = NULL, finished_at = now()
+             WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_owner = $3
+            RETURNING id, run_id, seq, attempt, started_at
+         ), att AS (
+            INSERT INTO step_attempt (step_id, run_id, attempt, outcome, error, worker, started_at)
+            SELECT id, run_id, attempt, $4, $6, $3, started_at FROM done
+         ), nxt AS (
+            UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()
+              FROM done
+             WHERE $7 AND s.run_id = done.run_id AND s.status = 'pending'
+               AND s.seq = (SELECT min(p.seq) FROM workflow_step p
+                             WHERE p.run_id = done.run_id AND p.seq > done.seq AND p.status = 'pending')
+            RETURNING s.id, s.attempt
+         ), ob AS (
+            INSERT INTO outbox (step_id, attempt, not_before)
+            SELECT id, attempt, now() + make_interval(secs => $8) FROM nxt
+            RETURNING id, step_id, attempt
+         ), fin AS (
+            UPDATE workflow_run r
+               SET status = CASE WHEN $7 THEN 'completed' ELSE 'failed' END,
+                   error_code = CASE WHEN $7 THEN NULL ELSE $10 END,
+                   error_message = CASE WHEN $7 THEN NULL ELSE $11 END,
+                   finished_at = now(), updated_at = now()
+              FROM done
+             WHERE r.id = done.run_id AND r.status = 'running'
+               AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM nxt))
+            RETURNING r.id, r.status
+         ), n1 AS (
+            SELECT pg_notify($12, '') FROM ob WHERE $9
+         ), n2 AS (
+            SELECT pg_notify($13, fin.id::text || ':' || fin.status) FROM fin
+         )
+         SELECT (SELECT count(*) FROM done) AS recorded,
+                (SELECT id FROM ob LIMIT 1) AS ob_id,
+                (SELECT step_id FROM ob LIMIT 1) AS ob_step,
+                (SELECT attempt FROM ob LIMIT 1) AS ob_attempt,
+                (SELECT status FROM fin LIMIT 1) AS run_status,
+                (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified",
+    )
+    .bind(claimed.step_id)
+    .bind(claimed.attempt)
+    .bind(&claimed.lease_owner)
+    .bind(status)
+    .bind(output)
+    .bind(error)
+    .bind(advance)
+    .bind(grace)
+    .bind(notify)
+    .bind(err_code)
+    .bind(err_msg)
+    .bind(OUTBOX_CHANNEL)
+    .bind(RUN_CHANNEL)
+    .fetch_one(&mut *conn)
+    .await?;
+    let recorded: i64 = row.try_get("recorded")?;
+    let next = match (
+        row.try_get::<Option<i64>, _>("ob_id")?,
+        row.try_get::<Option<Uuid>, _>("ob_step")?,
+        row.try_get::<Option<i32>, _>("ob_attempt")?,
+    ) {
+        (Some(dispatch), Some(step_id), Some(attempt)) => Some(StepTask {
+            step_id,
+            attempt,
+            dispatch,
+        }),
+        _ => None,
+    };
+    Ok(Completion {
+        recorded: recorded > 0,
+        next,
+        run_finished: row.try_get("run_status")?,
+    })
+}
+
+/// Record a failed attempt that will be retried after `delay`: the step goes back to
+/// `queued` with `next_attempt_at = now() + delay` and an outbox row due then. `outcome` is
+/// `failed`, or `lease_expired` when the reconciler reports a lost worker.
+pub async fn retry_later(
+    conn: &mut PgConnection,
+    claimed_step: Uuid,
+    attempt: i32,
+    lease_owner: &str,
+    failure: &StepFailure,
+    outcome: &str,
+    delay: Duration,
+) -> Result<bool, sqlx::Error> {
+    let recorded: i64 = sqlx::query_scalar(
+        "WITH done AS (
+            UPDATE workflow_step
+               SET status = 'queued', next_attempt_at = now() + make_interval(secs => $5),
+                   last_error = $4, lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_owner = $3
+            RETURNING id, run_id, attempt, started_at
+         ), att AS (
+            INSERT INTO step_attempt (step_id, run_id, attempt, outcome, error, worker, started_at)
+            SELECT id, run_id, attempt, $6, $4, $3, started_at FROM done
+         ), ob AS (
+            INSERT INTO outbox (step_id, attempt, not_before)
+            SELECT id, attempt, now() + make_interval(secs => $5) FROM done
+            ON CONFLICT (step_id, attempt) DO NOTHING
+            RETURNING id
+         )
+         SELECT count(*) FROM done",
+    )
+    .bind(claimed_step)
+    .bind(attempt)
+    .bind(lease_owner)
+    .bind(serde_json::to_value(failure).ok())
+    .bind(delay.as_secs_f64())
+    .bind(outcome)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(recorded > 0)
+}
+
+/// Outbox rows taken by the relay, to be pushed to Redis before the transaction commits.
+pub async fn take_due_outbox(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<StepTask>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH due AS (
+            SELECT id FROM outbox WHERE not_before <= now()
+             ORDER BY not_before, id LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         DELETE FROM outbox o USING due WHERE o.id = due.id
+         RETURNING o.id, o.step_id, o.attempt",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StepTask {
+                step_id: r.try_get("step_id")?,
+                attempt: r.try_get("attempt")?,
+                dispatch: r.try_get("id")?,
+            })
+        })
+        .collect()
+}
+
+/// Delete outbox rows the worker's fast path already pushed.
+pub async fn delete_outbox(pool: &PgPool, ids: &[i64]) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+        .bind(ids)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// Seconds until the earliest outbox row is due (None if the outbox is empty).
+pub async fn next_outbox_due(pool: &PgPool) -> Result<Option<f64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT greatest(0, extract(epoch FROM min(not_before) - now()))::float8 FROM outbox",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// A running step whose lease expired (its worker died or stalled).
+#[derive(Debug, Clone)]
+pub struct ExpiredLease {
+    /// Step id.
+    pub step_id: Uuid,
+    /// Run id.
+    pub run_id: Uuid,
+    /// The attempt that was running.
+    pub attempt: i32,
+    /// Its budget.
+    pub max_attempts: i32,
+    /// The step's backoff.
+    pub backoff: Backoff,
+    /// The worker that held it.
+    pub lease_owner: String,
+    /// Whether the run fails with it.
+    pub required: bool,
+}
+
+/// Steps whose lease ended before now, at most `limit`.
+pub async fn expired_leases(pool: &PgPool, limit: i64) -> Result<Vec<ExpiredLease>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, run_id, attempt, max_attempts, backoff, lease_owner, required
+           FROM workflow_step WHERE status = 'running' AND lease_until < now()
+          ORDER BY lease_until LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let backoff: Value = r.try_get("backoff")?;
+            Ok(ExpiredLease {
+                step_id: r.try_get("id")?,
+                run_id: r.try_get("run_id")?,
+                attempt: r.try_get("attempt")?,
+                max_attempts: r.try_get("max_attempts")?,
+                backoff: serde_json::from_value(backoff).unwrap_or_default(),
+                lease_owner: r.try_get::<Option<String>, _>("lease_owner")?.unwrap_or_default(),
+                required: r.try_get("required")?,
+            })
+        })
+        .collect()
+}
+
+/// Give up a step whose lease expired with its budget spent: it fails, and so does its run if
+/// the step is required (otherwise the run goes on). Same statement as [`complete`].
+pub async fn give_up_expired(
+    conn: &mut PgConnection,
+    lease: &ExpiredLease,
+    failure: StepFailure,
+) -> Result<Completion, sqlx::Error> {
+    let claimed = Claimed {
+        step_id: lease.step_id,
+        run_id: lease.run_id,
+        step_key: String::new(),
+        attempt: lease.attempt,
+        max_attempts: lease.max_attempts,
+        backoff: lease.backoff,
+        effect_key: String::new(),
+        required: lease.required,
+        kind: String::new(),
+        subject: None,
+        input: Value::Null,
+        outputs: Value::Null,
+        created_by: String::new(),
+        lease_owner: lease.lease_owner.clone(),
+    };
+    complete(conn, &claimed, &Outcome::Dead(failure), Dispatch::Relay).await
+}
+
+/// Write a fresh outbox row for every queued step that was due more than `after` ago and has no
+/// outbox row (its Redis message was lost: flush, failover, crash). Returns how many.
+pub async fn redispatch_stale(pool: &PgPool, after: Duration) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "WITH stale AS (
+            SELECT s.id, s.attempt FROM workflow_step s
+             WHERE s.status = 'queued' AND s.next_attempt_at < now() - make_interval(secs => $1)
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.step_id = s.id)
+             LIMIT 5000
+         ), ins AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, attempt FROM stale
+            ON CONFLICT (step_id, attempt) DO UPDATE SET not_before = now()
+            RETURNING 1
+         ), bump AS (
+            UPDATE workflow_step s SET next_attempt_at = now() FROM stale WHERE s.id = stale.id
+         ), n AS (SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM ins))
+         SELECT (SELECT count(*) FROM ins) + 0 * (SELECT count(*) FROM n)",
+    )
+    .bind(after.as_secs_f64())
+    .bind(OUTBOX_CHANNEL)
+    .fetch_one(pool)
+    .await?;
+    Ok(n as u64)
+}

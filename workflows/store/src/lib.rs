@@ -1,0 +1,27 @@
+//! # pmsflow-store
+//!
+//! The adapters that the API, the workers and the scheduler share: the Postgres pool and
+//! migrations, the engine's tables (runs, steps, attempts, outbox), the partner tables, the
+//! configuration and telemetry. It depends on the pure core, never the other way round.
+//!
+//! # Layout
+//! - [`config`]: layered settings (defaults file, `PMSFLOW_CONFIG`, `PMSFLOW_` env).
+//! - [`db`]: pool and migrations.
+//! - [`runs`]: creating runs transactionally and reading them back.
+//! - [`engine`]: claim, complete, retry, fail; outbox relay and reconciler queries.
+//! - [`partners`]: partner, partner type, policy group and certificate rows.
+//! - [`jobs`]: the payload carried through Redis and its deterministic task id.
+//! - [`telemetry`]: tracing initialisation.
+
+pub mod config;
+pub mod db;
+pub mod engine;
+pub mod jobs;
+pub mod partners;
+pub mod runs;
+pub mod telemetry;
+
+/// Postgres NOTIFY channel: new outbox rows are ready for the relay.
+pub const OUTBOX_CHANNEL: &str = "pmsflow_outbox";
+/// Postgres NOTIFY channel: a run finished; payload `<run id>:<status>`.
+pub const RUN_CHANNEL: &str = "pmsflow_run";

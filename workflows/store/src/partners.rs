@@ -1,0 +1,257 @@
+//! Partner rows (`partner`, `partner_type`, `policy_group`, `partner_certificate`).
+
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A partner type row.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerTypeRow {
+    /// Code, e.g. `Auth_Partner`.
+    pub code: String,
+    /// Whether a policy group is mandatory.
+    pub is_policy_required: bool,
+    /// Whether it may be used.
+    pub is_active: bool,
+}
+
+/// Look up a partner type by code.
+pub async fn partner_type(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<Option<PartnerTypeRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT code, is_policy_required, is_active FROM partner_type WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(PartnerTypeRow {
+            code: r.try_get("code")?,
+            is_policy_required: r.try_get("is_policy_required")?,
+            is_active: r.try_get("is_active")?,
+        })
+    })
+    .transpose()
+}
+
+/// A policy group's id and active flag, by name.
+pub async fn policy_group_by_name(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Option<(String, bool)>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, is_active FROM policy_group WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("is_active")?)))
+        .transpose()
+}
+
+/// `true` if a partner with this id exists.
+pub async fn partner_exists(conn: &mut PgConnection, id: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partner WHERE id = $1)")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// `true` if a partner already uses this email.
+pub async fn email_taken(conn: &mut PgConnection, email: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partner WHERE lower(email_id) = lower($1))")
+        .bind(email)
+        .fetch_one(conn)
+        .await
+}
+
+/// A partner to insert (registration).
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    /// Partner id (= IAM username).
+    pub id: String,
+    /// Policy group id.
+    pub policy_group_id: Option<String>,
+    /// Organisation name.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Phone.
+    pub contact_no: String,
+    /// Email.
+    pub email_id: String,
+    /// Partner type code.
+    pub partner_type_code: String,
+    /// Language.
+    pub lang_code: String,
+    /// Logo URL (v2).
+    pub logo_url: Option<String>,
+    /// Additional info (v2).
+    pub additional_info: Option<serde_json::Value>,
+    /// Logged-in user.
+    pub created_by: String,
+}
+
+/// Insert a registered partner: `InProgress`, inactive, `user_id = id` (PMS §6.2).
+/// Returns `false` if the id or email was taken concurrently.
+pub async fn insert_partner(conn: &mut PgConnection, p: &NewPartner) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "INSERT INTO partner (id, policy_group_id, name, address, contact_no, email_id, user_id,
+                              partner_type_code, approval_status, is_active, lang_code, logo_url,
+                              additional_info, cr_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $1, $7, 'InProgress', false, $8, $9, $10, $11)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&p.id)
+    .bind(&p.policy_group_id)
+    .bind(&p.name)
+    .bind(&p.address)
+    .bind(&p.contact_no)
+    .bind(&p.email_id)
+    .bind(&p.partner_type_code)
+    .bind(&p.lang_code)
+    .bind(&p.logo_url)
+    .bind(&p.additional_info)
+    .bind(&p.created_by)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// A partner as `GET /partners/{id}` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerRow {
+    /// Id.
+    pub id: String,
+    /// Organisation name.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Phone.
+    pub contact_no: String,
+    /// Email.
+    pub email_id: String,
+    /// Partner type code.
+    pub partner_type_code: String,
+    /// Policy group name.
+    pub policy_group_name: Option<String>,
+    /// `InProgress` / `approved` ...
+    pub approval_status: String,
+    /// Active flag.
+    pub is_active: bool,
+    /// keymanager certId of the current re-signed certificate.
+    pub certificate_alias: Option<String>,
+    /// Language.
+    pub lang_code: String,
+}
+
+/// Read a partner.
+pub async fn get_partner(pool: &PgPool, id: &str) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT p.id, p.name, p.address, p.contact_no, p.email_id, p.partner_type_code,
+                g.name AS policy_group_name, p.approval_status, p.is_active, p.certificate_alias, p.lang_code
+           FROM partner p LEFT JOIN policy_group g ON g.id = p.policy_group_id
+          WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(PartnerRow {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            address: r.try_get("address")?,
+            contact_no: r.try_get("contact_no")?,
+            email_id: r.try_get("email_id")?,
+            partner_type_code: r.try_get("partner_type_code")?,
+            policy_group_name: r.try_get("policy_group_name")?,
+            approval_status: r.try_get("approval_status")?,
+            is_active: r.try_get("is_active")?,
+            certificate_alias: r.try_get("certificate_alias")?,
+            lang_code: r.try_get("lang_code")?,
+        })
+    })
+    .transpose()
+}
+
+/// A re-signed certificate to record.
+#[derive(Debug, Clone)]
+pub struct CertificateRecord {
+    /// Partner id.
+    pub partner_id: String,
+    /// keymanager certId.
+    pub certificate_id: String,
+    /// Partner domain.
+    pub partner_domain: String,
+    /// The partner's own certificate, PEM.
+    pub original_pem: String,
+    /// Its SHA-1 thumbprint (lower-case hex).
+    pub original_thumbprint: String,
+    /// Its issuer DN.
+    pub original_issuer: String,
+    /// Its notAfter.
+    pub original_not_after: OffsetDateTime,
+    /// The MOSIP-signed leaf, PEM.
+    pub signed_pem: String,
+    /// Its notAfter.
+    pub signed_not_after: OffsetDateTime,
+    /// The run that uploaded it.
+    pub run_id: Uuid,
+}
+
+/// Mark the partner approved and active with its new certificate alias, and add the
+/// certificate to its history (idempotent per run). Runs inside the step's completion
+/// transaction.
+pub async fn activate_with_certificate(
+    conn: &mut PgConnection,
+    rec: &CertificateRecord,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE partner SET certificate_alias = $2, is_active = true, approval_status = 'approved',
+                upd_by = $3, upd_dtimes = now()
+          WHERE id = $1",
+    )
+    .bind(&rec.partner_id)
+    .bind(&rec.certificate_id)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO partner_certificate (id, partner_id, certificate_id, partner_domain, original_pem,
+             original_thumbprint, original_issuer, original_not_after, signed_pem, signed_not_after, run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (run_id) DO NOTHING",
+    )
+    .bind(Uuid::now_v7())
+    .bind(&rec.partner_id)
+    .bind(&rec.certificate_id)
+    .bind(&rec.partner_domain)
+    .bind(&rec.original_pem)
+    .bind(&rec.original_thumbprint)
+    .bind(&rec.original_issuer)
+    .bind(rec.original_not_after)
+    .bind(&rec.signed_pem)
+    .bind(rec.signed_not_after)
+    .bind(rec.run_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The partner's current MOSIP-signed certificate (PEM) and when it was uploaded.
+pub async fn current_certificate(
+    pool: &PgPool,
+    partner_id: &str,
+) -> Result<Option<(String, OffsetDateTime)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.signed_pem, c.uploaded_at FROM partner p
+           JOIN partner_certificate c ON c.partner_id = p.id AND c.certificate_id = p.certificate_alias
+          WHERE p.id = $1 ORDER BY c.uploaded_at DESC LIMIT 1",
+    )
+    .bind(partner_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((r.try_get("signed_pem")?, r.try_get("uploaded_at")?)))
+        .transpose()
+}

@@ -1,0 +1,400 @@
+//! Runs: created in the caller's transaction with their steps and first outbox row, read back
+//! with steps and attempts.
+
+use pmsflow_core::workflow::{StepSpec, WorkflowKind};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::OUTBOX_CHANNEL;
+
+/// A run to create.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Workflow kind.
+    pub kind: WorkflowKind,
+    /// What the run concerns, e.g. the partner id.
+    pub subject: Option<String>,
+    /// Input of the run (JSON), read by every step.
+    pub input: Value,
+    /// Client's `Idempotency-Key`; a replay returns the run created first.
+    pub idempotency_key: Option<String>,
+    /// Who asked (token subject).
+    pub created_by: String,
+    /// The definition's steps, in order.
+    pub steps: Vec<StepSpec>,
+}
+
+/// Result of [`create_run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CreatedRun {
+    /// The run id.
+    pub run_id: Uuid,
+    /// `true` when the idempotency key matched an existing run and nothing was created.
+    pub replayed: bool,
+}
+
+/// Insert the run, its steps (first one `queued`, the others `pending`) and the first outbox
+/// row, and NOTIFY the relay — all on `conn`, which should be inside the caller's transaction
+/// together with the domain change (transactional enqueue, DESIGN.md §2).
+pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedRun, sqlx::Error> {
+    let run_id = Uuid::now_v7();
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by)
+         VALUES ($1, $2, $3, $4, 'running', $5, $6, $7)
+         ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(run_id)
+    .bind(new.kind.as_str())
+    .bind(new.kind.version())
+    .bind(&new.subject)
+    .bind(&new.input)
+    .bind(&new.idempotency_key)
+    .bind(&new.created_by)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if inserted.is_none() {
+        let existing: Uuid = sqlx::query_scalar(
+            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
+        )
+        .bind(&new.created_by)
+        .bind(new.kind.as_str())
+        .bind(&new.idempotency_key)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Ok(CreatedRun {
+            run_id: existing,
+            replayed: true,
+        });
+    }
+    let n = new.steps.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut seqs = Vec::with_capacity(n);
+    let mut statuses = Vec::with_capacity(n);
+    let mut required = Vec::with_capacity(n);
+    let mut max_attempts = Vec::with_capacity(n);
+    let mut backoffs = Vec::with_capacity(n);
+    let mut effect_keys = Vec::with_capacity(n);
+    for (i, s) in new.steps.iter().enumerate() {
+        ids.push(Uuid::now_v7());
+        keys.push(s.key.clone());
+        seqs.push(i as i32 + 1);
+        statuses.push(if i == 0 { "queued" } else { "pending" });
+        required.push(s.required);
+        max_attempts.push(s.max_attempts as i32);
+        backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
+        effect_keys.push(format!("{run_id}:{}", s.key));
+    }
+    sqlx::query(
+        "INSERT INTO workflow_step (id, run_id, step_key, seq, status, required, max_attempts, backoff, effect_key, next_attempt_at)
+         SELECT id, $1, key, seq, status, req, max_att, backoff, effect_key,
+                CASE WHEN status = 'queued' THEN now() END
+         FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::text[], $6::bool[], $7::int[], $8::jsonb[], $9::text[])
+              AS t(id, key, seq, status, req, max_att, backoff, effect_key)",
+    )
+    .bind(run_id)
+    .bind(&ids)
+    .bind(&keys)
+    .bind(&seqs)
+    .bind(&statuses)
+    .bind(&required)
+    .bind(&max_attempts)
+    .bind(&backoffs)
+    .bind(&effect_keys)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(first) = ids.first() {
+        sqlx::query(
+            "WITH o AS (INSERT INTO outbox (step_id, attempt) VALUES ($1, 0) RETURNING id)
+             SELECT pg_notify($2, '') FROM o",
+        )
+        .bind(first)
+        .bind(OUTBOX_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query("UPDATE workflow_run SET status = 'completed', finished_at = now() WHERE id = $1")
+            .bind(run_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(CreatedRun {
+        run_id,
+        replayed: false,
+    })
+}
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Run id.
+    pub id: Uuid,
+    /// Workflow kind.
+    pub kind: String,
+    /// Definition version.
+    pub version: i32,
+    /// Partner id or other subject.
+    pub subject: Option<String>,
+    /// `running`, `completed`, `failed`, `cancelled`.
+    pub status: String,
+    /// Code of the failure that ended the run.
+    pub error_code: Option<String>,
+    /// Message of that failure.
+    pub error_message: Option<String>,
+    /// Who created it.
+    pub created_by: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// End time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// One step with its attempts.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    /// Step id.
+    pub id: Uuid,
+    /// Stable key, e.g. `keymanager.upload_partner_certificate`.
+    pub key: String,
+    /// Position in the run, from 1.
+    pub seq: i32,
+    /// `pending`, `queued`, `running`, `succeeded`, `failed`, `skipped`.
+    pub status: String,
+    /// Whether the run fails when this step fails.
+    pub required: bool,
+    /// Attempts started.
+    pub attempt: i32,
+    /// Attempt budget.
+    pub max_attempts: i32,
+    /// When the next attempt is due (queued steps).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// Output of the successful attempt.
+    pub output: Option<Value>,
+    /// Last failure.
+    pub last_error: Option<Value>,
+    /// Start of the latest attempt.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    /// End of the step.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<AttemptView>,
+}
+
+/// One attempt of a step.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptView {
+    /// Attempt number, from 1.
+    pub attempt: i32,
+    /// `succeeded`, `failed`, `lease_expired`.
+    pub outcome: String,
+    /// The failure (class, code, message, HTTP status, redacted response).
+    pub error: Option<Value>,
+    /// Worker that ran it.
+    pub worker: Option<String>,
+    /// Start.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    /// End.
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+}
+
+/// A run with its input, steps and attempts.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunDetail {
+    /// The run.
+    #[serde(flatten)]
+    pub run: RunSummary,
+    /// Its input.
+    pub input: Value,
+    /// Its steps in order.
+    pub steps: Vec<StepView>,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "id, kind, version, subject, status, error_code, error_message, created_by, created_at, finished_at";
+
+fn summary(row: &sqlx::postgres::PgRow) -> Result<RunSummary, sqlx::Error> {
+    Ok(RunSummary {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        version: row.try_get("version")?,
+        subject: row.try_get("subject")?,
+        status: row.try_get("status")?,
+        error_code: row.try_get("error_code")?,
+        error_message: row.try_get("error_message")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// Read one run with steps and attempts; `None` if it does not exist.
+pub async fn get_run(pool: &PgPool, id: Uuid) -> Result<Option<RunDetail>, sqlx::Error> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS}, input FROM workflow_run WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let run = summary(&row)?;
+    let input: Value = row.try_get("input")?;
+    let attempts = sqlx::query(
+        "SELECT step_id, attempt, outcome, error, worker, started_at, finished_at
+         FROM step_attempt WHERE run_id = $1 ORDER BY step_id, attempt",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let steps = sqlx::query(
+        "SELECT id, step_key, seq, status, required, attempt, max_attempts, next_attempt_at, output,
+                last_error, started_at, finished_at
+         FROM workflow_step WHERE run_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let mut views = Vec::with_capacity(steps.len());
+    for s in steps {
+        let step_id: Uuid = s.try_get("id")?;
+        let mut list = Vec::new();
+        for a in attempts
+            .iter()
+            .filter(|a| a.try_get::<Uuid, _>("step_id").ok() == Some(step_id))
+        {
+            list.push(AttemptView {
+                attempt: a.try_get("attempt")?,
+                outcome: a.try_get("outcome")?,
+                error: a.try_get("error")?,
+                worker: a.try_get("worker")?,
+                started_at: a.try_get("started_at")?,
+                finished_at: a.try_get("finished_at")?,
+            });
+        }
+        views.push(StepView {
+            id: step_id,
+            key: s.try_get("step_key")?,
+            seq: s.try_get("seq")?,
+            status: s.try_get("status")?,
+            required: s.try_get("required")?,
+            attempt: s.try_get("attempt")?,
+            max_attempts: s.try_get("max_attempts")?,
+            next_attempt_at: s.try_get("next_attempt_at")?,
+            output: s.try_get("output")?,
+            last_error: s.try_get("last_error")?,
+            started_at: s.try_get("started_at")?,
+            finished_at: s.try_get("finished_at")?,
+            attempts: list,
+        });
+    }
+    Ok(Some(RunDetail {
+        run,
+        input,
+        steps: views,
+    }))
+}
+
+/// Filters of [`list_runs`]; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Workflow kind.
+    pub kind: Option<String>,
+    /// Run status.
+    pub status: Option<String>,
+    /// Subject (partner id).
+    pub partner_id: Option<String>,
+    /// Only runs created by this user (the own-data rule for partners).
+    pub created_by_or_subject: Option<String>,
+}
+
+/// A page of runs, newest first, keyset-paged on `(created_at, id)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPage {
+    /// The runs.
+    pub runs: Vec<RunSummary>,
+    /// Cursor for the next page (`id` of the last run), if there may be more.
+    pub next_cursor: Option<Uuid>,
+}
+
+/// List runs matching `filter`, at most `limit` (1..=500), after `cursor` (a run id).
+pub async fn list_runs(
+    pool: &PgPool,
+    filter: &RunFilter,
+    cursor: Option<Uuid>,
+    limit: i64,
+) -> Result<RunPage, sqlx::Error> {
+    let limit = limit.clamp(1, 500);
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM workflow_run r
+         WHERE ($1::text IS NULL OR kind = $1)
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::text IS NULL OR subject = $3)
+           AND ($4::text IS NULL OR subject = $4 OR created_by = $4)
+           AND ($5::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM workflow_run WHERE id = $5))
+         ORDER BY created_at DESC, id DESC
+         LIMIT $6"
+    ))
+    .bind(&filter.kind)
+    .bind(&filter.status)
+    .bind(&filter.partner_id)
+    .bind(&filter.created_by_or_subject)
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let runs = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if runs.len() as i64 == limit {
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(RunPage { runs, next_cursor })
+}
+
+/// Status of a run, if it exists.
+pub async fn run_status(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT status FROM workflow_run WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Wait until run `id` is no longer `running`, or `timeout` passes; returns its last status.
+/// Uses LISTEN on [`RUN_CHANNEL`](crate::RUN_CHANNEL) (no polling sleeps).
+pub async fn wait_for_run(
+    pool: &PgPool,
+    id: Uuid,
+    timeout: std::time::Duration,
+) -> Result<Option<String>, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(crate::RUN_CHANNEL).await?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let status = run_status(pool, id).await?;
+        match status.as_deref() {
+            Some("running") => {}
+            _ => return Ok(status),
+        }
+        let prefix = format!("{id}:");
+        loop {
+            match tokio::time::timeout_at(deadline, listener.recv()).await {
+                Err(_) => return run_status(pool, id).await,
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(n)) if n.payload().starts_with(&prefix) => break,
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+}
