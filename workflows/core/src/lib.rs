@@ -10,6 +10,7 @@
 //! - [`failure`]: step errors classified as retryable or permanent.
 //! - [`retry`]: exponential backoff with jitter and the attempt budget.
 //! - [`workflow`]: workflow kinds, versions and their named steps.
+//! - [`onboarding`]: the local chain check that runs before any side effect.
 //! - [`partner`]: partner types, partner domains and registration validation (PMS_PRT codes).
 //! - [`events`]: WebSub event payloads (mosip-pms.md §11).
 //! - [`envelope`]: MOSIP request/response envelopes and the MOSIP date format.
@@ -18,6 +19,7 @@ pub mod certificate;
 pub mod envelope;
 pub mod events;
 pub mod failure;
+pub mod onboarding;
 pub mod partner;
 pub mod retry;
 pub mod workflow;

@@ -135,23 +135,21 @@ impl Default for Budgets {
 /// (skipped for FTM, as PMS does), activate, `PARTNER_UPDATED`, datashare,
 /// `CA_CERTIFICATE_UPLOADED`, email, audit.
 pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
-    let mut v = vec![
-        StepSpec::required(steps::VALIDATE_CHAIN, 1),
-        StepSpec::required(steps::UPLOAD_CA, budgets.external),
-    ];
-    v.extend(certificate_upload_steps(domain, budgets));
+    let mut v = certificate_upload_steps(domain, budgets);
+    v.insert(1, StepSpec::required(steps::UPLOAD_CA, budgets.external));
     v.into_iter()
         .map(|s| s.with_backoff(budgets.backoff))
         .collect()
 }
 
-/// Steps of a certificate upload: onboarding without the CA part (the CA chain was uploaded
-/// earlier through `POST /partners/certificate/ca/upload`).
+/// Steps of a certificate upload: onboarding without the CA upload (the CA chain was uploaded
+/// earlier through `POST /partners/certificate/ca/upload`); the local check then covers every
+/// rule but the path, which keymanager checks against its stored trust.
 pub fn certificate_upload_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
-    let mut v = vec![StepSpec::required(
-        steps::UPLOAD_PARTNER_CERTIFICATE,
-        budgets.external,
-    )];
+    let mut v = vec![
+        StepSpec::required(steps::VALIDATE_CHAIN, 1),
+        StepSpec::required(steps::UPLOAD_PARTNER_CERTIFICATE, budgets.external),
+    ];
     if domain != PartnerDomain::Ftm {
         v.push(StepSpec::required(steps::UPLOAD_OTHER_DOMAIN, budgets.external));
     }

@@ -1,0 +1,280 @@
+//! Running one step delivery: claim, call with no transaction open, commit.
+//!
+//! 1. Claim with a conditional UPDATE (0 rows = duplicate or stale delivery = no-op).
+//! 2. Run the executor with no transaction open, bounded by the lease.
+//! 3. In one statement (one transaction when the step writes domain rows) record the attempt,
+//!    advance or finish the run and write the next outbox row.
+//! 4. Fast path: push the next step to Redis right after the commit and delete its outbox row
+//!    later in a batch; if this process dies first, the relay pushes the row after a grace.
+//!
+//! Retries are decided by [`pmsflow_core::retry::after_failure`] from the step's budget and
+//! backoff stored in Postgres; apalis never retries (the handler always returns `Ok`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pmsflow_core::{
+    failure::StepFailure,
+    retry::{after_failure, AfterFailure},
+};
+use pmsflow_store::{
+    engine::{self as store, Claimed, Completion, Dispatch, Outcome},
+    jobs::StepTask,
+    partners,
+};
+use rand::Rng;
+use tracing::Instrument;
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+
+use crate::dispatch::Dispatcher;
+use crate::steps::{DbWrite, Executors, StepDone};
+
+/// Engine settings of a worker process.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Lease of a claimed step.
+    pub lease: Duration,
+    /// Grace before the relay pushes a fast-path outbox row itself.
+    pub fast_path_grace: Duration,
+    /// Test-only failpoint: after the external call of this step key returns and before its
+    /// outcome is committed, print `FAILPOINT paused-after-call <step key>` and wait forever
+    /// (the crash test SIGKILLs the process there). `None` in production.
+    pub pause_after_call: Option<String>,
+}
+
+/// What one delivery did (for logs and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The step was not claimable: duplicate or stale delivery.
+    Duplicate,
+    /// The attempt ended and was recorded.
+    Recorded(Completion),
+    /// The attempt failed and a retry was scheduled.
+    RetryScheduled,
+    /// The outcome came after the lease was lost and was discarded.
+    LeaseLost,
+}
+
+/// Runs step deliveries for one worker process.
+pub struct Engine {
+    pool: PgPool,
+    executors: Executors,
+    dispatcher: Dispatcher,
+    worker: String,
+    settings: EngineSettings,
+    outbox_ack: mpsc::UnboundedSender<i64>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Errors that stop a delivery before an outcome could be recorded (Postgres down). The step
+/// stays leased; the reconciler takes it back when the lease ends.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A database error.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl Engine {
+    /// An engine named `worker` (unique per process); spawns the batch deleter of fast-path
+    /// outbox rows on the current tokio runtime.
+    pub fn new(
+        pool: PgPool,
+        executors: Executors,
+        dispatcher: Dispatcher,
+        worker: String,
+        settings: EngineSettings,
+    ) -> Arc<Self> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(delete_acked_outbox(pool.clone(), rx));
+        Arc::new(Self {
+            pool,
+            executors,
+            dispatcher,
+            worker,
+            settings,
+            outbox_ack: tx,
+        })
+    }
+
+    /// This worker's name (lease owner).
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Handle one delivery of `task`.
+    pub async fn deliver(&self, task: StepTask) -> Result<Delivery, EngineError> {
+        let claimed = {
+            let mut conn = self.pool.acquire().await?;
+            store::claim(&mut conn, &task, &self.worker, self.settings.lease).await?
+        };
+        let Some(claimed) = claimed else {
+            return Ok(Delivery::Duplicate);
+        };
+        let span = tracing::info_span!("step", run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt);
+        // Leave a margin so a slow call ends (and is recorded) before the lease does.
+        let budget = self.settings.lease.mul_f64(0.8);
+        let result = match tokio::time::timeout(budget, self.executors.run(&claimed).instrument(span)).await {
+            Ok(r) => r,
+            Err(_) => Err(StepFailure::retryable(
+                "PMS_KKS_001",
+                format!("step did not finish within {} ms", budget.as_millis()),
+            )),
+        };
+        if let Some(key) = &self.settings.pause_after_call {
+            if key == &claimed.step_key && !Executors::is_local(key) {
+                println!("FAILPOINT paused-after-call {key}");
+                std::future::pending::<()>().await;
+            }
+        }
+        let delivery = match result {
+            Ok(done) => self.succeed(&claimed, done).await?,
+            Err(failure) => self.fail(&claimed, failure).await?,
+        };
+        if let Delivery::Recorded(c) = &delivery {
+            if let Some(next) = c.next {
+                self.fast_path(next).await;
+            }
+            if let Some(status) = &c.run_finished {
+                tracing::info!(run_id = %claimed.run_id, status, "run finished");
+            }
+        }
+        Ok(delivery)
+    }
+
+    async fn succeed(&self, claimed: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {
+        let dispatch = Dispatch::FastPath {
+            grace: self.settings.fast_path_grace,
+        };
+        let outcome = Outcome::Succeeded(done.output);
+        let completion = match done.write {
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                store::complete(&mut conn, claimed, &outcome, dispatch).await?
+            }
+            Some(write) => {
+                let mut tx = self.pool.begin().await?;
+                apply_write(&mut tx, &write, claimed).await?;
+                let c = store::complete(&mut tx, claimed, &outcome, dispatch).await?;
+                if c.recorded {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                c
+            }
+        };
+        Ok(if completion.recorded {
+            Delivery::Recorded(completion)
+        } else {
+            Delivery::LeaseLost
+        })
+    }
+
+    async fn fail(&self, claimed: &Claimed, failure: StepFailure) -> Result<Delivery, EngineError> {
+        let random: f64 = rand::rng().random();
+        let decision = after_failure(
+            &failure,
+            claimed.attempt as u32,
+            claimed.max_attempts as u32,
+            &claimed.backoff,
+            random,
+        );
+        tracing::warn!(run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt,
+            code = %failure.code, class = ?failure.class, ?decision, "step attempt failed");
+        let mut conn = self.pool.acquire().await?;
+        match decision {
+            AfterFailure::RetryIn(delay) => {
+                let recorded = store::retry_later(
+                    &mut conn,
+                    claimed.step_id,
+                    claimed.attempt,
+                    &claimed.lease_owner,
+                    &failure,
+                    "failed",
+                    delay,
+                )
+                .await?;
+                Ok(if recorded {
+                    Delivery::RetryScheduled
+                } else {
+                    Delivery::LeaseLost
+                })
+            }
+            AfterFailure::GiveUp { .. } => {
+                let dispatch = Dispatch::FastPath {
+                    grace: self.settings.fast_path_grace,
+                };
+                let c = store::complete(&mut conn, claimed, &Outcome::Dead(failure), dispatch)
+                    .await?;
+                Ok(if c.recorded {
+                    Delivery::Recorded(c)
+                } else {
+                    Delivery::LeaseLost
+                })
+            }
+        }
+    }
+
+    async fn fast_path(&self, next: StepTask) {
+        match self.dispatcher.push(&[next]).await {
+            Ok(()) => {
+                let _ = self.outbox_ack.send(next.dispatch);
+            }
+            Err(e) => {
+                // The outbox row stays; the relay pushes it after the grace period.
+                tracing::warn!(error = %e, "fast-path push failed; relay will dispatch");
+            }
+        }
+    }
+}
+
+async fn apply_write(
+    conn: &mut sqlx::PgConnection,
+    write: &DbWrite,
+    claimed: &Claimed,
+) -> Result<(), sqlx::Error> {
+    match write {
+        DbWrite::ActivatePartner(rec) => {
+            partners::activate_with_certificate(conn, rec, &claimed.created_by).await
+        }
+        DbWrite::BenchTouch { account, step } => {
+            sqlx::query(
+                "WITH u AS (UPDATE bench_account SET balance = balance + 1 WHERE id = $1 RETURNING id)
+                 INSERT INTO bench_log (account, step) SELECT id, $2 FROM u",
+            )
+            .bind(account)
+            .bind(step)
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Delete fast-path outbox rows in batches (one statement per ~50 ms of acks).
+async fn delete_acked_outbox(pool: PgPool, mut rx: mpsc::UnboundedReceiver<i64>) {
+    let mut batch = Vec::new();
+    while let Some(id) = rx.recv().await {
+        batch.push(id);
+        while let Ok(id) = rx.try_recv() {
+            batch.push(id);
+            if batch.len() >= 1000 {
+                break;
+            }
+        }
+        if let Err(e) = store::delete_outbox(&pool, &batch).await {
+            tracing::warn!(error = %e, "could not delete pushed outbox rows; the relay will re-push them (no-op)");
+        }
+        batch.clear();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
