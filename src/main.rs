@@ -1,1 +1,124 @@
-fn main() {}
+//! `pmsflow`: the one binary of the durable partner-lifecycle orchestrator for MOSIP.
+//!
+//! - `pmsflow serve [--roles api,worker,scheduler]`: run the chosen roles (all by default); with
+//!   no MOSIP URL configured, the sandbox runs in-process and every client points at it.
+//! - `pmsflow migrate`: create the database if needed and apply migrations.
+//! - `pmsflow sandbox [--bind ADDR]`: run the MOSIP counterpart alone.
+//! - `pmsflow token --sub ID --roles R1,R2`: mint a dev JWT (auth.mode = "dev").
+//! - `pmsflow bench engine|onboarding ...`: benchmarks printing one JSON line of figures.
+
+mod bench;
+mod serve;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pmsflow_store::config::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "pmsflow", version, about = "Durable partner-lifecycle orchestrator for MOSIP")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the API, workers and scheduler (or the roles given).
+    Serve {
+        /// Comma-separated roles: api, worker, scheduler.
+        #[arg(long, value_delimiter = ',', default_value = "api,worker,scheduler")]
+        roles: Vec<serve::Role>,
+    },
+    /// Create the database if needed and apply migrations.
+    Migrate,
+    /// Run the MOSIP sandbox alone (keymanager, datashare, WebSub, notifier, audit, authmanager).
+    Sandbox {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:9100")]
+        bind: String,
+    },
+    /// Mint a dev token signed with auth.dev_secret.
+    Token {
+        /// Subject (user id; the partner id for partners).
+        #[arg(long)]
+        sub: String,
+        /// Comma-separated realm roles.
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        roles: Vec<String>,
+        /// Validity in minutes.
+        #[arg(long, default_value_t = 480)]
+        ttl_minutes: u64,
+    },
+    /// Benchmarks (print one JSON line of figures).
+    Bench {
+        #[command(subcommand)]
+        which: bench::Bench,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load().context("loading configuration")?;
+    pmsflow_store::telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { roles } => serve::serve(settings, roles).await,
+            Command::Migrate => {
+                let pool = serve::database(&settings).await?;
+                println!("migrations applied to {}", redact_url(&settings.database.url));
+                pool.close().await;
+                Ok(())
+            }
+            Command::Sandbox { bind } => {
+                let listener = tokio::net::TcpListener::bind(&bind)
+                    .await
+                    .with_context(|| format!("binding {bind}"))?;
+                let sandbox = pmsflow_sandbox::Sandbox::new(sandbox_config(&settings))?;
+                println!("sandbox listening on http://{}", listener.local_addr()?);
+                sandbox.serve(listener).await?;
+                Ok(())
+            }
+            Command::Token { sub, roles, ttl_minutes } => {
+                anyhow::ensure!(settings.auth.mode == "dev", "auth.mode must be \"dev\" to mint tokens");
+                let auth = pmsflow_api::auth::Authenticator::dev(
+                    &settings.auth.dev_secret,
+                    &settings.auth.partner_admin_role,
+                );
+                let roles: Vec<String> = roles.into_iter().filter(|r| !r.is_empty()).collect();
+                let token = auth
+                    .mint(&sub, &roles, Duration::from_secs(ttl_minutes * 60))
+                    .context("minting the token")?;
+                println!("{token}");
+                Ok(())
+            }
+            Command::Bench { which } => bench::run(settings, which).await,
+        }
+    })
+}
+
+/// The sandbox's service account, matching `[mosip]` so the clients can log in.
+pub(crate) fn sandbox_config(settings: &Settings) -> pmsflow_sandbox::SandboxConfig {
+    pmsflow_sandbox::SandboxConfig {
+        client_id: settings.mosip.client_id.clone(),
+        secret_key: settings.mosip.secret_key.clone(),
+        app_id: settings.mosip.app_id.clone(),
+        public_base_url: None,
+    }
+}
+
+/// A URL with its password removed, for printing.
+pub(crate) fn redact_url(url: &str) -> String {
+    match url.split_once('@') {
+        Some((creds, host)) if creds.contains(':') && creds.matches(':').count() > 1 => {
+            let scheme_user = creds.rsplit_once(':').map(|(a, _)| a).unwrap_or(creds);
+            format!("{scheme_user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}

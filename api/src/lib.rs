@@ -1,1 +1,33 @@
-//! (being written)
+//! # pmsflow-api
+//!
+//! The HTTP API (axum): PMS-compatible partner endpoints under `/v1/partnermanager` (PMS's
+//! paths, envelopes, validation order and error codes, errors with HTTP 200) and the native run
+//! API under `/v1` (RFC 9457 problem+json errors). Every endpoint authenticates the caller
+//! (JWT from `Authorization: Bearer` or the `Authorization` cookie) and checks its roles.
+//!
+//! # Layout
+//! - [`auth`]: token verification (dev key or IdP JWKS), roles, the own-data rule.
+//! - [`error`]: PMS envelopes and problem+json.
+//! - [`pms`]: PMS-compatible endpoints.
+//! - [`native`]: onboardings and runs.
+//! - [`state`]: shared handles.
+
+pub mod auth;
+pub mod error;
+pub mod native;
+pub mod pms;
+pub mod state;
+
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+pub use state::AppState;
+
+/// The whole API router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pms::routes())
+        .merge(native::routes())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

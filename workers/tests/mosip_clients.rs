@@ -126,7 +126,10 @@ async fn token_request_has_the_authmanager_shape() {
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    c.keymanager.get_partner_certificate("cert-1", None).await.unwrap();
+    c.keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap();
 
     let requests = server.received_requests().await.unwrap();
     let auth: Value = serde_json::from_slice(&requests[0].body).unwrap();
@@ -186,10 +189,19 @@ async fn token_is_refreshed_after_its_exp_minus_60_seconds() {
             .await;
     }
     let c = clients(&server, Duration::from_secs(5));
-    c.keymanager.get_partner_certificate("cert-1", None).await.unwrap();
+    c.keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    c.keymanager.get_partner_certificate("cert-1", None).await.unwrap();
-    c.keymanager.get_partner_certificate("cert-1", None).await.unwrap();
+    c.keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap();
+    c.keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -219,7 +231,13 @@ async fn a_401_drops_the_token_and_the_next_call_fetches_a_new_one() {
     assert_eq!(failure.class, ErrorClass::Retryable);
     assert_eq!(failure.code, codes::AUTH_FAILED);
     assert_eq!(failure.http_status, Some(401));
-    assert_eq!(c.keymanager.get_partner_certificate("cert-1", None).await.unwrap(), PEM);
+    assert_eq!(
+        c.keymanager
+            .get_partner_certificate("cert-1", None)
+            .await
+            .unwrap(),
+        PEM
+    );
 }
 
 #[tokio::test]
@@ -234,14 +252,26 @@ async fn authmanager_without_a_cookie_or_with_a_500_fails_retryably() {
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(error_envelope(500, "500", "401 Unauthorized: invalid_client"))
+        .respond_with(error_envelope(
+            500,
+            "500",
+            "401 Unauthorized: invalid_client",
+        ))
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    let no_cookie = c.keymanager.get_partner_certificate("cert-1", None).await.unwrap_err();
+    let no_cookie = c
+        .keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap_err();
     assert_eq!(no_cookie.code, codes::API_NOT_ACCESSIBLE);
     assert!(no_cookie.is_retryable());
-    let bad_secret = c.keymanager.get_partner_certificate("cert-1", None).await.unwrap_err();
+    let bad_secret = c
+        .keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap_err();
     assert_eq!(bad_secret.code, "500");
     assert_eq!(bad_secret.http_status, Some(500));
     assert!(bad_secret.is_retryable());
@@ -256,8 +286,10 @@ async fn ca_upload_success_and_already_present() {
     mount_token(&server, &jwt(3600, "t"), 1).await;
     let upload = Mock::given(method("POST"))
         .and(path("/v1/keymanager/uploadCACertificate"))
-        .and(body_partial_json(json!({"id":null,"version":null,"metadata":null,
-            "request":{"certificateData":PEM,"partnerDomain":"AUTH"}})));
+        .and(body_partial_json(
+            json!({"id":null,"version":null,"metadata":null,
+            "request":{"certificateData":PEM,"partnerDomain":"AUTH"}}),
+        ));
     upload
         .respond_with(ok_envelope(
             json!({"status":"Upload Success.","timestamp":"2025-07-04T10:11:13.000Z"}),
@@ -268,21 +300,35 @@ async fn ca_upload_success_and_already_present() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/keymanager/uploadCACertificate"))
-        .respond_with(error_envelope(200, "KER-PCM-003", "Certificate already exists in store."))
+        .respond_with(error_envelope(
+            200,
+            "KER-PCM-003",
+            "Certificate already exists in store.",
+        ))
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
 
-    let first = c.keymanager.upload_ca_certificate(PEM, "AUTH", Some("k")).await.unwrap();
+    let first = c
+        .keymanager
+        .upload_ca_certificate(PEM, "AUTH", Some("k"))
+        .await
+        .unwrap();
     assert_eq!(first.status, "Upload Success.");
     assert!(!first.already_present);
-    let again = c.keymanager.upload_ca_certificate(PEM, "AUTH", Some("k")).await.unwrap();
+    let again = c
+        .keymanager
+        .upload_ca_certificate(PEM, "AUTH", Some("k"))
+        .await
+        .unwrap();
     assert!(again.already_present);
     assert_eq!(again.status, "Certificate already exists in store.");
 
     let requests = server.received_requests().await.unwrap();
     let body: Value = serde_json::from_slice(&requests[1].body).unwrap();
-    let time = body["requesttime"].as_str().expect("CA upload sends a requesttime");
+    let time = body["requesttime"]
+        .as_str()
+        .expect("CA upload sends a requesttime");
     assert!(
         time::PrimitiveDateTime::parse(
             time,
@@ -325,8 +371,14 @@ async fn partner_upload_success_decodes_the_signed_certificate() {
         .upload_partner_certificate(&partner_upload(), Some("k"))
         .await
         .unwrap();
-    assert_eq!(signed.certificate_id, "5c1f0e6a-3d9b-4d7e-9a2f-7b1c0e8d4f21");
-    assert_eq!(signed.signed_certificate_data, "MIAGCSqGSIb3DQEHAqCAMIACAQEx_-");
+    assert_eq!(
+        signed.certificate_id,
+        "5c1f0e6a-3d9b-4d7e-9a2f-7b1c0e8d4f21"
+    );
+    assert_eq!(
+        signed.signed_certificate_data,
+        "MIAGCSqGSIb3DQEHAqCAMIACAQEx_-"
+    );
     assert_eq!(signed.timestamp, "2025-07-04T10:12:00.009Z");
 }
 
@@ -374,16 +426,34 @@ async fn http_errors_are_classified_by_status() {
         .await;
     let c = clients(&server, Duration::from_secs(5));
 
-    let f = c.keymanager.get_partner_certificate("unavailable", None).await.unwrap_err();
+    let f = c
+        .keymanager
+        .get_partner_certificate("unavailable", None)
+        .await
+        .unwrap_err();
     assert_eq!(
         (f.class, f.code.as_str(), f.http_status),
         (ErrorClass::Retryable, codes::API_NOT_ACCESSIBLE, Some(503))
     );
     assert_eq!(f.response.as_deref(), Some("upstream connect error"));
-    let f = c.keymanager.get_partner_certificate("crash", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "KER-KMS-500"));
-    let f = c.keymanager.get_partner_certificate("forbidden", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Permanent, "KER-ATH-403"));
+    let f = c
+        .keymanager
+        .get_partner_certificate("crash", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "KER-KMS-500")
+    );
+    let f = c
+        .keymanager
+        .get_partner_certificate("forbidden", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Permanent, "KER-ATH-403")
+    );
 }
 
 #[tokio::test]
@@ -401,11 +471,25 @@ async fn null_payloads_and_empty_bodies() {
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    let f = c.keymanager.get_partner_certificate("null", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "PMS_PRT_500"));
+    let f = c
+        .keymanager
+        .get_partner_certificate("null", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "PMS_PRT_500")
+    );
     assert_eq!(f.message, "Unable to process the request.");
-    let f = c.keymanager.get_partner_certificate("empty", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "PMS_PRT_107"));
+    let f = c
+        .keymanager
+        .get_partner_certificate("empty", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "PMS_PRT_107")
+    );
     assert_eq!(f.message, "Responese from the api is null");
 }
 
@@ -420,9 +504,16 @@ async fn a_slow_callee_times_out_retryably() {
         .await;
     let c = clients(&server, Duration::from_millis(400));
     let started = std::time::Instant::now();
-    let f = c.keymanager.get_partner_certificate("cert-1", None).await.unwrap_err();
+    let f = c
+        .keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "PMS_KKS_001"));
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "PMS_KKS_001")
+    );
     assert!(f.message.contains("timeout"), "{}", f.message);
     assert_eq!(f.http_status, None);
 }
@@ -430,7 +521,11 @@ async fn a_slow_callee_times_out_retryably() {
 #[tokio::test]
 async fn unreachable_service_is_retryable_pms_kks_001() {
     // Bind then drop a port, so nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let uri = format!("http://127.0.0.1:{port}");
     let endpoints = MosipEndpoints {
         authmanager_url: uri.clone(),
@@ -446,9 +541,19 @@ async fn unreachable_service_is_retryable_pms_kks_001() {
         ClientSettings::default(),
     )
     .unwrap();
-    let f = c.keymanager.get_partner_certificate("cert-1", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "PMS_KKS_001"));
-    assert_eq!(f.message, "Error while accessing the API.Please check the logs.");
+    let f = c
+        .keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "PMS_KKS_001")
+    );
+    assert_eq!(
+        f.message,
+        "Error while accessing the API.Please check the logs."
+    );
 }
 
 #[tokio::test]
@@ -480,7 +585,10 @@ async fn other_domain_upload_success_and_already_present() {
         .upload_other_domain_certificate("PARTNER", "mpartner-auth-1", PEM, Some("k"))
         .await
         .unwrap();
-    assert_eq!((first.status.as_str(), first.already_present), ("Upload Success", false));
+    assert_eq!(
+        (first.status.as_str(), first.already_present),
+        ("Upload Success", false)
+    );
     let again = c
         .keymanager
         .upload_other_domain_certificate("PARTNER", "mpartner-auth-1", PEM, Some("k"))
@@ -495,7 +603,8 @@ const SHARE_PATH: &str = "/v1/datashare/create/mpolicy-default-cert/mpartner-def
 async fn datashare_create_sends_the_multipart_file_and_reads_data_share() {
     let server = MockServer::start().await;
     mount_token(&server, &jwt(3600, "t"), 1).await;
-    let url = "http://datashare.datashare/v1/datashare/get/mpolicy-default-cert/mpartner-default-cert/k1";
+    let url =
+        "http://datashare.datashare/v1/datashare/get/mpolicy-default-cert/mpartner-default-cert/k1";
     Mock::given(method("POST"))
         .and(path(SHARE_PATH))
         .and(header("idempotency-key", "share-1"))
@@ -512,7 +621,12 @@ async fn datashare_create_sends_the_multipart_file_and_reads_data_share() {
     let c = clients(&server, Duration::from_secs(5));
     let share = c
         .datashare
-        .create("mpolicy-default-cert", "mpartner-default-cert", b"MIAGCSqGSIb3DQEHAqCA", Some("share-1"))
+        .create(
+            "mpolicy-default-cert",
+            "mpartner-default-cert",
+            b"MIAGCSqGSIb3DQEHAqCA",
+            Some("share-1"),
+        )
         .await
         .unwrap();
     assert_eq!(share.url, url);
@@ -521,11 +635,24 @@ async fn datashare_create_sends_the_multipart_file_and_reads_data_share() {
 
     let requests = server.received_requests().await.unwrap();
     let body = String::from_utf8_lossy(&requests[1].body).into_owned();
-    let content_type = requests[1].headers["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("multipart/form-data"), "{content_type}");
+    let content_type = requests[1].headers["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("multipart/form-data"),
+        "{content_type}"
+    );
     assert!(body.contains("name=\"name\"\r\n\r\ncertsChain"), "{body}");
-    assert!(body.contains("name=\"filename\"\r\n\r\ncertsChain"), "{body}");
-    assert!(body.contains("content-type: application/octet-stream"), "{body}");
+    assert!(
+        body.contains("name=\"filename\"\r\n\r\ncertsChain"),
+        "{body}"
+    );
+    assert!(
+        body.to_ascii_lowercase()
+            .contains("content-type: application/octet-stream"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -534,9 +661,11 @@ async fn datashare_errors() {
     mount_token(&server, &jwt(3600, "t"), 1).await;
     Mock::given(method("POST"))
         .and(path("/v1/datashare/create/p/api-down"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id":"mosip.data.share","version":"1.0",
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id":"mosip.data.share","version":"1.0",
             "responsetime":"x","dataShare":null,
-            "errors":[{"errorCode":"DAT-SER-002","message":"Api not accessible failure"}]})))
+            "errors":[{"errorCode":"DAT-SER-002","message":"Api not accessible failure"}]}),
+        ))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -553,14 +682,35 @@ async fn datashare_errors() {
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    let f = c.datashare.create("p", "api-down", b"x", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "DAT-SER-002"));
+    let f = c
+        .datashare
+        .create("p", "api-down", b"x", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "DAT-SER-002")
+    );
     assert_eq!(f.message, "Api not accessible failure");
-    let f = c.datashare.create("p", "null", b"x", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "PMS_DTS_001"));
+    let f = c
+        .datashare
+        .create("p", "null", b"x", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "PMS_DTS_001")
+    );
     assert_eq!(f.message, "DataShare response is null");
-    let f = c.datashare.create("p", "missing-file", b"", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Permanent, "DAT-SER-003"));
+    let f = c
+        .datashare
+        .create("p", "missing-file", b"", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Permanent, "DAT-SER-003")
+    );
 }
 
 fn form(body: &str) -> ResponseTemplate {
@@ -593,21 +743,36 @@ async fn websub_register_accepted_already_registered_and_denied() {
         .mount(&server)
         .await;
     register("APIKEY_UPDATED")
-        .respond_with(form("hub.mode=denied&hub.topic=APIKEY_UPDATED&hub.reason=Not+authorized"))
+        .respond_with(form(
+            "hub.mode=denied&hub.topic=APIKEY_UPDATED&hub.reason=Not+authorized",
+        ))
         .expect(1)
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
     assert_eq!(
-        c.websub.register_topic("PARTNER_UPDATED", None).await.unwrap(),
+        c.websub
+            .register_topic("PARTNER_UPDATED", None)
+            .await
+            .unwrap(),
         TopicRegistration::Registered
     );
     assert_eq!(
-        c.websub.register_topic("POLICY_UPDATED", None).await.unwrap(),
+        c.websub
+            .register_topic("POLICY_UPDATED", None)
+            .await
+            .unwrap(),
         TopicRegistration::AlreadyRegistered
     );
-    let f = c.websub.register_topic("APIKEY_UPDATED", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "KER-WSC-101"));
+    let f = c
+        .websub
+        .register_topic("APIKEY_UPDATED", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "KER-WSC-101")
+    );
     assert_eq!(f.message, "Not authorized");
 }
 
@@ -639,7 +804,9 @@ async fn websub_publish_202_accepted_and_denied() {
         .mount(&server)
         .await;
     publish("POLICY_UPDATED")
-        .respond_with(form("hub.mode=denied&hub.topic=POLICY_UPDATED&hub.reason=Kafka+unavailable"))
+        .respond_with(form(
+            "hub.mode=denied&hub.topic=POLICY_UPDATED&hub.reason=Kafka+unavailable",
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -649,12 +816,29 @@ async fn websub_publish_202_accepted_and_denied() {
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    c.websub.publish("PARTNER_UPDATED", &event, Some("evt-1")).await.unwrap();
-    c.websub.publish("APIKEY_APPROVED", &event, Some("evt-1")).await.unwrap();
-    let f = c.websub.publish("POLICY_UPDATED", &event, Some("evt-1")).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Retryable, "KER-WSC-103"));
+    c.websub
+        .publish("PARTNER_UPDATED", &event, Some("evt-1"))
+        .await
+        .unwrap();
+    c.websub
+        .publish("APIKEY_APPROVED", &event, Some("evt-1"))
+        .await
+        .unwrap();
+    let f = c
+        .websub
+        .publish("POLICY_UPDATED", &event, Some("evt-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Retryable, "KER-WSC-103")
+    );
     assert_eq!(f.message, "Kafka unavailable");
-    let f = c.websub.publish("OIDC_CLIENT_CREATED", &event, Some("evt-1")).await.unwrap_err();
+    let f = c
+        .websub
+        .publish("OIDC_CLIENT_CREATED", &event, Some("evt-1"))
+        .await
+        .unwrap_err();
     assert_eq!(f.code, "KER-WSC-103");
 }
 
@@ -665,7 +849,9 @@ async fn notifier_sends_one_mail_to_part_per_address() {
     Mock::given(method("POST"))
         .and(path("/v1/notifier/email/send"))
         .and(header("idempotency-key", "mail-1"))
-        .respond_with(ok_envelope(json!({"status":"success","message":"Email Request submitted"})))
+        .respond_with(ok_envelope(
+            json!({"status":"success","message":"Email Request submitted"}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -688,11 +874,26 @@ async fn notifier_sends_one_mail_to_part_per_address() {
     let requests = server.received_requests().await.unwrap();
     let body = String::from_utf8_lossy(&requests[1].body).into_owned();
     assert_eq!(body.matches("name=\"mailTo\"").count(), 2, "{body}");
-    assert!(body.contains("name=\"mailTo\"\r\n\r\na@example.org"), "{body}");
-    assert!(body.contains("name=\"mailTo\"\r\n\r\nb@example.org"), "{body}");
-    assert!(body.contains("name=\"mailCc\"\r\n\r\nc@example.org"), "{body}");
-    assert!(body.contains("name=\"mailSubject\"\r\n\r\nPartner registered"), "{body}");
-    assert!(body.contains("name=\"mailContent\"\r\n\r\n<p>Dear ACME Bank</p>"), "{body}");
+    assert!(
+        body.contains("name=\"mailTo\"\r\n\r\na@example.org"),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"mailTo\"\r\n\r\nb@example.org"),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"mailCc\"\r\n\r\nc@example.org"),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"mailSubject\"\r\n\r\nPartner registered"),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"mailContent\"\r\n\r\n<p>Dear ACME Bank</p>"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -741,7 +942,11 @@ async fn tokens_and_secrets_in_error_bodies_are_redacted() {
         .mount(&server)
         .await;
     let c = clients(&server, Duration::from_secs(5));
-    let f = c.keymanager.get_partner_certificate("cert-1", None).await.unwrap_err();
+    let f = c
+        .keymanager
+        .get_partner_certificate("cert-1", None)
+        .await
+        .unwrap_err();
     let kept = f.response.expect("body kept");
     assert!(!kept.contains(&leaked), "{kept}");
     assert!(!kept.contains(leaked.split('.').nth(1).unwrap()), "{kept}");
@@ -754,17 +959,31 @@ async fn tokens_and_secrets_in_error_bodies_are_redacted() {
 async fn bad_inputs_fail_permanently_without_a_call() {
     let server = MockServer::start().await;
     let c = clients(&server, Duration::from_secs(5));
-    let f = c.keymanager.get_partner_certificate(" ", None).await.unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Permanent, codes::BAD_INPUT));
+    let f = c
+        .keymanager
+        .get_partner_certificate(" ", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Permanent, codes::BAD_INPUT)
+    );
     let f = c
         .keymanager
         .get_partner_certificate("cert-1", Some("bad\nkey"))
         .await
         .unwrap_err();
-    assert_eq!((f.class, f.code.as_str()), (ErrorClass::Permanent, codes::BAD_INPUT));
+    assert_eq!(
+        (f.class, f.code.as_str()),
+        (ErrorClass::Permanent, codes::BAD_INPUT)
+    );
     let f = c.websub.publish("", &json!({}), None).await.unwrap_err();
     assert_eq!(f.code, codes::BAD_INPUT);
-    let f = c.notifier.send_email(&EmailMessage::default(), None).await.unwrap_err();
+    let f = c
+        .notifier
+        .send_email(&EmailMessage::default(), None)
+        .await
+        .unwrap_err();
     assert_eq!(f.code, codes::BAD_INPUT);
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -119,7 +119,8 @@ pub trait AuditManager: Send + Sync {
     /// # Errors
     /// `KER-AUD-001/002` (permanent), `KER-AUD-500` (retryable), `PMS_PRT_500` (retryable) when
     /// the answer is `{"status": false}`; the transport/HTTP mapping of [`errors`](super::errors).
-    async fn record(&self, event: &AuditEvent, effect_key: Option<&str>) -> Result<(), StepFailure>;
+    async fn record(&self, event: &AuditEvent, effect_key: Option<&str>)
+        -> Result<(), StepFailure>;
 }
 
 /// [`AuditManager`] over HTTP.
@@ -148,14 +149,21 @@ struct AuditResponse {
 
 #[async_trait]
 impl AuditManager for HttpAuditManager {
-    async fn record(&self, event: &AuditEvent, effect_key: Option<&str>) -> Result<(), StepFailure> {
+    async fn record(
+        &self,
+        event: &AuditEvent,
+        effect_key: Option<&str>,
+    ) -> Result<(), StepFailure> {
         let url = join(&self.base, &["v1", "auditmanager", "audits"]);
         let request = self
             .http
             .client()
             .post(url)
             .json(&RequestEnvelope::new(event));
-        let raw = self.http.send("auditmanager.audits", request, effect_key).await?;
+        let raw = self
+            .http
+            .send("auditmanager.audits", request, effect_key)
+            .await?;
         let answer: AuditResponse = decode_payload(&raw, "response", errors::unable_to_process)?;
         if answer.status {
             Ok(())

@@ -203,9 +203,14 @@ impl TokenProvider {
                     token: token.clone(),
                     fresh_until: Instant::now() + lifetime,
                 });
-                tracing::debug!(cached_for_s = lifetime.as_secs(), "fetched a MOSIP service token");
+                tracing::debug!(
+                    cached_for_s = lifetime.as_secs(),
+                    "fetched a MOSIP service token"
+                );
             }
-            None => tracing::warn!("authmanager issued a token that expires within 60 s; not caching it"),
+            None => tracing::warn!(
+                "authmanager issued a token that expires within 60 s; not caching it"
+            ),
         }
         Ok(token)
     }

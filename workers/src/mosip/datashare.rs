@@ -14,7 +14,8 @@ use super::http::{join, MosipHttp};
 /// The name PMS gives the shared file (`name`, `filename` and the `file` part's filename).
 const FILE_NAME: &str = "certsChain";
 
-/// A datashare URL (`dataShare` of the create answer, §2.3).
+/// A datashare URL (`dataShare` of the create answer, §2.3: `url`, `validForInMinutes`,
+/// `transactionsAllowed`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatashareUrl {
@@ -22,7 +23,11 @@ pub struct DatashareUrl {
     #[serde(default)]
     pub url: String,
     /// Minutes the URL stays valid (stock policy: 30); `None` if datashare did not say.
-    #[serde(default, deserialize_with = "lenient_u32")]
+    #[serde(
+        rename = "validForInMinutes",
+        default,
+        deserialize_with = "lenient_u32"
+    )]
     pub valid_for_minutes: Option<u32>,
     /// How many downloads the URL allows (stock policy: 2); `None` if datashare did not say.
     #[serde(default, deserialize_with = "lenient_u32")]
@@ -107,7 +112,10 @@ impl Datashare for HttpDatashare {
             &["v1", "datashare", "create", policy_id, subscriber_id],
         );
         let request = self.http.client().post(url).multipart(form);
-        let raw = self.http.send("datashare.create", request, effect_key).await?;
+        let raw = self
+            .http
+            .send("datashare.create", request, effect_key)
+            .await?;
         let share: DatashareUrl = decode_payload(&raw, "dataShare", errors::datashare_null)?;
         if share.url.trim().is_empty() {
             return Err(errors::datashare_null().with_response(raw.status, raw.redacted_body()));

@@ -179,9 +179,14 @@ mod tests {
         use serde_json::json;
         assert_eq!(errors_field(&json!({"errors": null})), ErrorsField::Empty);
         assert_eq!(errors_field(&json!({"errors": []})), ErrorsField::Empty);
-        assert_eq!(errors_field(&json!({"errors": [{}]})), ErrorsField::Malformed);
         assert_eq!(
-            errors_field(&json!({"errors": [{"errorCode": "invalid_request", "errorMessage": "m"}]})),
+            errors_field(&json!({"errors": [{}]})),
+            ErrorsField::Malformed
+        );
+        assert_eq!(
+            errors_field(
+                &json!({"errors": [{"errorCode": "invalid_request", "errorMessage": "m"}]})
+            ),
             ErrorsField::First(FirstError {
                 code: "invalid_request".into(),
                 message: "m".into()

@@ -45,7 +45,8 @@ pub mod codes {
 }
 
 /// The message PMS attaches to `PMS_KKS_001`.
-pub(crate) const API_NOT_ACCESSIBLE_MSG: &str = "Error while accessing the API.Please check the logs.";
+pub(crate) const API_NOT_ACCESSIBLE_MSG: &str =
+    "Error while accessing the API.Please check the logs.";
 
 /// Errors while building the clients (configuration problems, found once at startup).
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +91,10 @@ pub(crate) fn transport(error: &reqwest::Error, timeout: Duration) -> StepFailur
     if error.is_timeout() {
         StepFailure::retryable(
             codes::API_NOT_ACCESSIBLE,
-            format!("{API_NOT_ACCESSIBLE_MSG} (timeout after {} ms)", timeout.as_millis()),
+            format!(
+                "{API_NOT_ACCESSIBLE_MSG} (timeout after {} ms)",
+                timeout.as_millis()
+            ),
         )
     } else {
         StepFailure::retryable(codes::API_NOT_ACCESSIBLE, API_NOT_ACCESSIBLE_MSG)
@@ -126,7 +130,8 @@ pub(crate) fn unauthorized(raw: &RawResponse) -> StepFailure {
         Some(ErrorsField::First(first)) if !first.message.is_empty() => first.message,
         _ => "Authentication Failed".to_owned(),
     };
-    StepFailure::retryable(codes::AUTH_FAILED, message).with_response(raw.status, raw.redacted_body())
+    StepFailure::retryable(codes::AUTH_FAILED, message)
+        .with_response(raw.status, raw.redacted_body())
 }
 
 /// Any other non-2xx answer: class from the status, code from the body's `errors[0]` when the
@@ -261,7 +266,8 @@ fn redact_pairs(text: &str) -> String {
             {
                 k += 7;
             }
-            while k < bytes.len() && !matches!(bytes[k], b'&' | b';' | b',' | b'}' | b']' | b'"')
+            while k < bytes.len()
+                && !matches!(bytes[k], b'&' | b';' | b',' | b'}' | b']' | b'"')
                 && !bytes[k].is_ascii_whitespace()
             {
                 k += 1;

@@ -110,11 +110,18 @@ impl MosipHttp {
         let raw = execute(call, request, self.timeout).await?;
         if raw.status == 401 {
             self.tokens.invalidate_if_current(&token).await;
-            tracing::warn!(call, "MOSIP rejected the service token; it was dropped from the cache");
+            tracing::warn!(
+                call,
+                "MOSIP rejected the service token; it was dropped from the cache"
+            );
             return Err(errors::unauthorized(&raw));
         }
         if !(200..300).contains(&raw.status) {
-            tracing::warn!(call, status = raw.status, "MOSIP answered with an error status");
+            tracing::warn!(
+                call,
+                status = raw.status,
+                "MOSIP answered with an error status"
+            );
             return Err(errors::http_status(&raw));
         }
         Ok(raw)
@@ -215,7 +222,11 @@ mod tests {
     fn join_encodes_segments_and_tolerates_trailing_slash() {
         let base = parse_base_url("x", "http://keymanager.keymanager/").unwrap();
         assert_eq!(
-            join(&base, &["v1", "keymanager", "getPartnerCertificate", "a/b?c"]).as_str(),
+            join(
+                &base,
+                &["v1", "keymanager", "getPartnerCertificate", "a/b?c"]
+            )
+            .as_str(),
             "http://keymanager.keymanager/v1/keymanager/getPartnerCertificate/a%2Fb%3Fc"
         );
         let base = parse_base_url("x", "https://api.example/prefix").unwrap();

@@ -237,7 +237,11 @@ impl Keymanager for HttpKeymanager {
             .json(&body);
         let raw = self
             .http
-            .send("keymanager.uploadOtherDomainCertificate", request, effect_key)
+            .send(
+                "keymanager.uploadOtherDomainCertificate",
+                request,
+                effect_key,
+            )
             .await?;
         match decode_payload::<StatusResponse>(&raw, "response", errors::unable_to_process) {
             Ok(answer) => Ok(OtherDomainOutcome {

@@ -220,9 +220,15 @@ mod tests {
             auditmanager_url: "http://auditmanager.kernel".into(),
         };
         let creds = ServiceCredentials::new("c", "s", "a");
-        let err = MosipClients::http(&endpoints, creds.clone(), ClientSettings::default())
-            .unwrap_err();
-        assert!(matches!(err, MosipSetupError::InvalidUrl { name: "keymanager_url", .. }));
+        let err =
+            MosipClients::http(&endpoints, creds.clone(), ClientSettings::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            MosipSetupError::InvalidUrl {
+                name: "keymanager_url",
+                ..
+            }
+        ));
         let endpoints = MosipEndpoints {
             keymanager_url: "http://keymanager.keymanager".into(),
             ..endpoints

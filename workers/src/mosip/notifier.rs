@@ -92,7 +92,10 @@ impl Notifier for HttpNotifier {
             .text("mailContent", message.content.clone());
         let url = join(&self.base, &["v1", "notifier", "email", "send"]);
         let request = self.http.client().post(url).multipart(form);
-        let raw = self.http.send("notifier.email", request, effect_key).await?;
+        let raw = self
+            .http
+            .send("notifier.email", request, effect_key)
+            .await?;
         decode_payload(&raw, "response", errors::unable_to_process)
     }
 }

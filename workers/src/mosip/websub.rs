@@ -124,13 +124,18 @@ impl WebSubHub for HttpWebSubHub {
             .client()
             .post(self.hub.clone())
             .form(&[("hub.mode", "register"), ("hub.topic", topic)]);
-        let raw = self.http.send("websub.register", request, effect_key).await?;
+        let raw = self
+            .http
+            .send("websub.register", request, effect_key)
+            .await?;
         if raw.status == 202 {
             return Ok(TopicRegistration::Registered);
         }
         match hub_answer(&raw) {
             HubAnswer::Accepted => Ok(TopicRegistration::Registered),
-            HubAnswer::Denied(reason) if reason.to_ascii_lowercase().contains("already registered") => {
+            HubAnswer::Denied(reason)
+                if reason.to_ascii_lowercase().contains("already registered") =>
+            {
                 Ok(TopicRegistration::AlreadyRegistered)
             }
             answer => Err(hub_failure(codes::WEBSUB_REGISTER_FAILED, answer, &raw)),
@@ -149,7 +154,10 @@ impl WebSubHub for HttpWebSubHub {
             .append_pair("hub.mode", "publish")
             .append_pair("hub.topic", topic);
         let request = self.http.client().post(url).json(event);
-        let raw = self.http.send("websub.publish", request, effect_key).await?;
+        let raw = self
+            .http
+            .send("websub.publish", request, effect_key)
+            .await?;
         if raw.status == 202 {
             return Ok(());
         }

@@ -64,10 +64,23 @@ pub(super) fn validate(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
 }
 
 pub(super) async fn upload_ca(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
-    let input = ctx.input()?;
-    let facts: ChainFacts = ctx.earlier(steps::VALIDATE_CHAIN)?;
-    let mut uploads = Vec::with_capacity(facts.ca_upload_order.len());
-    for (i, pem) in facts.ca_upload_order.iter().enumerate() {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct CaInput {
+        partner_domain: pmsflow_core::partner::PartnerDomain,
+        #[serde(default)]
+        ca_certificates: Vec<String>,
+    }
+    let input: CaInput = serde_json::from_value(ctx.step.input.clone()).map_err(|e| {
+        StepFailure::permanent("PMS_COR_002", format!("run input is not valid: {e}"))
+    })?;
+    // Onboarding: the order the local check found (roots first); CA upload: as given.
+    let order = match ctx.step.output_of(steps::VALIDATE_CHAIN) {
+        Some(_) => ctx.earlier::<ChainFacts>(steps::VALIDATE_CHAIN)?.ca_upload_order,
+        None => input.ca_certificates.clone(),
+    };
+    let mut uploads = Vec::with_capacity(order.len());
+    for (i, pem) in order.iter().enumerate() {
         let key = format!("{}:{i}", ctx.step.effect_key);
         let outcome = ctx
             .clients

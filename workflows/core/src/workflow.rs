@@ -17,6 +17,8 @@ pub enum WorkflowKind {
     Onboarding,
     /// The certificate part alone (PMS `POST /partners/certificate/upload`, re-upload/renewal).
     CertificateUpload,
+    /// Upload of CA / intermediate certificates (PMS `POST /partners/certificate/ca/upload`).
+    CaUpload,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -27,6 +29,7 @@ impl WorkflowKind {
         match self {
             Self::Onboarding => "onboarding",
             Self::CertificateUpload => "certificate_upload",
+            Self::CaUpload => "ca_upload",
             Self::Synthetic => "synthetic",
         }
     }
@@ -36,6 +39,7 @@ impl WorkflowKind {
         match s {
             "onboarding" => Some(Self::Onboarding),
             "certificate_upload" => Some(Self::CertificateUpload),
+            "ca_upload" => Some(Self::CaUpload),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }
@@ -197,6 +201,7 @@ mod tests {
         for k in [
             WorkflowKind::Onboarding,
             WorkflowKind::CertificateUpload,
+            WorkflowKind::CaUpload,
             WorkflowKind::Synthetic,
         ] {
             assert_eq!(WorkflowKind::parse(k.as_str()), Some(k));

@@ -71,7 +71,11 @@ fn apitest_store(group: &str) -> TrustStore {
     let root = fixture(&format!("{group}/root-ca.apitest.pem"));
     let sub = fixture(&format!("{group}/sub-ca.apitest2.pem"));
     assert_eq!(store.add_ca(root, NOW), Ok(CaKind::Root), "{group} root");
-    assert_eq!(store.add_ca(sub, NOW), Ok(CaKind::Intermediate), "{group} sub-CA");
+    assert_eq!(
+        store.add_ca(sub, NOW),
+        Ok(CaKind::Intermediate),
+        "{group} sub-CA"
+    );
     store
 }
 
@@ -92,18 +96,34 @@ fn every_fixture_parses_except_the_corrupted_one() {
         assert_eq!(cert.version(), 3, "{file}");
         assert_eq!(cert.signature_algorithm(), "SHA256withRSA", "{file}");
         assert_eq!(cert.thumbprint().len(), 40, "{file}");
-        assert!(cert.thumbprint().chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert!(matches!(cert.rsa_modulus_bits(), Some(2048) | Some(4096)), "{file}");
+        assert!(cert
+            .thumbprint()
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            matches!(cert.rsa_modulus_bits(), Some(2048) | Some(4096)),
+            "{file}"
+        );
         // PEM round trip, and the other accepted spellings of the same certificate.
         assert_eq!(Certificate::from_pem(&cert.to_pem()).as_ref(), Ok(&cert));
-        assert_eq!(Certificate::from_pem(&text.replace('\n', "\r\n")).as_ref(), Ok(&cert));
-        assert_eq!(Certificate::from_pem(&format!("\n  {text}  \n")).as_ref(), Ok(&cert));
+        assert_eq!(
+            Certificate::from_pem(&text.replace('\n', "\r\n")).as_ref(),
+            Ok(&cert)
+        );
+        assert_eq!(
+            Certificate::from_pem(&format!("\n  {text}  \n")).as_ref(),
+            Ok(&cert)
+        );
         let escaped = text.trim().replace('\n', "\\n");
         assert_eq!(Certificate::from_pem(&escaped).as_ref(), Ok(&cert));
-        let standard = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cert.der());
+        let standard =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cert.der());
         assert_eq!(Certificate::from_pem(&standard).as_ref(), Ok(&cert));
         assert_eq!(Certificate::parse_any(&standard).as_ref(), Ok(&cert));
-        assert_eq!(Certificate::parse_any(&to_url_safe_base64(cert.der())).as_ref(), Ok(&cert));
+        assert_eq!(
+            Certificate::parse_any(&to_url_safe_base64(cert.der())).as_ref(),
+            Ok(&cert)
+        );
         assert_eq!(Certificate::parse_any(&text).as_ref(), Ok(&cert));
     }
 }
@@ -112,10 +132,19 @@ fn every_fixture_parses_except_the_corrupted_one() {
 fn facts_of_a_known_certificate() {
     let movp = fixture("apitest-credential/partner.movp.pem");
     // Known answers from `openssl x509 -noout -fingerprint -sha1 -serial -subject`.
-    assert_eq!(movp.thumbprint(), "b3472aa9fe2b667afcf27594403828540707a957");
+    assert_eq!(
+        movp.thumbprint(),
+        "b3472aa9fe2b667afcf27594403828540707a957"
+    );
     assert_eq!(movp.serial_hex(), "04");
-    assert_eq!(movp.subject_dn(), "CN=movp,OU=movp,O=movp,L=BLR,ST=KAR,C=IN");
-    assert_eq!(movp.issuer_dn(), "CN=apitest2,OU=apitest2,O=apitest2,L=BLR,ST=KAR,C=IN");
+    assert_eq!(
+        movp.subject_dn(),
+        "CN=movp,OU=movp,O=movp,L=BLR,ST=KAR,C=IN"
+    );
+    assert_eq!(
+        movp.issuer_dn(),
+        "CN=apitest2,OU=apitest2,O=apitest2,L=BLR,ST=KAR,C=IN"
+    );
     assert_eq!(movp.organization(), Some("movp"));
     assert_eq!(movp.rsa_modulus_bits(), Some(4096));
     assert!(!movp.is_ca());
@@ -134,7 +163,10 @@ fn facts_of_a_known_certificate() {
     assert!(!movp.verify_issued_by(&fixture("apitest-misp/sub-ca.apitest2.pem")));
 
     let mosiptest_root = fixture("mosiptest-2021/root.mosiptest.org.pem");
-    assert!(mosiptest_root.is_self_signed(), "self-signed although CA:FALSE");
+    assert!(
+        mosiptest_root.is_self_signed(),
+        "self-signed although CA:FALSE"
+    );
     assert!(!mosiptest_root.is_ca());
 }
 
@@ -151,8 +183,14 @@ fn pem_bundle_keeps_order() {
     assert_eq!(certs.len(), 3);
     assert_eq!(certs[0].organization(), Some("misp"));
     assert_eq!(certs[2].organization(), Some("apitest"));
-    let corrupted = format!("{text}\n{}", read_fixture("invalid/uploadInvalidCertificate.corrupted.pem"));
-    assert_eq!(parse_pem_bundle(&corrupted).map(|_| ()).unwrap_err().code(), "KER-PCM-001");
+    let corrupted = format!(
+        "{text}\n{}",
+        read_fixture("invalid/uploadInvalidCertificate.corrupted.pem")
+    );
+    assert_eq!(
+        parse_pem_bundle(&corrupted).map(|_| ()).unwrap_err().code(),
+        "KER-PCM-001"
+    );
 }
 
 #[test]
@@ -161,7 +199,11 @@ fn apitest_chains_validate_for_their_own_leaves() {
         ("apitest-credential", "partner.movp.pem", "movp"),
         ("apitest-misp", "partner.misp.pem", "misp"),
         ("apitest-misp", "partner.misp2.pem", "misp2"),
-        ("apitest-device", "partner.deviceprovider.pem", "deviceprovider"),
+        (
+            "apitest-device",
+            "partner.deviceprovider.pem",
+            "deviceprovider",
+        ),
         ("apitest-ftm", "partner.ftp.pem", "ftp"),
     ] {
         let store = apitest_store(group);
@@ -200,8 +242,14 @@ fn both_mosiptest_roots_share_a_dn_and_signatures_pick_the_right_one() {
     store.add_ca(root_2024.clone(), NOW).expect("2024 root");
     let techno = fixture("mosiptest-2021/partner.Techno.pem");
     let print = fixture("mosiptest-2024/partner.mosipprint.pem");
-    assert_eq!(check_partner_certificate(&techno, &store, "Techno", NOW).expect("techno")[1], root_2021);
-    assert_eq!(check_partner_certificate(&print, &store, "mosipprint", NOW).expect("print")[1], root_2024);
+    assert_eq!(
+        check_partner_certificate(&techno, &store, "Techno", NOW).expect("techno")[1],
+        root_2021
+    );
+    assert_eq!(
+        check_partner_certificate(&print, &store, "mosipprint", NOW).expect("print")[1],
+        root_2024
+    );
 }
 
 #[test]
@@ -217,7 +265,9 @@ fn pms_api_chain_leaf_has_under_335_days_left() {
     let err = check_partner_certificate(&leaf, &store, "PMS_API_ABC_ORG", NOW).unwrap_err();
     assert_eq!(err.code(), "KER-PCM-004");
     assert_eq!(err.message(), "Certificate Dates are not valid.");
-    assert!(matches!(err, CertificateRuleViolation::InsufficientRemainingValidity { remaining_days } if remaining_days == 130));
+    assert!(
+        matches!(err, CertificateRuleViolation::InsufficientRemainingValidity { remaining_days } if remaining_days == 130)
+    );
 
     // Early 2025 the same leaf had ~820 days left and passed.
     let then = datetime!(2025-01-01 00:00 UTC);
@@ -237,7 +287,10 @@ fn orphan_leaf_and_foreign_chains_have_no_path() {
     let orphan = fixture("apitest-orphan/partner.ftp.issued-by-SUBCA.pem");
     let err = check_partner_certificate(&orphan, &store, "ftp", NOW).unwrap_err();
     assert_eq!(err.code(), "KER-PCM-006");
-    assert_eq!(err.message(), "Root CA/Intermediate CA Certificates not found.");
+    assert_eq!(
+        err.message(),
+        "Root CA/Intermediate CA Certificates not found."
+    );
 
     // Identical DNs in every apitest group, but another group's keys: no path.
     let credential = apitest_store("apitest-credential");
@@ -280,7 +333,10 @@ fn ca_upload_rules() {
     let sub = fixture("apitest-device/sub-ca.apitest2.pem");
     let mut store = TrustStore::new();
     // Sub-CA before its root: KER-PCM-005, nothing stored.
-    assert_eq!(store.add_ca(sub.clone(), NOW), Err(CertificateRuleViolation::RootCaNotFound));
+    assert_eq!(
+        store.add_ca(sub.clone(), NOW),
+        Err(CertificateRuleViolation::RootCaNotFound)
+    );
     assert!(store.is_empty());
     assert_eq!(store.add_ca(root.clone(), NOW), Ok(CaKind::Root));
     let again = store.add_ca(root.clone(), NOW).unwrap_err();
@@ -292,7 +348,10 @@ fn ca_upload_rules() {
         Err(CertificateRuleViolation::DatesNotValid)
     );
     assert_eq!(store.add_ca(sub.clone(), NOW), Ok(CaKind::Intermediate));
-    assert_eq!(store.get(&sub.thumbprint().to_uppercase()).map(|(_, k)| k), Some(CaKind::Intermediate));
+    assert_eq!(
+        store.get(&sub.thumbprint().to_uppercase()).map(|(_, k)| k),
+        Some(CaKind::Intermediate)
+    );
     assert_eq!(store.len(), 2);
     // A partner leaf may be uploaded as a CA (keymanager does not check basicConstraints).
     let leaf = fixture("apitest-device/partner.deviceprovider.pem");
@@ -316,7 +375,9 @@ struct Ca {
 fn name(params: &mut CertificateParams, org: &str, cn: &str) {
     params.distinguished_name = rcgen::DistinguishedName::new();
     params.distinguished_name.push(DnType::CountryName, "IN");
-    params.distinguished_name.push(DnType::OrganizationName, org);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, org);
     params.distinguished_name.push(DnType::CommonName, cn);
 }
 
@@ -331,7 +392,10 @@ fn root_ca(alg: &'static rcgen::SignatureAlgorithm, cn: &str) -> Ca {
     name(&mut params, "Generated", cn);
     validity(&mut params, NOW - Duration::days(1), 3650);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let cert = params.self_signed(&key).expect("self-signed");
     let cert = Certificate::from_der(cert.der()).expect("parse");
     Ca { params, key, cert }
@@ -343,14 +407,23 @@ fn sub_ca(parent: &Ca, cn: &str, is_ca: IsCa, days: i64) -> Ca {
     name(&mut params, "Generated", cn);
     validity(&mut params, NOW - Duration::days(1), days);
     params.is_ca = is_ca;
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let issuer = Issuer::from_params(&parent.params, &parent.key);
     let cert = params.signed_by(&key, &issuer).expect("signed");
     let cert = Certificate::from_der(cert.der()).expect("parse");
     Ca { params, key, cert }
 }
 
-fn leaf_with_key(parent: &Ca, key: &impl PublicKeyData, org: &str, from: OffsetDateTime, days: i64) -> Certificate {
+fn leaf_with_key(
+    parent: &Ca,
+    key: &impl PublicKeyData,
+    org: &str,
+    from: OffsetDateTime,
+    days: i64,
+) -> Certificate {
     let mut params = CertificateParams::default();
     name(&mut params, org, org);
     validity(&mut params, from, days);
@@ -375,7 +448,12 @@ fn store_of(cas: &[&Ca]) -> TrustStore {
 #[test]
 fn generated_ecdsa_chain_passes_and_skips_the_rsa_size_rule() {
     let root = root_ca(&PKCS_ECDSA_P256_SHA256, "Gen Root");
-    let sub = sub_ca(&root, "Gen Sub", IsCa::Ca(BasicConstraints::Constrained(0)), 3000);
+    let sub = sub_ca(
+        &root,
+        "Gen Sub",
+        IsCa::Ca(BasicConstraints::Constrained(0)),
+        3000,
+    );
     let store = store_of(&[&root, &sub]);
     let cert = leaf(&sub, "ACME Bank", NOW - Duration::days(1), 720);
     assert_eq!(cert.signature_algorithm(), "SHA256withECDSA");
@@ -401,7 +479,10 @@ fn generated_expired_future_and_short_lived_leaves_fail_kerpcm004() {
         Err(CertificateRuleViolation::DatesNotValid)
     );
     let err = check_partner_certificate(&short, &store, "ACME", NOW).unwrap_err();
-    assert_eq!((err.code(), err.message()), ("KER-PCM-004", "Certificate Dates are not valid."));
+    assert_eq!(
+        (err.code(), err.message()),
+        ("KER-PCM-004", "Certificate Dates are not valid.")
+    );
     assert!(check_partner_certificate(&just_enough, &store, "ACME", NOW).is_ok());
 }
 
@@ -413,7 +494,10 @@ fn generated_sha384_signature_fails_kerpcm014() {
     assert_eq!(cert.signature_algorithm(), "SHA384withECDSA");
     let err = check_partner_certificate(&cert, &store, "ACME", NOW).unwrap_err();
     assert_eq!(err.code(), "KER-PCM-014");
-    assert_eq!(err.message(), "Partner Certificate Signature algorithm not supported.");
+    assert_eq!(
+        err.message(),
+        "Partner Certificate Signature algorithm not supported."
+    );
 }
 
 /// A 1024-bit RSA SubjectPublicKeyInfo (public part only; never used to verify anything).
@@ -430,11 +514,17 @@ fn rsa_1024_spki() -> Vec<u8> {
     }
     let mut modulus = vec![0x00, 0xc5];
     modulus.extend((0..127u8).map(|i| i.wrapping_mul(37) | 1));
-    let rsa_public_key = tlv(0x30, &[tlv(0x02, &modulus), tlv(0x02, &[0x01, 0x00, 0x01])].concat());
+    let rsa_public_key = tlv(
+        0x30,
+        &[tlv(0x02, &modulus), tlv(0x02, &[0x01, 0x00, 0x01])].concat(),
+    );
     let algorithm = tlv(
         0x30,
         &[
-            tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]),
+            tlv(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+            ),
             vec![0x05, 0x00],
         ]
         .concat(),
@@ -453,7 +543,10 @@ fn generated_rsa_1024_leaf_fails_kerpcm013() {
     assert_eq!(cert.public_key_der(), rsa_1024_spki().as_slice());
     let err = check_partner_certificate(&cert, &store, "ACME", NOW).unwrap_err();
     assert_eq!(err.code(), "KER-PCM-013");
-    assert_eq!(err.message(), "Partner Certificate Key Size is less than allowed size.");
+    assert_eq!(
+        err.message(),
+        "Partner Certificate Key Size is less than allowed size."
+    );
 }
 
 #[test]
@@ -470,23 +563,51 @@ fn generated_intermediates_must_be_valid_cas_within_path_length() {
     );
 
     // pathlen:0 sub-CA cannot have another CA below it in the path.
-    let level1 = sub_ca(&root, "Level 1", IsCa::Ca(BasicConstraints::Constrained(0)), 3000);
+    let level1 = sub_ca(
+        &root,
+        "Level 1",
+        IsCa::Ca(BasicConstraints::Constrained(0)),
+        3000,
+    );
     let mut store = store_of(&[&root, &level1]);
-    let level2 = sub_ca(&level1, "Level 2", IsCa::Ca(BasicConstraints::Unconstrained), 3000);
-    assert_eq!(store.add_ca(level2.cert.clone(), NOW), Ok(CaKind::Intermediate));
+    let level2 = sub_ca(
+        &level1,
+        "Level 2",
+        IsCa::Ca(BasicConstraints::Unconstrained),
+        3000,
+    );
+    assert_eq!(
+        store.add_ca(level2.cert.clone(), NOW),
+        Ok(CaKind::Intermediate)
+    );
     let deep = leaf(&level2, "ACME", NOW - Duration::days(1), 720);
     assert_eq!(store.find_path(&deep, NOW), None);
 
     // Without the constraint the same depth works, and the path is leaf..root.
-    let open1 = sub_ca(&root, "Open 1", IsCa::Ca(BasicConstraints::Unconstrained), 3000);
-    let open2 = sub_ca(&open1, "Open 2", IsCa::Ca(BasicConstraints::Unconstrained), 3000);
+    let open1 = sub_ca(
+        &root,
+        "Open 1",
+        IsCa::Ca(BasicConstraints::Unconstrained),
+        3000,
+    );
+    let open2 = sub_ca(
+        &open1,
+        "Open 2",
+        IsCa::Ca(BasicConstraints::Unconstrained),
+        3000,
+    );
     let store = store_of(&[&root, &open1, &open2]);
     let deep = leaf(&open2, "ACME", NOW - Duration::days(1), 720);
     let path = check_partner_certificate(&deep, &store, "ACME", NOW).expect("open path");
     assert_eq!(path.len(), 4);
 
     // An intermediate that has expired by the time a partner uploads breaks the path.
-    let short_sub = sub_ca(&root, "Short Sub", IsCa::Ca(BasicConstraints::Unconstrained), 400);
+    let short_sub = sub_ca(
+        &root,
+        "Short Sub",
+        IsCa::Ca(BasicConstraints::Unconstrained),
+        400,
+    );
     let store = store_of(&[&root, &short_sub]);
     let cert = leaf(&short_sub, "ACME", NOW - Duration::days(1), 1000);
     let later = NOW + Duration::days(450);
@@ -501,7 +622,12 @@ fn path_length_is_bounded() {
     let mut chain = vec![];
     let mut parent = &root;
     for i in 0..9 {
-        let ca = sub_ca(parent, &format!("Level {i}"), IsCa::Ca(BasicConstraints::Unconstrained), 3000);
+        let ca = sub_ca(
+            parent,
+            &format!("Level {i}"),
+            IsCa::Ca(BasicConstraints::Unconstrained),
+            3000,
+        );
         chain.push(ca);
         parent = chain.last().expect("pushed");
     }
@@ -534,7 +660,10 @@ fn p7b_round_trip_preserves_order() {
     let der = encode_p7b(&chain);
     assert_eq!(decode_p7b(&der).expect("decode"), chain);
     let reversed: Vec<Certificate> = chain.iter().rev().cloned().collect();
-    assert_eq!(decode_p7b(&encode_p7b(&reversed)).expect("decode"), reversed);
+    assert_eq!(
+        decode_p7b(&encode_p7b(&reversed)).expect("decode"),
+        reversed
+    );
 
     let text = to_url_safe_base64(&der);
     assert!(!text.contains(['+', '/', '=']));
@@ -550,7 +679,10 @@ fn p7b_is_well_formed_cms_signed_data() {
     let chain = movp_chain();
     let der = encode_p7b(&chain);
     let content_info = cms::content_info::ContentInfo::from_der(&der).expect("ContentInfo");
-    assert_eq!(content_info.content_type.to_string(), "1.2.840.113549.1.7.2");
+    assert_eq!(
+        content_info.content_type.to_string(),
+        "1.2.840.113549.1.7.2"
+    );
     let signed_data: cms::signed_data::SignedData =
         content_info.content.decode_as().expect("SignedData");
     assert_eq!(signed_data.signer_infos.0.len(), 0);
@@ -572,9 +704,13 @@ fn p7b_is_well_formed_cms_signed_data() {
 /// Re-wraps a DER P7B's ContentInfo, [0] and SignedData in BER indefinite lengths, as
 /// BouncyCastle (keymanager) writes them.
 fn to_indefinite_ber(chain: &[Certificate]) -> Vec<u8> {
-    let mut ber = vec![0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    let mut ber = vec![
+        0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
     ber.extend([0xa0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x01, 0x31, 0x00]);
-    ber.extend([0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]);
+    ber.extend([
+        0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ]);
     ber.extend([0xa0, 0x80]);
     for cert in chain {
         ber.extend_from_slice(cert.der());
@@ -588,7 +724,8 @@ fn p7b_decodes_bouncycastle_style_ber() {
     let chain = movp_chain();
     let ber = to_indefinite_ber(&chain);
     // Same prefix as the keymanager sample in mosip-contracts.md §2.2.2.
-    assert!(to_url_safe_base64(&ber).starts_with("MIAGCSqGSIb3DQEHAqCAMIACAQExADALBgkqhkiG9w0BBwGggDCC"));
+    assert!(to_url_safe_base64(&ber)
+        .starts_with("MIAGCSqGSIb3DQEHAqCAMIACAQExADALBgkqhkiG9w0BBwGggDCC"));
     assert_eq!(decode_p7b(&ber).expect("BER"), chain);
 }
 
@@ -598,9 +735,15 @@ fn p7b_errors_carry_pms_codes() {
     let mut der = encode_p7b(&chain);
     // Not base64 / not a P7B at all: PMS_PRT_045.
     assert_eq!(decode_p7b_base64("%%%").unwrap_err().code(), "PMS_PRT_045");
-    assert_eq!(decode_p7b(chain[0].der()).unwrap_err().code(), "PMS_PRT_045");
+    assert_eq!(
+        decode_p7b(chain[0].der()).unwrap_err().code(),
+        "PMS_PRT_045"
+    );
     // Truncated: PMS_PRT_045.
-    assert_eq!(decode_p7b(&der[..der.len() - 5]).unwrap_err().code(), "PMS_PRT_045");
+    assert_eq!(
+        decode_p7b(&der[..der.len() - 5]).unwrap_err().code(),
+        "PMS_PRT_045"
+    );
     // A certificate inside is damaged (its signature byte flipped keeps it parseable, so
     // damage the outer tag of the first certificate's TBS instead): PMS_PRT_046.
     let first_cert_at = der
@@ -609,10 +752,19 @@ fn p7b_errors_carry_pms_codes() {
         .expect("first cert inside");
     der[first_cert_at + 4] = 0x31;
     let err = decode_p7b(&der).unwrap_err();
-    assert!(matches!(err, P7bError::InvalidCertificate { index: 0, .. }), "{err}");
+    assert!(
+        matches!(err, P7bError::InvalidCertificate { index: 0, .. }),
+        "{err}"
+    );
     assert_eq!(err.code(), "PMS_PRT_046");
-    assert_eq!(err.message(), "Error occured while extracting the leaf cert.");
-    assert_eq!(p7b_leaf(&encode_p7b(&[])).unwrap_err().code(), "PMS_PRT_046");
+    assert_eq!(
+        err.message(),
+        "Error occured while extracting the leaf cert."
+    );
+    assert_eq!(
+        p7b_leaf(&encode_p7b(&[])).unwrap_err().code(),
+        "PMS_PRT_046"
+    );
 }
 
 #[test]

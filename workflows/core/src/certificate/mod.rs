@@ -23,15 +23,14 @@ mod rules;
 pub use chain::{CaKind, TrustStore, MAX_PATH_LENGTH};
 pub use error::{CertificateError, CertificateRuleViolation};
 pub use p7b::{
-    decode_p7b, decode_p7b_base64, encode_p7b, from_url_safe_base64, p7b_leaf,
-    to_url_safe_base64, P7bError,
+    decode_p7b, decode_p7b_base64, encode_p7b, from_url_safe_base64, p7b_leaf, to_url_safe_base64,
+    P7bError,
 };
 pub use parse::{java_signature_algorithm_name, Certificate};
 pub use pem::{der_to_pem, mime_base64, parse_pem_bundle, PEM_LINE_WIDTH};
 pub use rules::{
     check_key_size, check_not_self_signed, check_organization, check_partner_certificate,
     check_remaining_validity, check_signature_algorithm, check_validity, check_version,
-    signature_algorithm_allowed, ISSUER_CERTIFICATE_DURATION_YEARS,
-    ISSUER_CERTIFICATE_GRACE_DAYS, MIN_PARTNER_REMAINING_VALIDITY_DAYS, MIN_RSA_KEY_BITS,
-    SIGNATURE_ALGORITHM_PREFIX,
+    signature_algorithm_allowed, ISSUER_CERTIFICATE_DURATION_YEARS, ISSUER_CERTIFICATE_GRACE_DAYS,
+    MIN_PARTNER_REMAINING_VALIDITY_DAYS, MIN_RSA_KEY_BITS, SIGNATURE_ALGORITHM_PREFIX,
 };

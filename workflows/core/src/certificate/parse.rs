@@ -349,11 +349,11 @@ fn attribute_value(attr: &AttributeTypeAndValue<'_>) -> String {
         return text.to_owned();
     }
     let data = attr.as_slice();
+    let pairs = data.chunks_exact(2);
     if attr.attr_value().tag() == x509_parser::der_parser::asn1_rs::Tag::BmpString
-        && data.len() % 2 == 0
+        && pairs.remainder().is_empty()
     {
-        let units: Vec<u16> = data
-            .chunks_exact(2)
+        let units: Vec<u16> = pairs
             .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
             .collect();
         if let Ok(text) = String::from_utf16(&units) {
@@ -366,7 +366,9 @@ fn attribute_value(attr: &AttributeTypeAndValue<'_>) -> String {
 /// RFC 2253 escaping of an attribute value (`,+"\<>;`, a leading `#` or space, a trailing
 /// space).
 fn escape_rfc2253(value: &str) -> String {
-    if value.starts_with('#') && value.len() > 1 && value[1..].chars().all(|c| c.is_ascii_hexdigit())
+    if value.starts_with('#')
+        && value.len() > 1
+        && value[1..].chars().all(|c| c.is_ascii_hexdigit())
     {
         // Already a hex-encoded value produced by `attribute_value`.
         return value.to_owned();

@@ -155,7 +155,10 @@ pub fn parse_pem_bundle(text: &str) -> Result<Vec<Certificate>, CertificateError
     if blocks.is_empty() {
         return Err(CertificateError::Empty);
     }
-    blocks.iter().map(|der| Certificate::from_der(der)).collect()
+    blocks
+        .iter()
+        .map(|der| Certificate::from_der(der))
+        .collect()
 }
 
 #[cfg(test)]
@@ -199,6 +202,9 @@ mod tests {
             Err(CertificateError::Pem(_))
         ));
         assert_eq!(certificate_blocks("no pem here"), Ok(vec![]));
-        assert_eq!(parse_pem_bundle("no pem here"), Err(CertificateError::Empty));
+        assert_eq!(
+            parse_pem_bundle("no pem here"),
+            Err(CertificateError::Empty)
+        );
     }
 }

@@ -62,7 +62,10 @@ pub fn check_partner_certificate(
 ///
 /// # Errors
 /// [`CertificateRuleViolation::DatesNotValid`].
-pub fn check_validity(cert: &Certificate, now: OffsetDateTime) -> Result<(), CertificateRuleViolation> {
+pub fn check_validity(
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> Result<(), CertificateRuleViolation> {
     if cert.is_valid_at(now) {
         Ok(())
     } else {

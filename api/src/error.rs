@@ -1,0 +1,186 @@
+//! Error answers: PMS envelopes (HTTP 200 with `errors`, as PMS does) on the PMS-compatible
+//! paths, RFC 9457 problem+json on the native ones; 401/403 carry the kernel auth codes
+//! KER-ATH-401 / KER-ATH-403. Database errors never reach the client: they are logged and
+//! answered as a 500 without internals.
+
+use axum::{
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use pmsflow_core::envelope::{ResponseWrapper, ServiceError};
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An error on a PMS-compatible path.
+#[derive(Debug)]
+pub enum PmsError {
+    /// A business or validation error: HTTP 200, `errors: [{errorCode, message}]`.
+    Business(ServiceError),
+    /// Missing or invalid token: HTTP 401, KER-ATH-401.
+    Unauthenticated,
+    /// Role not allowed: HTTP 403, KER-ATH-403.
+    Forbidden,
+    /// Internal failure (logged): HTTP 500, PMS_PRT_500.
+    Internal(String),
+}
+
+impl PmsError {
+    /// A business error from code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self::Business(ServiceError::new(code, message))
+    }
+}
+
+impl From<ServiceError> for PmsError {
+    fn from(e: ServiceError) -> Self {
+        Self::Business(e)
+    }
+}
+
+impl From<sqlx::Error> for PmsError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+fn envelope(status: StatusCode, err: ServiceError) -> Response {
+    let body: ResponseWrapper<()> =
+        ResponseWrapper::error(None, None, vec![err], OffsetDateTime::now_utc());
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for PmsError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Business(e) => envelope(StatusCode::OK, e),
+            Self::Unauthenticated => envelope(
+                StatusCode::UNAUTHORIZED,
+                ServiceError::new("KER-ATH-401", "Authentication Failed"),
+            ),
+            Self::Forbidden => {
+                envelope(StatusCode::FORBIDDEN, ServiceError::new("KER-ATH-403", "Forbidden"))
+            }
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                envelope(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ServiceError::new("PMS_PRT_500", "Unable to process the request."),
+                )
+            }
+        }
+    }
+}
+
+/// A problem+json error of the native API.
+#[derive(Debug)]
+pub struct Problem {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Short title.
+    pub title: &'static str,
+    /// Detail for the caller.
+    pub detail: String,
+    /// MOSIP/PMS error code, when one applies.
+    pub code: Option<String>,
+    /// Run concerned, when one applies.
+    pub run_id: Option<Uuid>,
+}
+
+impl Problem {
+    /// A problem with status, title and detail.
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            code: None,
+            run_id: None,
+        }
+    }
+
+    /// 401.
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a valid bearer token is required")
+            .with_code("KER-ATH-401")
+    }
+
+    /// 403.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", "the token's roles do not allow this")
+            .with_code("KER-ATH-403")
+    }
+
+    /// 404.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not Found", format!("{what} not found"))
+    }
+
+    /// Attach an error code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// A 422 carrying a PMS validation error.
+    pub fn from_service(e: ServiceError) -> Self {
+        let status = match e.error_code.as_str() {
+            "PMS_PRT_051" | "PMS_PRT_011" => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, "Invalid request", e.message).with_code(e.error_code)
+    }
+}
+
+impl From<sqlx::Error> for Problem {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            "the request could not be processed",
+        )
+    }
+}
+
+impl From<PmsError> for Problem {
+    fn from(e: PmsError) -> Self {
+        match e {
+            PmsError::Business(s) => Self::from_service(s),
+            PmsError::Unauthenticated => Self::unauthenticated(),
+            PmsError::Forbidden => Self::forbidden(),
+            PmsError::Internal(d) => {
+                tracing::error!(detail = %d, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                    "the request could not be processed",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Some(code) = self.code {
+            body["code"] = json!(code);
+        }
+        if let Some(run) = self.run_id {
+            body["runId"] = json!(run);
+        }
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,192 @@
+//! The native API: onboardings in one request, and runs.
+//!
+//! - `POST /v1/onboardings`: partner details, CA chain and partner certificate in one request;
+//!   the partner is registered and the onboarding run enqueued in one transaction; `202` with
+//!   the run id. An `Idempotency-Key` header makes a replay return the same run (`200`).
+//! - `GET /v1/runs/{id}`: the run with its steps and every attempt's error.
+//! - `GET /v1/runs?kind=&status=&partner_id=&cursor=&limit=`: newest first, keyset-paged.
+//!
+//! Partners see only runs about themselves; partner admins see all.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use pmsflow_core::{
+    onboarding::CertificateRunInput,
+    partner::{PartnerDomain, PartnerRegistration},
+    workflow::{onboarding_steps, WorkflowKind},
+};
+use pmsflow_store::runs::{self, RunFilter};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{roles, NativeCaller};
+use crate::error::Problem;
+use crate::pms::register_partner;
+use crate::state::AppState;
+
+/// Routes of the native API.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/onboardings", post(onboard))
+        .route("/v1/runs", get(list))
+        .route("/v1/runs/{id}", get(get_run))
+}
+
+/// Body of `POST /v1/onboardings`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnboardingRequest {
+    /// Registration fields (as PMS `POST /partners/v2`).
+    pub partner: PartnerRegistration,
+    /// Trust domain; defaults from the partner type (portal mapping).
+    #[serde(default)]
+    pub partner_domain: Option<String>,
+    /// CA and intermediate certificates, PEM (any order).
+    #[serde(default)]
+    pub ca_certificates: Vec<String>,
+    /// The partner certificate, PEM.
+    pub partner_certificate: String,
+}
+
+fn run_links(id: Uuid) -> serde_json::Value {
+    json!({"self": format!("/v1/runs/{id}")})
+}
+
+async fn onboard(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    if !caller.has_any(roles::ONBOARD) {
+        return Err(Problem::forbidden());
+    }
+    let req: OnboardingRequest = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
+            .with_code("PMS_COR_001")
+    })?;
+    if req.partner_certificate.trim().is_empty() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request",
+            "partnerCertificate must not be blank",
+        )
+        .with_code("PMS_COR_001"));
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .filter(|k| !k.is_empty() && k.len() <= 255);
+    if let Some(k) = &key {
+        let existing: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
+        )
+        .bind(&caller.user_id)
+        .bind(WorkflowKind::Onboarding.as_str())
+        .bind(k)
+        .fetch_optional(&state.pool)
+        .await?;
+        if let Some(id) = existing {
+            return Ok((StatusCode::OK, Json(json!({"runId": id, "replayed": true, "links": run_links(id)}))).into_response());
+        }
+    }
+    let domain = match &req.partner_domain {
+        Some(d) => PartnerDomain::parse(d).ok_or_else(|| {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", "Invalid Partner Domain.")
+                .with_code("KER-PCM-011")
+        })?,
+        None => PartnerDomain::for_partner_type(&req.partner.partner_type),
+    };
+    let input = CertificateRunInput {
+        partner_id: req.partner.partner_id.clone(),
+        organization_name: req.partner.organization_name.clone(),
+        partner_type: req.partner.partner_type.clone(),
+        partner_domain: domain,
+        email: req.partner.email_id.clone(),
+        ca_certificates: req.ca_certificates.clone(),
+        partner_certificate: req.partner_certificate.clone(),
+    };
+    let mut tx = state.pool.begin().await?;
+    register_partner(&mut tx, &state, &caller, &req.partner).await?;
+    let created = runs::create_run(
+        &mut tx,
+        runs::NewRun {
+            kind: WorkflowKind::Onboarding,
+            subject: Some(req.partner.partner_id.clone()),
+            input: serde_json::to_value(&input).map_err(|e| {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error", e.to_string())
+            })?,
+            idempotency_key: key,
+            created_by: caller.user_id.clone(),
+            steps: onboarding_steps(domain, &state.budgets),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let status = if created.replayed { StatusCode::OK } else { StatusCode::ACCEPTED };
+    Ok((
+        status,
+        Json(json!({
+            "runId": created.run_id,
+            "replayed": created.replayed,
+            "partnerId": req.partner.partner_id,
+            "links": run_links(created.run_id),
+        })),
+    )
+        .into_response())
+}
+
+async fn get_run(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found("run"))?;
+    let Some(run) = runs::get_run(&state.pool, id).await? else {
+        return Err(Problem::not_found("run"));
+    };
+    let own = run.run.subject.as_deref() == Some(caller.user_id.as_str())
+        || run.run.created_by == caller.user_id;
+    if !caller.is_partner_admin && !own {
+        // Do not reveal that another partner's run exists.
+        return Err(Problem::not_found("run"));
+    }
+    Ok(Json(run).into_response())
+}
+
+/// Query of `GET /v1/runs`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Workflow kind.
+    pub kind: Option<String>,
+    /// Run status.
+    pub status: Option<String>,
+    /// Partner id (subject).
+    pub partner_id: Option<String>,
+    /// Id of the last run of the previous page.
+    pub cursor: Option<Uuid>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let filter = RunFilter {
+        kind: q.kind,
+        status: q.status,
+        partner_id: q.partner_id,
+        created_by_or_subject: (!caller.is_partner_admin).then(|| caller.user_id.clone()),
+    };
+    let page = runs::list_runs(&state.pool, &filter, q.cursor, q.limit.unwrap_or(50)).await?;
+    Ok(Json(page).into_response())
+}

@@ -1,0 +1,30 @@
+//! Shared handles of the API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pmsflow_core::{partner::RegistrationRules, workflow::Budgets};
+use sqlx::PgPool;
+
+use crate::auth::Authenticator;
+
+/// Cloned into every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Postgres pool.
+    pub pool: PgPool,
+    /// Token verification.
+    pub auth: Arc<Authenticator>,
+    /// Attempt budgets and backoff of new runs.
+    pub budgets: Budgets,
+    /// Registration limits.
+    pub rules: Arc<RegistrationRules>,
+    /// How long the synchronous certificate endpoints wait for their run.
+    pub certificate_upload_wait: Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,402 @@
+//! `pmsflow bench`: benchmarks that print one JSON line of figures.
+//!
+//! - `engine`: synthetic workflows of N database-only steps (each step: `UPDATE` a row and
+//!   `INSERT` a log row, committed with the step's completion) through the whole engine:
+//!   transactional enqueue, outbox, relay, Redis, claim, commit, fast path.
+//! - `onboarding`: full onboardings through the HTTP API against the in-process sandbox, each
+//!   with a freshly generated chain (rcgen, ECDSA P-256 root -> partner).
+//!
+//! Each benchmark uses its own database (`<database>_bench`, recreated) and its own Redis
+//! namespace, so it never touches real data. Latencies are run creation -> run finished, read
+//! from Postgres; peak RSS is this process's `VmHWM` (it hosts the enqueuer and the workers).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Subcommand;
+use pmsflow_core::workflow::{synthetic_steps, WorkflowKind};
+use pmsflow_store::{config::Settings, runs, RUN_CHANNEL};
+use pmsflow_workers::runtime::RedisHandles;
+use serde_json::json;
+use sqlx::PgPool;
+use tokio::sync::{oneshot, Semaphore};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::serve;
+
+/// Which benchmark.
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Synthetic N-step workflows through the full engine.
+    Engine {
+        /// Workflows to run.
+        #[arg(long, default_value_t = 10_000)]
+        workflows: u32,
+        /// Steps per workflow.
+        #[arg(long, default_value_t = 5)]
+        steps: u32,
+        /// Worker concurrency.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Paced enqueue in workflows/s (default: as fast as possible).
+        #[arg(long)]
+        rate: Option<f64>,
+    },
+    /// Full onboardings through the API against the in-process sandbox.
+    Onboarding {
+        /// Onboardings to run.
+        #[arg(long, default_value_t = 2_000)]
+        runs: u32,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+async fn bench_database(settings: &mut Settings) -> anyhow::Result<PgPool> {
+    use sqlx::postgres::PgConnectOptions;
+    use sqlx::{ConnectOptions, Connection};
+    use std::str::FromStr;
+    let opts = PgConnectOptions::from_str(&settings.database.url)?;
+    let name = format!("{}_bench", opts.get_database().unwrap_or("pmsflow"));
+    let mut admin = opts.clone().database("postgres").connect().await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    admin.close().await?;
+    let url = opts.database(&name).to_url_lossy().to_string();
+    settings.database.url = url;
+    serve::database(settings).await
+}
+
+struct Figures {
+    latencies_ms: Vec<f64>,
+    wall_s: f64,
+    failed: i64,
+}
+
+async fn collect(pool: &PgPool, kind: &str) -> anyhow::Result<Figures> {
+    let rows: Vec<(f64, String)> = sqlx::query_as(
+        "SELECT extract(epoch FROM finished_at - created_at)::float8 * 1000, status
+           FROM workflow_run WHERE kind = $1 AND finished_at IS NOT NULL",
+    )
+    .bind(kind)
+    .fetch_all(pool)
+    .await?;
+    let wall: Option<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM max(finished_at) - min(created_at))::float8 FROM workflow_run WHERE kind = $1",
+    )
+    .bind(kind)
+    .fetch_one(pool)
+    .await?;
+    let mut latencies: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Ok(Figures {
+        failed: rows.iter().filter(|r| r.1 != "completed").count() as i64,
+        latencies_ms: latencies,
+        wall_s: wall.unwrap_or(0.0),
+    })
+}
+
+/// Resolves when each run finishes (one LISTEN connection for all waiters).
+#[derive(Clone, Default)]
+struct Finished(Arc<Mutex<HashMap<Uuid, oneshot::Sender<()>>>>);
+
+impl Finished {
+    async fn listen(&self, pool: PgPool, cancel: CancellationToken) -> anyhow::Result<()> {
+        let mut l = sqlx::postgres::PgListener::connect_with(&pool).await?;
+        l.listen(RUN_CHANNEL).await?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    n = l.recv() => {
+                        let Ok(n) = n else { continue };
+                        if let Some(id) = n.payload().split(':').next().and_then(|s| Uuid::parse_str(s).ok()) {
+                            if let Some(tx) = me.0.lock().ok().and_then(|mut m| m.remove(&id)) {
+                                let _ = tx.send(());
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn wait(&self, pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(id, tx);
+        }
+        if runs::run_status(pool, id).await?.as_deref() != Some("running") {
+            return Ok(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(120), rx).await;
+        Ok(())
+    }
+}
+
+/// Run a benchmark and print its figures as one JSON line.
+pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
+    let pool = bench_database(&mut settings).await?;
+    settings.redis.namespace = format!("bench-{}", Uuid::new_v4().simple());
+    let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace).await?;
+    let cancel = CancellationToken::new();
+    let result = match which {
+        Bench::Engine { workflows, steps, concurrency, rate } => {
+            settings.worker.concurrency = concurrency;
+            settings.mosip.point_all_at("http://127.0.0.1:9");
+            let _role = serve::start_worker_role(&settings, pool.clone(), &redis, serve::clients(&settings)?, cancel.clone());
+            engine(&pool, workflows, steps, concurrency, rate).await
+        }
+        Bench::Onboarding { runs, concurrency } => {
+            let sandbox = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
+            settings.mosip.point_all_at(&sandbox.base_url);
+            let _role = serve::start_worker_role(&settings, pool.clone(), &redis, serve::clients(&settings)?, cancel.clone());
+            onboarding(&settings, &pool, runs, concurrency, cancel.clone()).await
+        }
+    };
+    cancel.cancel();
+    let mut conn = redis.conn.clone();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}:*", settings.redis.namespace))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+    }
+    result
+}
+
+async fn engine(
+    pool: &PgPool,
+    workflows: u32,
+    steps: u32,
+    concurrency: usize,
+    rate: Option<f64>,
+) -> anyhow::Result<()> {
+    let specs = synthetic_steps(steps);
+    let start = Instant::now();
+    let enqueuers = if rate.is_some() { 1 } else { 4 };
+    let per = workflows.div_ceil(enqueuers);
+    let mut handles = Vec::new();
+    for e in 0..enqueuers {
+        let pool = pool.clone();
+        let specs = specs.clone();
+        handles.push(tokio::spawn(async move {
+            let n = per.min(workflows.saturating_sub(e * per));
+            let interval = rate.map(|r| Duration::from_secs_f64(1.0 / r));
+            let t0 = tokio::time::Instant::now();
+            for i in 0..n {
+                if let Some(iv) = interval {
+                    tokio::time::sleep_until(t0 + iv * i).await;
+                }
+                let account = Uuid::now_v7();
+                let mut tx = pool.begin().await?;
+                let run = runs::create_run(
+                    &mut tx,
+                    runs::NewRun {
+                        kind: WorkflowKind::Synthetic,
+                        subject: Some(account.to_string()),
+                        input: json!({}),
+                        idempotency_key: None,
+                        created_by: "bench".into(),
+                        steps: specs.clone(),
+                    },
+                )
+                .await?;
+                sqlx::query("INSERT INTO bench_account (id) VALUES ($1)")
+                    .bind(run.run_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let enqueue_s = start.elapsed().as_secs_f64();
+    // Wait for the engine to drain (a benchmark may poll; tests never do).
+    loop {
+        let running: i64 = sqlx::query_scalar("SELECT count(*) FROM workflow_run WHERE status = 'running'")
+            .fetch_one(pool)
+            .await?;
+        if running == 0 {
+            break;
+        }
+        anyhow::ensure!(start.elapsed() < Duration::from_secs(1800), "benchmark did not finish in 30 min");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let f = collect(pool, WorkflowKind::Synthetic.as_str()).await?;
+    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM bench_log").fetch_one(pool).await?;
+    anyhow::ensure!(
+        logs == i64::from(workflows) * i64::from(steps),
+        "expected {} business rows, found {logs}",
+        workflows * steps
+    );
+    println!(
+        "{}",
+        json!({
+            "bench": "engine",
+            "workflows": workflows,
+            "steps": steps,
+            "concurrency": concurrency,
+            "rate": rate,
+            "failed": f.failed,
+            "enqueue_s": enqueue_s,
+            "wall_s": f.wall_s,
+            "workflows_per_s": f64::from(workflows) / f.wall_s.max(1e-9),
+            "steps_per_s": f64::from(workflows * steps) / f.wall_s.max(1e-9),
+            "p50_ms": percentile(&f.latencies_ms, 0.50),
+            "p99_ms": percentile(&f.latencies_ms, 0.99),
+            "max_ms": f.latencies_ms.last().copied().unwrap_or(0.0),
+            "peak_rss_mib": peak_rss_mib(),
+        })
+    );
+    Ok(())
+}
+
+/// A fresh chain: ECDSA P-256 root (self-signed) and a partner certificate with `O=org`.
+fn fresh_chain(org: &str) -> anyhow::Result<(String, String)> {
+    use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair};
+    let now = time::OffsetDateTime::now_utc();
+    let root_key = KeyPair::generate()?;
+    let mut root = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, format!("{org} root"));
+    dn.push(DnType::OrganizationName, format!("{org} CA"));
+    root.distinguished_name = dn;
+    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    root.not_before = now - time::Duration::days(1);
+    root.not_after = now + time::Duration::days(3650);
+    let root_cert = root.self_signed(&root_key)?;
+    let leaf_key = KeyPair::generate()?;
+    let mut leaf = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, org);
+    dn.push(DnType::OrganizationName, org);
+    leaf.distinguished_name = dn;
+    leaf.not_before = now - time::Duration::days(1);
+    leaf.not_after = now + time::Duration::days(730);
+    let issuer = Issuer::new(root, root_key);
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
+    Ok((root_cert.pem(), leaf_cert.pem()))
+}
+
+async fn onboarding(
+    settings: &Settings,
+    pool: &PgPool,
+    count: u32,
+    concurrency: usize,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let state = serve::app_state(settings, pool.clone())?;
+    let token = state
+        .auth
+        .mint("bench-admin", &["PARTNER_ADMIN".into()], Duration::from_secs(3600))
+        .context("bench needs auth.mode = dev")?;
+    let app = pmsflow_api::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let c2 = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { c2.cancelled().await })
+            .await;
+    });
+    let finished = Finished::default();
+    finished.listen(pool.clone(), cancel).await?;
+    // Chains are generated before the clock starts.
+    let mut chains = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        chains.push(fresh_chain(&format!("org{i}"))?);
+    }
+    let http = reqwest::Client::new();
+    let sem = Arc::new(Semaphore::new(concurrency));
+    let start = Instant::now();
+    let mut handles = Vec::with_capacity(count as usize);
+    for (i, (root, leaf)) in chains.into_iter().enumerate() {
+        let permit = sem.clone().acquire_owned().await?;
+        let http = http.clone();
+        let base = base.clone();
+        let token = token.clone();
+        let pool = pool.clone();
+        let finished = finished.clone();
+        handles.push(tokio::spawn(async move {
+            let _permit = permit;
+            let body = json!({
+                "partner": {
+                    "partnerId": format!("bench-partner-{i}"),
+                    "policyGroup": "mpolicygroup-default-auth",
+                    "organizationName": format!("org{i}"),
+                    "address": "Bench street 1",
+                    "contactNumber": "9876543210",
+                    "emailId": format!("partner{i}@bench.example.org"),
+                    "partnerType": "Auth_Partner",
+                },
+                "caCertificates": [root],
+                "partnerCertificate": leaf,
+            });
+            let resp: serde_json::Value = http
+                .post(format!("{base}/v1/onboardings"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let id: Uuid = serde_json::from_value(resp["runId"].clone())?;
+            finished.wait(&pool, id).await
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let f = collect(pool, WorkflowKind::Onboarding.as_str()).await?;
+    println!(
+        "{}",
+        json!({
+            "bench": "onboarding",
+            "runs": count,
+            "concurrency": concurrency,
+            "failed": f.failed,
+            "wall_s": wall,
+            "onboardings_per_s": f64::from(count) / wall.max(1e-9),
+            "p50_ms": percentile(&f.latencies_ms, 0.50),
+            "p99_ms": percentile(&f.latencies_ms, 0.99),
+            "peak_rss_mib": peak_rss_mib(),
+        })
+    );
+    Ok(())
+}

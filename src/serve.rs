@@ -1,0 +1,202 @@
+//! `pmsflow serve`: start the roles of one process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use pmsflow_api::{auth::Authenticator, AppState};
+use pmsflow_core::partner::RegistrationRules;
+use pmsflow_store::config::Settings;
+use pmsflow_workers::{
+    dispatch::Doorbell,
+    engine::{Engine, EngineSettings},
+    mosip::{ClientSettings, MosipClients, MosipEndpoints, ServiceCredentials},
+    reconciler::ReconcilerSettings,
+    runtime::{self, RedisHandles, WorkerRoleSettings},
+    steps::{Executors, StepSettings},
+};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+/// A role a process can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The HTTP API.
+    Api,
+    /// Step workers, outbox relay and reconciler.
+    Worker,
+    /// Cron sweeps (none are defined yet; the scheduler issue adds them).
+    Scheduler,
+}
+
+/// Connect, create the database if needed, migrate.
+pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
+    pmsflow_store::db::ensure_database(&settings.database.url)
+        .await
+        .context("database.url: could not reach PostgreSQL or create the database")?;
+    let pool = pmsflow_store::db::connect(&settings.database)
+        .await
+        .context("database.url: could not connect")?;
+    pmsflow_store::db::migrate(&pool).await.context("applying migrations")?;
+    Ok(pool)
+}
+
+/// The authenticator of `[auth]`.
+pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
+    Ok(match settings.auth.mode.as_str() {
+        "jwks" => Authenticator::jwks(
+            &settings.auth.jwks_url,
+            Some(settings.auth.issuer.clone()),
+            &settings.auth.partner_admin_role,
+        )?,
+        _ => Authenticator::dev(&settings.auth.dev_secret, &settings.auth.partner_admin_role),
+    })
+}
+
+/// The API state of `settings` on `pool`.
+pub fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        pool,
+        auth: Arc::new(authenticator(settings)?),
+        budgets: settings.engine.budgets(),
+        rules: Arc::new(RegistrationRules::default()),
+        certificate_upload_wait: Duration::from_millis(settings.api.certificate_upload_wait_ms),
+    })
+}
+
+/// MOSIP clients of `[mosip]`.
+pub fn clients(settings: &Settings) -> anyhow::Result<MosipClients> {
+    let m = &settings.mosip;
+    Ok(MosipClients::http(
+        &MosipEndpoints {
+            authmanager_url: m.authmanager_url.clone(),
+            keymanager_url: m.keymanager_url.clone(),
+            datashare_url: m.datashare_url.clone(),
+            websub_url: m.websub_url.clone(),
+            notifier_url: m.notifier_url.clone(),
+            auditmanager_url: m.auditmanager_url.clone(),
+        },
+        ServiceCredentials::new(&m.client_id, &m.secret_key, &m.app_id),
+        ClientSettings {
+            timeout: Duration::from_millis(m.timeout_ms),
+        },
+    )?)
+}
+
+/// Everything the worker role runs, started on the current runtime.
+pub struct WorkerRole {
+    /// Join handles of the background tasks.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Start worker, relay and reconciler.
+pub fn start_worker_role(
+    settings: &Settings,
+    pool: PgPool,
+    redis: &RedisHandles,
+    clients: MosipClients,
+    cancel: CancellationToken,
+) -> WorkerRole {
+    let doorbell = Doorbell::default();
+    let dispatcher = runtime::dispatcher(redis, &doorbell);
+    let executors = Executors::new(
+        Arc::new(clients),
+        StepSettings {
+            datashare_policy_id: settings.mosip.datashare_policy_id.clone(),
+            datashare_subscriber_id: settings.mosip.datashare_subscriber_id.clone(),
+            other_domain_application_id: settings.mosip.other_domain_application_id.clone(),
+            audit_host_name: settings.mosip.audit_host_name.clone(),
+        },
+    );
+    let worker_name = format!(
+        "{}-worker-{}-{}",
+        settings.redis.namespace,
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let engine = Engine::new(
+        pool.clone(),
+        executors,
+        dispatcher.clone(),
+        worker_name,
+        EngineSettings {
+            lease: Duration::from_secs(settings.worker.lease_seconds),
+            fast_path_grace: Duration::from_secs(5),
+            pause_after_call: std::env::var("PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL").ok(),
+        },
+    );
+    let mut tasks = runtime::spawn_worker(
+        engine,
+        redis,
+        doorbell,
+        WorkerRoleSettings {
+            concurrency: settings.worker.concurrency,
+            poll_interval: Duration::from_millis(settings.worker.poll_interval_ms),
+        },
+        cancel.clone(),
+    );
+    tasks.push(runtime::spawn_relay(
+        pool.clone(),
+        dispatcher,
+        Duration::from_millis(settings.engine.relay_poll_ms),
+        cancel.clone(),
+    ));
+    tasks.push(runtime::spawn_reconciler(
+        pool,
+        ReconcilerSettings {
+            interval: Duration::from_millis(settings.engine.reconcile_interval_ms),
+            redispatch_after: Duration::from_millis(settings.engine.redispatch_after_ms),
+        },
+        cancel,
+    ));
+    WorkerRole { tasks }
+}
+
+/// `pmsflow serve`.
+pub async fn serve(mut settings: Settings, roles: Vec<Role>) -> anyhow::Result<()> {
+    let pool = database(&settings).await?;
+    let cancel = CancellationToken::new();
+    let mut _sandbox = None;
+    if settings.mosip.use_sandbox() {
+        let handle = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
+        settings.mosip.point_all_at(&handle.base_url);
+        tracing::info!(url = %handle.base_url, "no MOSIP URL configured: running the sandbox in-process");
+        println!("sandbox: {}", handle.base_url);
+        _sandbox = Some(handle);
+    }
+    let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace)
+        .await
+        .context("redis.url: could not connect to Redis")?;
+    let mut tasks = Vec::new();
+    if roles.contains(&Role::Worker) {
+        let role = start_worker_role(&settings, pool.clone(), &redis, clients(&settings)?, cancel.clone());
+        tasks.extend(role.tasks);
+    }
+    if roles.contains(&Role::Scheduler) {
+        tracing::info!("scheduler role: no sweeps are configured in this version");
+    }
+    let shutdown = {
+        let cancel = cancel.clone();
+        async move {
+            let _ = tokio::signal::ctrl_c().await;
+            cancel.cancel();
+        }
+    };
+    if roles.contains(&Role::Api) {
+        let app = pmsflow_api::router(app_state(&settings, pool.clone())?);
+        let listener = tokio::net::TcpListener::bind(&settings.api.bind)
+            .await
+            .with_context(|| format!("api.bind: cannot listen on {}", settings.api.bind))?;
+        println!("api: http://{}", listener.local_addr()?);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+    } else {
+        shutdown.await;
+    }
+    cancel.cancel();
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    Ok(())
+}
