@@ -7,13 +7,11 @@
 //! - `pmsflow token --sub ID --roles R1,R2`: mint a dev JWT (auth.mode = "dev").
 //! - `pmsflow bench engine|onboarding ...`: benchmarks printing one JSON line of figures.
 
-mod bench;
-mod serve;
-
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use pmsflow::{bench, sandbox_config, serve};
 use pmsflow_store::config::Settings;
 
 #[derive(Debug, Parser)]
@@ -71,7 +69,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve { roles } => serve::serve(settings, roles).await,
             Command::Migrate => {
                 let pool = serve::database(&settings).await?;
-                println!("migrations applied to {}", redact_url(&settings.database.url));
+                println!("migrations applied to {}", pmsflow::redact_url(&settings.database.url));
                 pool.close().await;
                 Ok(())
             }
@@ -102,23 +100,3 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
-/// The sandbox's service account, matching `[mosip]` so the clients can log in.
-pub(crate) fn sandbox_config(settings: &Settings) -> pmsflow_sandbox::SandboxConfig {
-    pmsflow_sandbox::SandboxConfig {
-        client_id: settings.mosip.client_id.clone(),
-        secret_key: settings.mosip.secret_key.clone(),
-        app_id: settings.mosip.app_id.clone(),
-        public_base_url: None,
-    }
-}
-
-/// A URL with its password removed, for printing.
-pub(crate) fn redact_url(url: &str) -> String {
-    match url.split_once('@') {
-        Some((creds, host)) if creds.contains(':') && creds.matches(':').count() > 1 => {
-            let scheme_user = creds.rsplit_once(':').map(|(a, _)| a).unwrap_or(creds);
-            format!("{scheme_user}:***@{host}")
-        }
-        _ => url.to_owned(),
-    }
-}

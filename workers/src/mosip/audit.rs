@@ -118,7 +118,7 @@ pub trait AuditManager: Send + Sync {
     ///
     /// # Errors
     /// `KER-AUD-001/002` (permanent), `KER-AUD-500` (retryable), `PMS_PRT_500` (retryable) when
-    /// the answer is `{"status": false}`; the transport/HTTP mapping of [`errors`](super::errors).
+    /// the answer is `{"status": false}`; the transport/HTTP mapping of [`errors`].
     async fn record(&self, event: &AuditEvent, effect_key: Option<&str>)
         -> Result<(), StepFailure>;
 }

@@ -57,7 +57,7 @@ pub trait Datashare: Send + Sync {
     /// # Errors
     /// `errors[0]` of the answer (`DAT-SER-002/004/005/007` retryable, others permanent);
     /// `PMS_DTS_001` (retryable) when `dataShare` is `null` without errors or has no URL; the
-    /// transport/HTTP mapping of [`errors`](super::errors). Empty ids fail permanently without a call.
+    /// transport/HTTP mapping of [`errors`]. Empty ids fail permanently without a call.
     async fn create(
         &self,
         policy_id: &str,

@@ -88,7 +88,7 @@ impl MosipHttp {
 
     /// Sends `request` with the service token, the optional idempotency key and the timeout.
     /// Returns the answer only when its status is 2xx; every other outcome is a [`StepFailure`]
-    /// (see [`errors`](super::errors)). `call` names the operation in logs.
+    /// (see [`errors`]). `call` names the operation in logs.
     pub(crate) async fn send(
         &self,
         call: &'static str,
@@ -136,13 +136,13 @@ pub(crate) async fn execute(
 ) -> Result<RawResponse, StepFailure> {
     let started = Instant::now();
     let response = request.send().await.map_err(|e| {
-        tracing::warn!(call, error = %without_url(&e), timeout = e.is_timeout(), "MOSIP call failed");
+        tracing::warn!(call, error = %describe(&e), timeout = e.is_timeout(), "MOSIP call failed");
         errors::transport(&e, timeout)
     })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = read_capped(response).await.map_err(|e| {
-        tracing::warn!(call, status, error = %without_url(&e), "reading the MOSIP answer failed");
+        tracing::warn!(call, status, error = %describe(&e), "reading the MOSIP answer failed");
         errors::transport(&e, timeout)
     })?;
     tracing::debug!(
@@ -158,13 +158,21 @@ pub(crate) async fn execute(
     })
 }
 
-/// A reqwest error without its URL (query strings could carry data we do not want in logs).
-fn without_url(error: &reqwest::Error) -> String {
-    let mut error = error.to_string();
-    if let Some(pos) = error.find(" for url (") {
-        error.truncate(pos);
+/// A reqwest error and its causes ("error sending request: client error (Connect): tcp connect
+/// error: Connection refused ..."), without the URL (query strings could carry data we do not
+/// want in logs).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(pos) = text.find(" for url (") {
+        text.truncate(pos);
     }
-    error
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Reads a body up to [`MAX_BODY_BYTES`]; the rest is dropped (the result is then only used

@@ -68,7 +68,7 @@ pub struct OtherDomainOutcome {
 ///
 /// Every method sends the service token (Cookie + Bearer) and `effect_key` as `Idempotency-Key`,
 /// makes exactly one attempt bounded by the client timeout, and fails with a [`StepFailure`]
-/// classified as described in [`errors`](super::errors).
+/// classified as described in [`errors`].
 #[async_trait]
 pub trait Keymanager: Send + Sync {
     /// `POST /v1/keymanager/uploadCACertificate` (§2.2.1): adds a root or intermediate CA

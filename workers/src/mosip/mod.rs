@@ -123,8 +123,9 @@ impl fmt::Debug for ServiceCredentials {
 /// Transport settings shared by all MOSIP clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientSettings {
-    /// Upper bound of one call, from sending the request to reading the whole answer (token
-    /// fetches included, each bounded separately). Must be > 0. The connect timeout is
+    /// Upper bound of one HTTP exchange, from sending the request to reading the whole answer.
+    /// A token fetch is a separate exchange with the same bound, so a call that first has to
+    /// refresh the token can take up to twice this. Must be > 0. The connect timeout is
     /// `min(timeout, 10 s)`.
     pub timeout: Duration,
 }

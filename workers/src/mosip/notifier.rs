@@ -43,7 +43,7 @@ pub trait Notifier: Send + Sync {
     ///
     /// # Errors
     /// `KER-NOE-*` from the answer (`KER-NOE-004/006` and `KER-NOE-500` retryable, validation
-    /// codes permanent); the transport/HTTP mapping of [`errors`](super::errors). No recipient
+    /// codes permanent); the transport/HTTP mapping of [`errors`]. No recipient
     /// at all fails permanently without a call.
     async fn send_email(
         &self,

@@ -30,7 +30,7 @@ pub trait WebSubHub: Send + Sync {
     /// # Errors
     /// A denial for any other reason → retryable `KER-WSC-101` with `hub.reason` as message; a
     /// 2xx answer that is neither accepted nor denied → retryable `KER-WSC-101`; the
-    /// transport/HTTP mapping of [`errors`](super::errors). An empty topic fails permanently.
+    /// transport/HTTP mapping of [`errors`]. An empty topic fails permanently.
     async fn register_topic(
         &self,
         topic: &str,
@@ -43,7 +43,7 @@ pub trait WebSubHub: Send + Sync {
     ///
     /// # Errors
     /// A denial → retryable `KER-WSC-103` with `hub.reason` as message; any other 2xx answer →
-    /// retryable `KER-WSC-103`; the transport/HTTP mapping of [`errors`](super::errors).
+    /// retryable `KER-WSC-103`; the transport/HTTP mapping of [`errors`].
     /// An empty topic fails permanently.
     async fn publish(
         &self,
