@@ -169,16 +169,33 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
     let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace).await?;
     let cancel = CancellationToken::new();
     let result = match which {
-        Bench::Engine { workflows, steps, concurrency, rate } => {
+        Bench::Engine {
+            workflows,
+            steps,
+            concurrency,
+            rate,
+        } => {
             settings.worker.concurrency = concurrency;
             settings.mosip.point_all_at("http://127.0.0.1:9");
-            let _role = serve::start_worker_role(&settings, pool.clone(), &redis, serve::clients(&settings)?, cancel.clone());
+            let _role = serve::start_worker_role(
+                &settings,
+                pool.clone(),
+                &redis,
+                serve::clients(&settings)?,
+                cancel.clone(),
+            );
             engine(&pool, workflows, steps, concurrency, rate).await
         }
         Bench::Onboarding { runs, concurrency } => {
             let sandbox = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
             settings.mosip.point_all_at(&sandbox.base_url);
-            let _role = serve::start_worker_role(&settings, pool.clone(), &redis, serve::clients(&settings)?, cancel.clone());
+            let _role = serve::start_worker_role(
+                &settings,
+                pool.clone(),
+                &redis,
+                serve::clients(&settings)?,
+                cancel.clone(),
+            );
             onboarding(&settings, &pool, runs, concurrency, cancel.clone()).await
         }
     };
@@ -247,17 +264,23 @@ async fn engine(
     let enqueue_s = start.elapsed().as_secs_f64();
     // Wait for the engine to drain (a benchmark may poll; tests never do).
     loop {
-        let running: i64 = sqlx::query_scalar("SELECT count(*) FROM workflow_run WHERE status = 'running'")
-            .fetch_one(pool)
-            .await?;
+        let running: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM workflow_run WHERE status = 'running'")
+                .fetch_one(pool)
+                .await?;
         if running == 0 {
             break;
         }
-        anyhow::ensure!(start.elapsed() < Duration::from_secs(1800), "benchmark did not finish in 30 min");
+        anyhow::ensure!(
+            start.elapsed() < Duration::from_secs(1800),
+            "benchmark did not finish in 30 min"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let f = collect(pool, WorkflowKind::Synthetic.as_str()).await?;
-    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM bench_log").fetch_one(pool).await?;
+    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM bench_log")
+        .fetch_one(pool)
+        .await?;
     anyhow::ensure!(
         logs == i64::from(workflows) * i64::from(steps),
         "expected {} business rows, found {logs}",
@@ -285,9 +308,12 @@ async fn engine(
     Ok(())
 }
 
-/// A fresh chain: ECDSA P-256 root (self-signed) and a partner certificate with `O=org`.
-fn fresh_chain(org: &str) -> anyhow::Result<(String, String)> {
-    use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair};
+/// A fresh chain: ECDSA P-256 root (self-signed) and a partner certificate with `O=org`, as
+/// PEMs `(root, leaf)`; the leaf is valid for two years, so it passes the 335-day rule.
+pub fn fresh_chain(org: &str) -> anyhow::Result<(String, String)> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    };
     let now = time::OffsetDateTime::now_utc();
     let root_key = KeyPair::generate()?;
     let mut root = CertificateParams::default();
@@ -322,7 +348,11 @@ async fn onboarding(
     let state = serve::app_state(settings, pool.clone())?;
     let token = state
         .auth
-        .mint("bench-admin", &["PARTNER_ADMIN".into()], Duration::from_secs(3600))
+        .mint(
+            "bench-admin",
+            &["PARTNER_ADMIN".into()],
+            Duration::from_secs(3600),
+        )
         .context("bench needs auth.mode = dev")?;
     let app = pmsflow_api::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -15,7 +15,11 @@ use pmsflow::{bench, sandbox_config, serve};
 use pmsflow_store::config::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "pmsflow", version, about = "Durable partner-lifecycle orchestrator for MOSIP")]
+#[command(
+    name = "pmsflow",
+    version,
+    about = "Durable partner-lifecycle orchestrator for MOSIP"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,10 @@ fn main() -> anyhow::Result<()> {
             Command::Serve { roles } => serve::serve(settings, roles).await,
             Command::Migrate => {
                 let pool = serve::database(&settings).await?;
-                println!("migrations applied to {}", pmsflow::redact_url(&settings.database.url));
+                println!(
+                    "migrations applied to {}",
+                    pmsflow::redact_url(&settings.database.url)
+                );
                 pool.close().await;
                 Ok(())
             }
@@ -82,8 +89,15 @@ fn main() -> anyhow::Result<()> {
                 sandbox.serve(listener).await?;
                 Ok(())
             }
-            Command::Token { sub, roles, ttl_minutes } => {
-                anyhow::ensure!(settings.auth.mode == "dev", "auth.mode must be \"dev\" to mint tokens");
+            Command::Token {
+                sub,
+                roles,
+                ttl_minutes,
+            } => {
+                anyhow::ensure!(
+                    settings.auth.mode == "dev",
+                    "auth.mode must be \"dev\" to mint tokens"
+                );
                 let auth = pmsflow_api::auth::Authenticator::dev(
                     &settings.auth.dev_secret,
                     &settings.auth.partner_admin_role,
@@ -99,4 +113,3 @@ fn main() -> anyhow::Result<()> {
         }
     })
 }
-

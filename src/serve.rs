@@ -37,7 +37,9 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
     let pool = pmsflow_store::db::connect(&settings.database)
         .await
         .context("database.url: could not connect")?;
-    pmsflow_store::db::migrate(&pool).await.context("applying migrations")?;
+    pmsflow_store::db::migrate(&pool)
+        .await
+        .context("applying migrations")?;
     Ok(pool)
 }
 
@@ -169,7 +171,13 @@ pub async fn serve(mut settings: Settings, roles: Vec<Role>) -> anyhow::Result<(
         .context("redis.url: could not connect to Redis")?;
     let mut tasks = Vec::new();
     if roles.contains(&Role::Worker) {
-        let role = start_worker_role(&settings, pool.clone(), &redis, clients(&settings)?, cancel.clone());
+        let role = start_worker_role(
+            &settings,
+            pool.clone(),
+            &redis,
+            clients(&settings)?,
+            cancel.clone(),
+        );
         tasks.extend(role.tasks);
     }
     if roles.contains(&Role::Scheduler) {

@@ -13,7 +13,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use jsonwebtoken::{decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
@@ -127,7 +129,11 @@ impl Authenticator {
     }
 
     /// IdP mode: RS256 tokens checked against the JWKS at `url` (TLS verified).
-    pub fn jwks(url: &str, issuer: Option<String>, partner_admin_role: &str) -> Result<Self, reqwest::Error> {
+    pub fn jwks(
+        url: &str,
+        issuer: Option<String>,
+        partner_admin_role: &str,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()?;
@@ -171,7 +177,9 @@ impl Authenticator {
             }
         }
         let mut guard = keys.write().await;
-        let recently = guard.1.is_some_and(|t| t.elapsed() < Duration::from_secs(30));
+        let recently = guard
+            .1
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(30));
         if !recently {
             let set: JwkSet = http
                 .get(url)
@@ -197,8 +205,17 @@ impl Authenticator {
             Verifier::Dev { decoding, .. } => (decoding.clone(), Algorithm::HS256),
             Verifier::Jwks { .. } => {
                 let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
-                let kid = header.kid.ok_or_else(|| AuthError::Invalid("no kid".into()))?;
-                if !matches!(header.alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::ES256 | Algorithm::PS256) {
+                let kid = header
+                    .kid
+                    .ok_or_else(|| AuthError::Invalid("no kid".into()))?;
+                if !matches!(
+                    header.alg,
+                    Algorithm::RS256
+                        | Algorithm::RS384
+                        | Algorithm::RS512
+                        | Algorithm::ES256
+                        | Algorithm::PS256
+                ) {
                     return Err(AuthError::Invalid("unexpected algorithm".into()));
                 }
                 (self.jwk_key(&kid).await?, header.alg)
@@ -225,7 +242,10 @@ impl Authenticator {
 pub fn token_of(parts: &Parts) -> Option<String> {
     if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         if let Ok(s) = v.to_str() {
-            if let Some(t) = s.strip_prefix("Bearer ").or_else(|| s.strip_prefix("bearer ")) {
+            if let Some(t) = s
+                .strip_prefix("Bearer ")
+                .or_else(|| s.strip_prefix("bearer "))
+            {
                 return Some(t.trim().to_owned());
             }
         }
@@ -246,11 +266,17 @@ pub struct PmsCaller(pub AuthUser);
 impl FromRequestParts<AppState> for PmsCaller {
     type Rejection = PmsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state).await.map(PmsCaller).map_err(|e| {
-            tracing::debug!(error = %e, "authentication failed");
-            PmsError::Unauthenticated
-        })
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state)
+            .await
+            .map(PmsCaller)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "authentication failed");
+                PmsError::Unauthenticated
+            })
     }
 }
 
@@ -261,11 +287,17 @@ pub struct NativeCaller(pub AuthUser);
 impl FromRequestParts<AppState> for NativeCaller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state).await.map(NativeCaller).map_err(|e| {
-            tracing::debug!(error = %e, "authentication failed");
-            Problem::unauthenticated()
-        })
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state)
+            .await
+            .map(NativeCaller)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "authentication failed");
+                Problem::unauthenticated()
+            })
     }
 }
 
@@ -275,21 +307,49 @@ pub mod roles {
     pub const CA_CERTIFICATE_UPLOAD: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
     /// `postpartnerscertificateupload`.
     pub const CERTIFICATE_UPLOAD: &[&str] = &[
-        "PARTNER", "PMS_USER", "AUTH_PARTNER", "ABIS_PARTNER", "SDK_PARTNER", "DEVICE_PROVIDER",
-        "FTM_PROVIDER", "CREDENTIAL_PARTNER", "CREDENTIAL_ISSUANCE", "ID_AUTHENTICATION",
-        "PARTNER_ADMIN", "ONLINE_VERIFICATION_PARTNER",
+        "PARTNER",
+        "PMS_USER",
+        "AUTH_PARTNER",
+        "ABIS_PARTNER",
+        "SDK_PARTNER",
+        "DEVICE_PROVIDER",
+        "FTM_PROVIDER",
+        "CREDENTIAL_PARTNER",
+        "CREDENTIAL_ISSUANCE",
+        "ID_AUTHENTICATION",
+        "PARTNER_ADMIN",
+        "ONLINE_VERIFICATION_PARTNER",
     ];
     /// `getpartnerscertificate` (upload roles + CREATE_SHARE).
     pub const GET_CERTIFICATE: &[&str] = &[
-        "PARTNER", "PMS_USER", "AUTH_PARTNER", "ABIS_PARTNER", "SDK_PARTNER", "DEVICE_PROVIDER",
-        "FTM_PROVIDER", "CREDENTIAL_PARTNER", "CREDENTIAL_ISSUANCE", "ID_AUTHENTICATION",
-        "PARTNER_ADMIN", "ONLINE_VERIFICATION_PARTNER", "CREATE_SHARE",
+        "PARTNER",
+        "PMS_USER",
+        "AUTH_PARTNER",
+        "ABIS_PARTNER",
+        "SDK_PARTNER",
+        "DEVICE_PROVIDER",
+        "FTM_PROVIDER",
+        "CREDENTIAL_PARTNER",
+        "CREDENTIAL_ISSUANCE",
+        "ID_AUTHENTICATION",
+        "PARTNER_ADMIN",
+        "ONLINE_VERIFICATION_PARTNER",
+        "CREATE_SHARE",
     ];
     /// `getpartnerspartnerid`.
     pub const GET_PARTNER: &[&str] = &[
-        "PARTNER", "AUTH_PARTNER", "CREDENTIAL_PARTNER", "PARTNER_ADMIN",
-        "ONLINE_VERIFICATION_PARTNER", "DEVICE_PROVIDER", "FTM_PROVIDER", "ABIS_PARTNER",
-        "MANUAL_ADJUDICATION", "MISP_PARTNER", "RESIDENT", "SDK_PARTNER",
+        "PARTNER",
+        "AUTH_PARTNER",
+        "CREDENTIAL_PARTNER",
+        "PARTNER_ADMIN",
+        "ONLINE_VERIFICATION_PARTNER",
+        "DEVICE_PROVIDER",
+        "FTM_PROVIDER",
+        "ABIS_PARTNER",
+        "MANUAL_ADJUDICATION",
+        "MISP_PARTNER",
+        "RESIDENT",
+        "SDK_PARTNER",
     ];
     /// Native onboarding: partners (own id) and partner admins.
     pub const ONBOARD: &[&str] = CERTIFICATE_UPLOAD;
@@ -302,7 +362,9 @@ mod tests {
     #[tokio::test]
     async fn dev_tokens_round_trip_and_reject_tampering() {
         let a = Authenticator::dev("0123456789abcdef0123", "PARTNER_ADMIN");
-        let t = a.mint("movp", &["AUTH_PARTNER".into()], Duration::from_secs(60)).unwrap();
+        let t = a
+            .mint("movp", &["AUTH_PARTNER".into()], Duration::from_secs(60))
+            .unwrap();
         let u = a.verify(&t).await.unwrap();
         assert_eq!(u.user_id, "movp");
         assert!(u.has_any(&["AUTH_PARTNER"]));

@@ -59,9 +59,10 @@ impl IntoResponse for PmsError {
                 StatusCode::UNAUTHORIZED,
                 ServiceError::new("KER-ATH-401", "Authentication Failed"),
             ),
-            Self::Forbidden => {
-                envelope(StatusCode::FORBIDDEN, ServiceError::new("KER-ATH-403", "Forbidden"))
-            }
+            Self::Forbidden => envelope(
+                StatusCode::FORBIDDEN,
+                ServiceError::new("KER-ATH-403", "Forbidden"),
+            ),
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 envelope(
@@ -102,19 +103,31 @@ impl Problem {
 
     /// 401.
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "a valid bearer token is required")
-            .with_code("KER-ATH-401")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "a valid bearer token is required",
+        )
+        .with_code("KER-ATH-401")
     }
 
     /// 403.
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "Forbidden", "the token's roles do not allow this")
-            .with_code("KER-ATH-403")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the token's roles do not allow this",
+        )
+        .with_code("KER-ATH-403")
     }
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not Found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            format!("{what} not found"),
+        )
     }
 
     /// Attach an error code.

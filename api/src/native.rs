@@ -94,13 +94,21 @@ async fn onboard(
         .fetch_optional(&state.pool)
         .await?;
         if let Some(id) = existing {
-            return Ok((StatusCode::OK, Json(json!({"runId": id, "replayed": true, "links": run_links(id)}))).into_response());
+            return Ok((
+                StatusCode::OK,
+                Json(json!({"runId": id, "replayed": true, "links": run_links(id)})),
+            )
+                .into_response());
         }
     }
     let domain = match &req.partner_domain {
         Some(d) => PartnerDomain::parse(d).ok_or_else(|| {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", "Invalid Partner Domain.")
-                .with_code("KER-PCM-011")
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid request",
+                "Invalid Partner Domain.",
+            )
+            .with_code("KER-PCM-011")
         })?,
         None => PartnerDomain::for_partner_type(&req.partner.partner_type),
     };
@@ -121,7 +129,11 @@ async fn onboard(
             kind: WorkflowKind::Onboarding,
             subject: Some(req.partner.partner_id.clone()),
             input: serde_json::to_value(&input).map_err(|e| {
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error", e.to_string())
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                    e.to_string(),
+                )
             })?,
             idempotency_key: key,
             created_by: caller.user_id.clone(),
@@ -130,7 +142,11 @@ async fn onboard(
     )
     .await?;
     tx.commit().await?;
-    let status = if created.replayed { StatusCode::OK } else { StatusCode::ACCEPTED };
+    let status = if created.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
     Ok((
         status,
         Json(json!({

@@ -31,22 +31,39 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/partnermanager/partners", post(register))
         .route("/v1/partnermanager/partners/v2", post(register))
-        .route("/v1/partnermanager/partners/certificate/ca/upload", post(upload_ca))
-        .route("/v1/partnermanager/partners/certificate/upload", post(upload_certificate))
-        .route("/v1/partnermanager/partners/{partner_id}/certificate", get(get_certificate))
+        .route(
+            "/v1/partnermanager/partners/certificate/ca/upload",
+            post(upload_ca),
+        )
+        .route(
+            "/v1/partnermanager/partners/certificate/upload",
+            post(upload_certificate),
+        )
+        .route(
+            "/v1/partnermanager/partners/{partner_id}/certificate",
+            get(get_certificate),
+        )
         .route("/v1/partnermanager/partners/{partner_id}", get(get_partner))
 }
 
 type PmsResult = Result<Json<ResponseWrapper<Value>>, PmsError>;
 
 fn ok(id: Option<String>, version: Option<String>, body: Value) -> PmsResult {
-    Ok(Json(ResponseWrapper::ok(id, version, body, OffsetDateTime::now_utc())))
+    Ok(Json(ResponseWrapper::ok(
+        id,
+        version,
+        body,
+        OffsetDateTime::now_utc(),
+    )))
 }
 
 /// Parse the envelope ourselves so a malformed body is a PMS error, not an axum 4xx.
 fn envelope<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<RequestWrapper<T>, PmsError> {
     serde_json::from_slice(body).map_err(|e| {
-        PmsError::new("PMS_COR_001", format!("Invalid request parameter - {e} :request"))
+        PmsError::new(
+            "PMS_COR_001",
+            format!("Invalid request parameter - {e} :request"),
+        )
     })
 }
 
@@ -118,7 +135,11 @@ pub(crate) async fn register_partner(
 }
 
 /// `POST /partners` and `/partners/v2` (self-registration): `{partnerId, status:"InProgress"}`.
-async fn register(State(state): State<AppState>, PmsCaller(caller): PmsCaller, body: axum::body::Bytes) -> PmsResult {
+async fn register(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
     let req: RequestWrapper<PartnerRegistration> = envelope(&body)?;
     let mut tx = state.pool.begin().await?;
     register_partner(&mut tx, &state, &caller, &req.request).await?;
@@ -162,13 +183,22 @@ async fn wait_and_fail(state: &AppState, run_id: Uuid) -> Result<runs::RunDetail
 /// `POST /partners/certificate/ca/upload` (PARTNERMANAGER, PARTNER_ADMIN): a one-step run that
 /// uploads the CA or intermediate to keymanager; answers `{status, timestamp}` or keymanager's
 /// error (`KER-PCM-001/003/004/005/011`).
-async fn upload_ca(State(state): State<AppState>, PmsCaller(caller): PmsCaller, body: axum::body::Bytes) -> PmsResult {
+async fn upload_ca(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
     if !caller.has_any(roles::CA_CERTIFICATE_UPLOAD) {
         return Err(PmsError::Forbidden);
     }
     let req: RequestWrapper<CaUpload> = envelope(&body)?;
-    if req.request.certificate_data.trim().is_empty() || req.request.partner_domain.trim().is_empty() {
-        return Err(PmsError::new("PMS_COR_001", "Invalid request parameter - must not be blank :certificateData"));
+    if req.request.certificate_data.trim().is_empty()
+        || req.request.partner_domain.trim().is_empty()
+    {
+        return Err(PmsError::new(
+            "PMS_COR_001",
+            "Invalid request parameter - must not be blank :certificateData",
+        ));
     }
     let Some(domain) = PartnerDomain::parse(&req.request.partner_domain) else {
         return Err(PmsError::new("KER-PCM-011", "Invalid Partner Domain."));
@@ -203,17 +233,24 @@ async fn upload_ca(State(state): State<AppState>, PmsCaller(caller): PmsCaller, 
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let all_present = !uploads.is_empty()
-        && uploads.iter().all(|u| u["alreadyPresent"] == json!(true));
+    let all_present =
+        !uploads.is_empty() && uploads.iter().all(|u| u["alreadyPresent"] == json!(true));
     if all_present && uploads.len() == 1 {
-        return Err(PmsError::new("KER-PCM-003", "Certificate already exists in store."));
+        return Err(PmsError::new(
+            "KER-PCM-003",
+            "Certificate already exists in store.",
+        ));
     }
     let status = uploads
         .first()
         .and_then(|u| u["status"].as_str())
         .unwrap_or("Upload Success.")
         .to_owned();
-    ok(req.id, req.version, json!({"status": status, "timestamp": mosip_datetime(OffsetDateTime::now_utc())}))
+    ok(
+        req.id,
+        req.version,
+        json!({"status": status, "timestamp": mosip_datetime(OffsetDateTime::now_utc())}),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,9 +274,16 @@ async fn upload_certificate(
     }
     let req: RequestWrapper<CertificateUpload> = envelope(&body)?;
     let r = &req.request;
-    for (field, v) in [("partnerId", &r.partner_id), ("certificateData", &r.certificate_data), ("partnerDomain", &r.partner_domain)] {
+    for (field, v) in [
+        ("partnerId", &r.partner_id),
+        ("certificateData", &r.certificate_data),
+        ("partnerDomain", &r.partner_domain),
+    ] {
         if v.trim().is_empty() {
-            return Err(PmsError::new("PMS_COR_001", format!("Invalid request parameter - must not be blank :{field}")));
+            return Err(PmsError::new(
+                "PMS_COR_001",
+                format!("Invalid request parameter - must not be blank :{field}"),
+            ));
         }
     }
     if !caller.may_act_on(&r.partner_id) {
@@ -252,7 +296,10 @@ async fn upload_certificate(
     let ptype = partners::partner_type(&mut conn, &partner.partner_type_code).await?;
     drop(conn);
     if ptype.is_some_and(|t| t.is_policy_required) && partner.policy_group_name.is_none() {
-        return Err(PmsError::new("PMS_PRT_054", "Policy group not mapped for given partner"));
+        return Err(PmsError::new(
+            "PMS_PRT_054",
+            "Policy group not mapped for given partner",
+        ));
     }
     let Some(domain) = PartnerDomain::parse(&r.partner_domain) else {
         return Err(PmsError::new("KER-PCM-011", "Invalid Partner Domain."));
@@ -311,7 +358,10 @@ async fn get_certificate(
     if !caller.may_act_on(&partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }
-    if partners::get_partner(&state.pool, &partner_id).await?.is_none() {
+    if partners::get_partner(&state.pool, &partner_id)
+        .await?
+        .is_none()
+    {
         return Err(PmsError::new("PMS_PRT_005", "Partner does not exist"));
     }
     let Some((pem, _)) = partners::current_certificate(&state.pool, &partner_id).await? else {
@@ -320,7 +370,11 @@ async fn get_certificate(
             "Certficate is not uploaded for the selected partner.",
         ));
     };
-    ok(None, None, json!({"certificateData": pem, "timestamp": mosip_datetime(OffsetDateTime::now_utc())}))
+    ok(
+        None,
+        None,
+        json!({"certificateData": pem, "timestamp": mosip_datetime(OffsetDateTime::now_utc())}),
+    )
 }
 
 /// `GET /partners/{partnerId}`: `{partnerID, status, organizationName, contactNumber, emailId,

@@ -20,7 +20,10 @@ pub(crate) struct LedgerQuery {
 }
 
 /// `GET /_sandbox/ledger[?service=keymanager]`: the ledger as a JSON array.
-pub(crate) async fn ledger(State(app): State<Arc<App>>, Query(query): Query<LedgerQuery>) -> Response {
+pub(crate) async fn ledger(
+    State(app): State<Arc<App>>,
+    Query(query): Query<LedgerQuery>,
+) -> Response {
     Json(app.ledger.entries(query.service.as_deref())).into_response()
 }
 
@@ -31,19 +34,23 @@ pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Response {
 
 /// `PUT /_sandbox/faults`: replaces the configuration; 400 with `{"error": …}` when a key or
 /// rate is invalid (the previous configuration stays).
-pub(crate) async fn put_faults(
-    State(app): State<Arc<App>>,
-    body: axum::body::Bytes,
-) -> Response {
+pub(crate) async fn put_faults(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
     let config: FaultConfig = match serde_json::from_slice(&body) {
         Ok(config) => config,
         Err(error) => {
-            return (StatusCode::BAD_REQUEST, Json(json!({"error": error.to_string()})))
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": error.to_string()})),
+            )
                 .into_response()
         }
     };
     if let Err(error) = config.validate() {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": error.to_string()}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": error.to_string()})),
+        )
+            .into_response();
     }
     *lock(&app.faults) = config.clone();
     Json(config).into_response()

@@ -110,7 +110,13 @@ pub(crate) async fn add_audit(
         if let Err((code, message)) = validate(&request) {
             return Outcome::rejected(envelope::kernel_failure(&echo, code, message));
         }
-        let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let field = |name: &str| {
+            request
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let key = format!(
             "{}:{}:{}",
             field("eventId"),
@@ -125,7 +131,11 @@ pub(crate) async fn add_audit(
             request,
             at: rfc3339(OffsetDateTime::now_utc()),
         });
-        Outcome::done(envelope::kernel_ok(&echo, json!({"status": true})), key, detail)
+        Outcome::done(
+            envelope::kernel_ok(&echo, json!({"status": true})),
+            key,
+            detail,
+        )
     };
     app.effectful("audit", "addAudit", "", &headers, work).await
 }

@@ -223,7 +223,8 @@ pub(crate) async fn authenticate(
                 "message": "Clientid and Token combination had been validated successfully",
             }),
         );
-        let cookie = format!("Authorization={token}; Max-Age={TOKEN_TTL_SECONDS}; Path=/; HttpOnly");
+        let cookie =
+            format!("Authorization={token}; Max-Age={TOKEN_TTL_SECONDS}; Path=/; HttpOnly");
         match (HeaderValue::try_from(cookie), HeaderValue::try_from(token)) {
             (Ok(cookie), Ok(bare)) => reply
                 .with_header(SET_COOKIE, cookie)
@@ -247,18 +248,29 @@ mod tests {
     fn minted_tokens_validate_and_expire() {
         let tokens = Tokens::generate();
         let now = OffsetDateTime::now_utc();
-        let token = tokens.mint("mosip-pms-client", "http://x/auth/realms/mosip", now).expect("mint");
+        let token = tokens
+            .mint("mosip-pms-client", "http://x/auth/realms/mosip", now)
+            .expect("mint");
         let claims = tokens.validate(&token).expect("valid");
         assert_eq!(claims.client_id, "mosip-pms-client");
-        assert_eq!(claims.preferred_username, "service-account-mosip-pms-client");
+        assert_eq!(
+            claims.preferred_username,
+            "service-account-mosip-pms-client"
+        );
         assert_eq!(claims.exp - claims.iat, 3600);
-        assert!(claims.realm_access.roles.contains(&"PUBLISH_PARTNER_UPDATED_GENERAL".to_owned()));
+        assert!(claims
+            .realm_access
+            .roles
+            .contains(&"PUBLISH_PARTNER_UPDATED_GENERAL".to_owned()));
 
         let old = tokens
             .mint("mosip-pms-client", "x", now - time::Duration::hours(2))
             .expect("mint");
         assert!(tokens.validate(&old).is_none(), "expired");
-        assert!(Tokens::generate().validate(&token).is_none(), "other sandbox's secret");
+        assert!(
+            Tokens::generate().validate(&token).is_none(),
+            "other sandbox's secret"
+        );
         assert!(tokens.validate("not.a.jwt").is_none());
     }
 
@@ -268,7 +280,10 @@ mod tests {
         assert_eq!(token_from_headers(&headers), None);
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
-        headers.insert(COOKIE, HeaderValue::from_static("x=1; Authorization=def; y=2"));
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("x=1; Authorization=def; y=2"),
+        );
         assert_eq!(token_from_headers(&headers).as_deref(), Some("def"));
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic zzz"));
         headers.remove(COOKIE);

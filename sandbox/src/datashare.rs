@@ -121,7 +121,8 @@ pub(crate) async fn create(
             json!({"policyId": policy_id, "subscriberId": subscriber_id, "key": key, "sha256": sha256, "size": size}),
         )
     };
-    app.effectful("datashare", "create", "", &headers, work).await
+    app.effectful("datashare", "create", "", &headers, work)
+        .await
 }
 
 /// `GET /v1/datashare/get/{policyId}/{subscriberId}/{key}`: the stored bytes
@@ -135,9 +136,11 @@ pub(crate) async fn get(
 ) -> Reply {
     app.read("datashare", "get", &headers, async {
         let mut store = lock(&app.datashare);
-        let Some(object) = store.objects.iter_mut().find(|o| {
-            o.policy_id == policy_id && o.subscriber_id == subscriber_id && o.key == key
-        }) else {
+        let Some(object) = store
+            .objects
+            .iter_mut()
+            .find(|o| o.policy_id == policy_id && o.subscriber_id == subscriber_id && o.key == key)
+        else {
             return envelope::datashare_error("DAT-SER-008", "Data share not found");
         };
         let expired = object

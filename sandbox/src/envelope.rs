@@ -232,7 +232,10 @@ mod tests {
 
     #[test]
     fn denied_body_is_form_encoded() {
-        let reply = hub_denied("PARTNER_UPDATED", "Topic has already registered with the Hub");
+        let reply = hub_denied(
+            "PARTNER_UPDATED",
+            "Topic has already registered with the Hub",
+        );
         let body = String::from_utf8(reply.body).expect("utf8");
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).expect("form");
         assert_eq!(

@@ -238,11 +238,26 @@ mod tests {
     #[test]
     fn most_specific_rule_wins() {
         let mut config = FaultConfig::default();
-        config.rules.insert("*".into(), FaultRule { latency_ms: 1, ..FaultRule::default() });
-        config.rules.insert("keymanager.*".into(), FaultRule { latency_ms: 2, ..FaultRule::default() });
+        config.rules.insert(
+            "*".into(),
+            FaultRule {
+                latency_ms: 1,
+                ..FaultRule::default()
+            },
+        );
+        config.rules.insert(
+            "keymanager.*".into(),
+            FaultRule {
+                latency_ms: 2,
+                ..FaultRule::default()
+            },
+        );
         config.rules.insert(
             "keymanager.uploadPartnerCertificate".into(),
-            FaultRule { latency_ms: 3, ..FaultRule::default() },
+            FaultRule {
+                latency_ms: 3,
+                ..FaultRule::default()
+            },
         );
         let latency = |s: &str, o: &str| config.rule_for(s, o).map(|r| r.latency_ms);
         assert_eq!(latency("keymanager", "uploadPartnerCertificate"), Some(3));
@@ -253,17 +268,27 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(FaultConfig::single("websub.publish", FaultRule::always_unavailable())
+        assert!(
+            FaultConfig::single("websub.publish", FaultRule::always_unavailable())
+                .validate()
+                .is_ok()
+        );
+        assert!(FaultConfig::single("notifier.*", FaultRule::default())
             .validate()
             .is_ok());
-        assert!(FaultConfig::single("notifier.*", FaultRule::default()).validate().is_ok());
         assert_eq!(
             FaultConfig::single("keymanager.typo", FaultRule::default()).validate(),
             Err(FaultConfigError::UnknownEndpoint("keymanager.typo".into()))
         );
-        let bad = FaultRule { error_rate: 1.5, ..FaultRule::default() };
+        let bad = FaultRule {
+            error_rate: 1.5,
+            ..FaultRule::default()
+        };
         assert!(FaultConfig::single("*", bad).validate().is_err());
-        let nan = FaultRule { http200_error_rate: f64::NAN, ..FaultRule::default() };
+        let nan = FaultRule {
+            http200_error_rate: f64::NAN,
+            ..FaultRule::default()
+        };
         assert!(FaultConfig::single("*", nan).validate().is_err());
     }
 
@@ -278,7 +303,10 @@ mod tests {
             decide(&FaultRule::always_http200_error(Some("KER-PCM-006"))),
             Decision::Http200Error(Some("KER-PCM-006".into()))
         );
-        let outage = FaultRule { outage: true, ..FaultRule::default() };
+        let outage = FaultRule {
+            outage: true,
+            ..FaultRule::default()
+        };
         assert_eq!(decide(&outage), Decision::Unavailable { outage: true });
     }
 
@@ -286,6 +314,9 @@ mod tests {
     fn partial_json_rules_use_defaults() {
         let config: FaultConfig =
             serde_json::from_str(r#"{"rules":{"keymanager.*":{"error_rate":1.0}}}"#).expect("json");
-        assert_eq!(config.rules["keymanager.*"], FaultRule::always_unavailable());
+        assert_eq!(
+            config.rules["keymanager.*"],
+            FaultRule::always_unavailable()
+        );
     }
 }

@@ -121,8 +121,13 @@ impl App {
         let Some(key) = idempotency_key(headers) else {
             let outcome = work.await;
             if let Some(effect) = outcome.effect {
-                self.ledger
-                    .record(service, operation, &effect.natural_key, false, effect.detail);
+                self.ledger.record(
+                    service,
+                    operation,
+                    &effect.natural_key,
+                    false,
+                    effect.detail,
+                );
             }
             return outcome.reply;
         };
@@ -142,9 +147,9 @@ impl App {
         let outcome = work.await;
         if let Some(effect) = outcome.effect {
             if outcome.reply.is_success() {
-                let seq = self
-                    .ledger
-                    .record(service, operation, &key, false, effect.detail.clone());
+                let seq =
+                    self.ledger
+                        .record(service, operation, &key, false, effect.detail.clone());
                 *stored = Some(Stored {
                     reply: outcome.reply.clone(),
                     seq,

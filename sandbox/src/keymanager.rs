@@ -130,15 +130,20 @@ impl Request {
     /// Parses the kernel envelope; a body that is not JSON or has no `request` object is
     /// `KER-KMS-005` (keymanager's validation error).
     fn parse(bytes: &[u8]) -> Result<Request, Reply> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|_| envelope::kernel_failure(&Echo::default(), "KER-KMS-005", "Invalid request"))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|_| {
+            envelope::kernel_failure(&Echo::default(), "KER-KMS-005", "Invalid request")
+        })?;
         let echo = Echo::of(&value);
         match value.get("request") {
             Some(body) if body.is_object() => Ok(Request {
                 echo,
                 body: body.clone(),
             }),
-            _ => Err(envelope::kernel_failure(&echo, "KER-KMS-005", "Invalid request")),
+            _ => Err(envelope::kernel_failure(
+                &echo,
+                "KER-KMS-005",
+                "Invalid request",
+            )),
         }
     }
 
@@ -152,7 +157,8 @@ impl Request {
 
     /// A required non-blank string field, else `KER-KMS-005`.
     fn required(&self, name: &str) -> Result<&str, Reply> {
-        self.text(name).ok_or_else(|| self.fail("KER-KMS-005", "Invalid request"))
+        self.text(name)
+            .ok_or_else(|| self.fail("KER-KMS-005", "Invalid request"))
     }
 
     fn fail(&self, code: &str, message: &str) -> Reply {
@@ -236,7 +242,9 @@ fn upload_ca(app: &App, body: &[u8]) -> Outcome {
                     "certificates": [{"thumbprint": cert.thumbprint(), "type": kind_name(kind), "subject": cert.subject_dn()}],
                 }),
             ),
-            Err(violation) => Outcome::rejected(request.fail(violation.code(), violation.message())),
+            Err(violation) => {
+                Outcome::rejected(request.fail(violation.code(), violation.message()))
+            }
         };
     }
 
@@ -299,8 +307,7 @@ fn upload_partner(app: &App, body: &[u8]) -> Outcome {
         let data = request.required("certificateData")?;
         let organization = request.required("organizationName")?;
         let domain_text = request.required("partnerDomain")?;
-        let leaf = Certificate::from_pem(data)
-            .map_err(|e| request.fail(e.code(), e.message()))?;
+        let leaf = Certificate::from_pem(data).map_err(|e| request.fail(e.code(), e.message()))?;
         let domain = request.domain(domain_text)?;
         Ok::<_, Reply>((leaf, organization.to_owned(), domain))
     })();
@@ -358,11 +365,17 @@ fn upload_partner(app: &App, body: &[u8]) -> Outcome {
     let trust = store.trust.entry(domain).or_default();
     for cert in chain.iter().rev() {
         if let Err(violation) = trust.add_ca(cert.clone(), now) {
-            tracing::debug!(code = violation.code(), subject = cert.subject_dn(), "chain certificate not added to trust store");
+            tracing::debug!(
+                code = violation.code(),
+                subject = cert.subject_dn(),
+                "chain certificate not added to trust store"
+            );
         }
     }
 
-    let owner = partner_id.clone().unwrap_or_else(|| leaf.organization().unwrap_or("").to_owned());
+    let owner = partner_id
+        .clone()
+        .unwrap_or_else(|| leaf.organization().unwrap_or("").to_owned());
     Outcome::done(
         request.ok(json!({
             "signedCertificateData": p7b,
@@ -390,8 +403,14 @@ pub(crate) async fn upload_other_domain_certificate(
     body: Bytes,
 ) -> Reply {
     let work = async { upload_other_domain(&app, &body) };
-    app.effectful("keymanager", "uploadOtherDomainCertificate", "", &headers, work)
-        .await
+    app.effectful(
+        "keymanager",
+        "uploadOtherDomainCertificate",
+        "",
+        &headers,
+        work,
+    )
+    .await
 }
 
 fn upload_other_domain(app: &App, body: &[u8]) -> Outcome {
@@ -413,7 +432,9 @@ fn upload_other_domain(app: &App, body: &[u8]) -> Outcome {
     let now = now();
     let mut store = lock(&app.keymanager);
     let current = store.other_domain.iter_mut().find(|c| {
-        c.application_id == application_id && c.reference_id == reference_id && c.expired_at.is_none()
+        c.application_id == application_id
+            && c.reference_id == reference_id
+            && c.expired_at.is_none()
     });
     if let Some(current) = current {
         if current.certificate.thumbprint() == cert.thumbprint() {
@@ -465,26 +486,35 @@ pub(crate) async fn get_partner_signed_certificate(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Reply {
-    app.read("keymanager", "getPartnerSignedCertificate", &headers, async {
-        let store = lock(&app.keymanager);
-        match store.partner_certificate(id.trim()) {
-            Some(record) => envelope::kernel_ok(
-                &Echo::default(),
-                json!({
-                    "caSignedCertificateData": record.original.to_pem(),
-                    "mosipSignedCertificateData": record.signed.to_pem(),
-                    "timestamp": mosip_timestamp(now()),
-                }),
-            ),
-            None => not_found(&id),
-        }
-    })
+    app.read(
+        "keymanager",
+        "getPartnerSignedCertificate",
+        &headers,
+        async {
+            let store = lock(&app.keymanager);
+            match store.partner_certificate(id.trim()) {
+                Some(record) => envelope::kernel_ok(
+                    &Echo::default(),
+                    json!({
+                        "caSignedCertificateData": record.original.to_pem(),
+                        "mosipSignedCertificateData": record.signed.to_pem(),
+                        "timestamp": mosip_timestamp(now()),
+                    }),
+                ),
+                None => not_found(&id),
+            }
+        },
+    )
     .await
 }
 
 fn not_found(id: &str) -> Reply {
     if id.trim().is_empty() {
-        envelope::kernel_failure(&Echo::default(), "KER-PCM-010", "Invalid Partner Certificate ID.")
+        envelope::kernel_failure(
+            &Echo::default(),
+            "KER-PCM-010",
+            "Invalid Partner Certificate ID.",
+        )
     } else {
         envelope::kernel_failure(
             &Echo::default(),

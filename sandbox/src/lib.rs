@@ -368,9 +368,10 @@ impl Sandbox {
     /// # Errors
     /// JWT encoding failure.
     pub fn mint_token(&self, issuer: &str) -> anyhow::Result<String> {
-        Ok(self
-            .app
-            .tokens
-            .mint(&self.app.config.client_id, issuer, OffsetDateTime::now_utc())?)
+        Ok(self.app.tokens.mint(
+            &self.app.config.client_id,
+            issuer,
+            OffsetDateTime::now_utc(),
+        )?)
     }
 }

@@ -98,13 +98,22 @@ pub(crate) async fn send_email(State(app): State<Arc<App>>, request: Request) ->
             return fail("KER-NOE-999", "Data is not valid");
         };
         if form.to.is_empty() {
-            return fail("KER-NOE-001", "To must be valid. It can't be empty or null.");
+            return fail(
+                "KER-NOE-001",
+                "To must be valid. It can't be empty or null.",
+            );
         }
         if blank(&form.subject) {
-            return fail("KER-NOE-002", "Subject must be valid. It can't be empty or null.");
+            return fail(
+                "KER-NOE-002",
+                "Subject must be valid. It can't be empty or null.",
+            );
         }
         if blank(&form.content) {
-            return fail("KER-NOE-003", "Content must be valid. It can't be empty or null.");
+            return fail(
+                "KER-NOE-003",
+                "Content must be valid. It can't be empty or null.",
+            );
         }
         let subject = form.subject.unwrap_or_default();
         let content = form.content.unwrap_or_default();

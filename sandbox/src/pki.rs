@@ -5,8 +5,8 @@
 
 use pmsflow_core::certificate::Certificate;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, SerialNumber, SubjectPublicKeyInfo, PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SerialNumber, SubjectPublicKeyInfo, PKCS_RSA_SHA256,
 };
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use time::{Duration, OffsetDateTime};
@@ -55,7 +55,10 @@ impl std::fmt::Debug for MosipCa {
 fn rsa_key_pair() -> anyhow::Result<KeyPair> {
     let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, RSA_BITS)?;
     let pem = key.to_pkcs8_pem(LineEnding::LF)?;
-    Ok(KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256)?)
+    Ok(KeyPair::from_pkcs8_pem_and_sign_algo(
+        &pem,
+        &PKCS_RSA_SHA256,
+    )?)
 }
 
 /// MOSIP's default certificate DN parts (`mosip.kernel.keymanager.certificate.default.*`)
@@ -198,9 +201,9 @@ fn copied_subject(partner: &Certificate) -> Result<DistinguishedName, ResignErro
             Tag::PrintableString => DnValue::PrintableString(text()?.try_into()?),
             Tag::Ia5String => DnValue::Ia5String(text()?.try_into()?),
             Tag::T61String => DnValue::TeletexString(text()?.try_into()?),
-            Tag::BmpString => DnValue::BmpString(rcgen::string::BmpString::from_utf16be(
-                data.to_vec(),
-            )?),
+            Tag::BmpString => {
+                DnValue::BmpString(rcgen::string::BmpString::from_utf16be(data.to_vec())?)
+            }
             Tag::UniversalString => DnValue::UniversalString(
                 rcgen::string::UniversalString::from_utf32be(data.to_vec())?,
             ),

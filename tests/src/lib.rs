@@ -1,1 +1,358 @@
-//! (being written)
+//! Harness of pmsflow's end-to-end tests: a real API on a loopback port, real workers on a
+//! unique Redis namespace, the sandbox over HTTP, and the fresh database `#[sqlx::test]` made.
+//!
+//! Nothing here sleeps to synchronise: runs are awaited through Postgres LISTEN/NOTIFY.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pmsflow::serve;
+use pmsflow_sandbox::{Sandbox, SandboxHandle};
+use pmsflow_store::{config::Settings, runs};
+use pmsflow_workers::runtime::RedisHandles;
+use serde_json::{json, Value};
+use sqlx::{ConnectOptions, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Install a test log writer once (RUST_LOG controls it; quiet by default).
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// `../shared/fixtures/mosip/certs` (override with `PMSFLOW_SHARED_DIR`).
+pub fn certs_dir() -> PathBuf {
+    let shared = std::env::var("PMSFLOW_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    shared.join("fixtures/mosip/certs")
+}
+
+/// Read a fixture certificate, e.g. `apitest-credential/partner.movp.pem`.
+pub fn fixture(rel: &str) -> String {
+    let p = certs_dir().join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
+
+/// CA files (everything but `partner.*`) of a fixture group, in file-name order.
+pub fn fixture_cas(group: &str) -> Vec<String> {
+    let dir = certs_dir().join(group);
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture dir {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pem") && !n.starts_with("partner."))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| fixture(&format!("{group}/{n}")))
+        .collect()
+}
+
+/// A valid MOSIP fixture partner: (group, leaf file, partner id = O=, partner type, policy group).
+pub const VALID_FIXTURES: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    (
+        "apitest-credential",
+        "partner.movp.pem",
+        "movp",
+        "Credential_Partner",
+        Some("mpolicygroup-default-digitalcard"),
+    ),
+    (
+        "apitest-misp",
+        "partner.misp.pem",
+        "misp",
+        "MISP_Partner",
+        None,
+    ),
+    (
+        "apitest-misp",
+        "partner.misp2.pem",
+        "misp2",
+        "MISP_Partner",
+        None,
+    ),
+    (
+        "apitest-device",
+        "partner.deviceprovider.pem",
+        "deviceprovider",
+        "Device_Provider",
+        None,
+    ),
+    (
+        "apitest-ftm",
+        "partner.ftp.pem",
+        "ftp",
+        "FTM_Provider",
+        None,
+    ),
+    (
+        "mosiptest-2021",
+        "partner.Techno.pem",
+        "Techno",
+        "Auth_Partner",
+        Some("mpolicygroup-default-auth"),
+    ),
+    (
+        "mosiptest-2024",
+        "partner.mosipprint.pem",
+        "mosipprint",
+        "Print_Partner",
+        Some("mpolicygroup-default-print"),
+    ),
+];
+
+/// Options of [`TestApp::spawn_with`].
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    /// Run workers (relay, reconciler) in this process.
+    pub workers: bool,
+    /// Redis URL (a private server for the flush test).
+    pub redis_url: Option<String>,
+    /// Lease of a claimed step, seconds.
+    pub lease_seconds: u64,
+    /// Re-dispatch lost steps after this many ms.
+    pub redispatch_after_ms: u64,
+    /// Attempt budget of external steps.
+    pub external_attempts: u32,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            workers: true,
+            redis_url: None,
+            lease_seconds: 30,
+            redispatch_after_ms: 2_000,
+            external_attempts: 10,
+        }
+    }
+}
+
+/// A running pmsflow (API + workers) with its sandbox.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>` of the API.
+    pub api: String,
+    /// The sandbox.
+    pub sandbox: SandboxHandle,
+    /// The test's database.
+    pub pool: PgPool,
+    /// Effective settings (database URL, Redis namespace, sandbox URLs).
+    pub settings: Settings,
+    /// Redis handles of this test's namespace.
+    pub redis: RedisHandles,
+    /// HTTP client.
+    pub http: reqwest::Client,
+    cancel: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl TestApp {
+    /// API + workers on a fresh namespace, against a fresh sandbox.
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        Self::spawn_with(pool, TestOptions::default()).await
+    }
+
+    /// As [`spawn`](Self::spawn), with options.
+    pub async fn spawn_with(pool: PgPool, opts: TestOptions) -> TestApp {
+        init_logs();
+        let mut settings = Settings::defaults().expect("defaults");
+        settings.database.url = database_url(&pool);
+        settings.database.max_connections = 10;
+        settings.redis.url = opts
+            .redis_url
+            .clone()
+            .unwrap_or_else(|| std::env::var("REDIS_URL").expect("REDIS_URL must be set"));
+        settings.redis.namespace = format!("test-{}", Uuid::new_v4().simple());
+        settings.worker.lease_seconds = opts.lease_seconds;
+        settings.worker.concurrency = 8;
+        settings.engine.backoff_base_ms = 20;
+        settings.engine.backoff_max_ms = 400;
+        settings.engine.reconcile_interval_ms = 200;
+        settings.engine.redispatch_after_ms = opts.redispatch_after_ms;
+        settings.engine.relay_poll_ms = 200;
+        settings.engine.external_attempts = opts.external_attempts;
+        settings.api.certificate_upload_wait_ms = 20_000;
+        let sandbox = Sandbox::spawn(pmsflow::sandbox_config(&settings))
+            .await
+            .expect("sandbox");
+        settings.mosip.point_all_at(&sandbox.base_url);
+        let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace)
+            .await
+            .expect("Redis must be reachable");
+        let cancel = CancellationToken::new();
+        if opts.workers {
+            let clients = serve::clients(&settings).expect("clients");
+            serve::start_worker_role(&settings, pool.clone(), &redis, clients, cancel.clone());
+        }
+        let app = pmsflow_api::router(serve::app_state(&settings, pool.clone()).expect("state"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let api = format!("http://{}", listener.local_addr().expect("addr"));
+        let c = cancel.clone();
+        tokio::spawn(async move {
+            let _ = axum_serve(listener, app, c).await;
+        });
+        TestApp {
+            api,
+            sandbox,
+            pool,
+            settings,
+            redis,
+            http: reqwest::Client::new(),
+            cancel,
+        }
+    }
+
+    /// A dev token for `sub` with `roles`.
+    pub fn token(&self, sub: &str, roles: &[&str]) -> String {
+        let auth = serve::authenticator(&self.settings).expect("auth");
+        auth.mint(
+            sub,
+            &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            Duration::from_secs(3600),
+        )
+        .expect("dev token")
+    }
+
+    /// A partner-admin token.
+    pub fn admin(&self) -> String {
+        self.token("test-admin", &["PARTNER_ADMIN"])
+    }
+
+    /// `POST /v1/onboardings` as partner admin; returns (HTTP status, body).
+    pub async fn post_onboarding(
+        &self,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/v1/onboardings", self.api))
+            .bearer_auth(self.admin())
+            .json(body);
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        let resp = req.send().await.expect("POST /v1/onboardings");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Start an onboarding and return its run id (panics unless 202).
+    pub async fn start_onboarding(&self, body: &Value) -> Uuid {
+        let (status, resp) = self.post_onboarding(body, None).await;
+        assert_eq!(status, 202, "onboarding not accepted: {resp}");
+        serde_json::from_value(resp["runId"].clone()).expect("runId")
+    }
+
+    /// Wait (LISTEN/NOTIFY) until the run ends, at most `timeout`; returns its detail.
+    pub async fn wait_run(&self, id: Uuid, timeout: Duration) -> runs::RunDetail {
+        runs::wait_for_run(&self.pool, id, timeout)
+            .await
+            .expect("wait_for_run");
+        runs::get_run(&self.pool, id)
+            .await
+            .expect("get_run")
+            .expect("run exists")
+    }
+
+    /// Ledger entries of effects (not replays) whose key belongs to `run`.
+    pub fn effects_of(&self, run: Uuid) -> Vec<pmsflow_sandbox::LedgerEntry> {
+        let prefix = run.to_string();
+        self.sandbox
+            .sandbox
+            .ledger()
+            .into_iter()
+            .filter(|e| e.effect_key.starts_with(&prefix))
+            .collect()
+    }
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await
+}
+
+/// The URL of the pool's database (for child processes and listeners).
+pub fn database_url(pool: &PgPool) -> String {
+    pool.connect_options().to_url_lossy().to_string()
+}
+
+/// An onboarding body for a fixture partner.
+pub fn onboarding_body(
+    partner_id: &str,
+    organization: &str,
+    partner_type: &str,
+    policy_group: Option<&str>,
+    cas: Vec<String>,
+    leaf: String,
+) -> Value {
+    json!({
+        "partner": {
+            "partnerId": partner_id,
+            "organizationName": organization,
+            "partnerType": partner_type,
+            "policyGroup": policy_group,
+            "address": "MOSIP test street 1",
+            "contactNumber": "9876543210",
+            "emailId": format!("{}@test.example.org", partner_id.to_lowercase()),
+        },
+        "caCertificates": cas,
+        "partnerCertificate": leaf,
+    })
+}
+
+/// A fresh valid chain (ECDSA P-256 root -> partner with `O=org`), PEMs (root, leaf).
+pub fn fresh_chain(org: &str) -> (String, String) {
+    pmsflow::bench::fresh_chain(org).expect("rcgen chain")
+}
+
+/// An engine on the app's database and namespace, for tests that deliver steps themselves.
+pub fn engine_for(app: &TestApp) -> std::sync::Arc<pmsflow_workers::engine::Engine> {
+    use pmsflow_workers::{
+        dispatch::Doorbell,
+        engine::{Engine, EngineSettings},
+        runtime,
+        steps::{Executors, StepSettings},
+    };
+    let clients = serve::clients(&app.settings).expect("clients");
+    let executors = Executors::new(
+        std::sync::Arc::new(clients),
+        StepSettings {
+            datashare_policy_id: app.settings.mosip.datashare_policy_id.clone(),
+            datashare_subscriber_id: app.settings.mosip.datashare_subscriber_id.clone(),
+            other_domain_application_id: app.settings.mosip.other_domain_application_id.clone(),
+            audit_host_name: "test".into(),
+        },
+    );
+    Engine::new(
+        app.pool.clone(),
+        executors,
+        runtime::dispatcher(&app.redis, &Doorbell::default()),
+        format!("test-engine-{}", Uuid::new_v4().simple()),
+        EngineSettings {
+            lease: Duration::from_secs(30),
+            fast_path_grace: Duration::from_secs(60),
+            pause_after_call: None,
+        },
+    )
+}

@@ -100,7 +100,12 @@ impl Dispatcher {
         for t in tasks {
             let payload = serde_json::to_vec(t).map_err(apalis_redis::Error::Json)?;
             let id = TaskId::from(ulid::Ulid::from(t.task_id()));
-            batch.push(TaskBuilder::new(payload).task_id(id).max_attempts(1).build());
+            batch.push(
+                TaskBuilder::new(payload)
+                    .task_id(id)
+                    .max_attempts(1)
+                    .build(),
+            );
         }
         let mut conn = self.conn.clone();
         apalis_redis::queries::push_tasks(&mut conn, &self.config, &batch).await?;

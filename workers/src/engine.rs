@@ -23,9 +23,9 @@ use pmsflow_store::{
     partners,
 };
 use rand::Rng;
-use tracing::Instrument;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::dispatch::Dispatcher;
 use crate::steps::{DbWrite, Executors, StepDone};
@@ -122,13 +122,15 @@ impl Engine {
         let span = tracing::info_span!("step", run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt);
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
         let budget = self.settings.lease.mul_f64(0.8);
-        let result = match tokio::time::timeout(budget, self.executors.run(&claimed).instrument(span)).await {
-            Ok(r) => r,
-            Err(_) => Err(StepFailure::retryable(
-                "PMS_KKS_001",
-                format!("step did not finish within {} ms", budget.as_millis()),
-            )),
-        };
+        let result =
+            match tokio::time::timeout(budget, self.executors.run(&claimed).instrument(span)).await
+            {
+                Ok(r) => r,
+                Err(_) => Err(StepFailure::retryable(
+                    "PMS_KKS_001",
+                    format!("step did not finish within {} ms", budget.as_millis()),
+                )),
+            };
         if let Some(key) = &self.settings.pause_after_call {
             if key == &claimed.step_key && !Executors::is_local(key) {
                 println!("FAILPOINT paused-after-call {key}");
@@ -213,8 +215,8 @@ impl Engine {
                 let dispatch = Dispatch::FastPath {
                     grace: self.settings.fast_path_grace,
                 };
-                let c = store::complete(&mut conn, claimed, &Outcome::Dead(failure), dispatch)
-                    .await?;
+                let c =
+                    store::complete(&mut conn, claimed, &Outcome::Dead(failure), dispatch).await?;
                 Ok(if c.recorded {
                     Delivery::Recorded(c)
                 } else {

@@ -42,7 +42,10 @@ pub async fn pass(pool: &PgPool, settings: &ReconcilerSettings) -> anyhow::Resul
     for lease in engine::expired_leases(pool, 500).await? {
         let failure = StepFailure::retryable(
             "PMSFLOW_LEASE_EXPIRED",
-            format!("worker {} stopped answering; lease expired", lease.lease_owner),
+            format!(
+                "worker {} stopped answering; lease expired",
+                lease.lease_owner
+            ),
         );
         let random: f64 = rand::rng().random();
         let mut conn = pool.acquire().await?;
@@ -73,7 +76,11 @@ pub async fn pass(pool: &PgPool, settings: &ReconcilerSettings) -> anyhow::Resul
     }
     out.redispatched = engine::redispatch_stale(pool, settings.redispatch_after).await?;
     if out.expired > 0 || out.redispatched > 0 {
-        tracing::info!(expired = out.expired, redispatched = out.redispatched, "reconciled");
+        tracing::info!(
+            expired = out.expired,
+            redispatched = out.redispatched,
+            "reconciled"
+        );
     }
     Ok(out)
 }

@@ -112,10 +112,13 @@ pub fn spawn_worker(
         });
     let c1 = cancel.clone();
     let worker = tokio::spawn(async move {
-        if let Err(e) = monitor.run_with_signal(async move {
-            c1.cancelled().await;
-            Ok(())
-        }).await {
+        if let Err(e) = monitor
+            .run_with_signal(async move {
+                c1.cancelled().await;
+                Ok(())
+            })
+            .await
+        {
             tracing::error!(error = %e, "worker monitor ended");
         }
     });

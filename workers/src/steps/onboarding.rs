@@ -32,7 +32,10 @@ impl Ctx<'_> {
 
     fn earlier<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<T, StepFailure> {
         let v = self.step.output_of(key).ok_or_else(|| {
-            StepFailure::permanent("PMSFLOW_MISSING_OUTPUT", format!("step {key} has no output"))
+            StepFailure::permanent(
+                "PMSFLOW_MISSING_OUTPUT",
+                format!("step {key} has no output"),
+            )
         })?;
         serde_json::from_value(v.clone()).map_err(|e| {
             StepFailure::permanent("PMSFLOW_MISSING_OUTPUT", format!("output of {key}: {e}"))
@@ -60,7 +63,9 @@ pub(super) struct Resigned {
 pub(super) fn validate(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
     let input = ctx.input()?;
     let facts = validate_chain(&input, OffsetDateTime::now_utc())?;
-    Ok(StepDone::output(serde_json::to_value(facts).unwrap_or(Value::Null)))
+    Ok(StepDone::output(
+        serde_json::to_value(facts).unwrap_or(Value::Null),
+    ))
 }
 
 pub(super) async fn upload_ca(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
@@ -76,7 +81,10 @@ pub(super) async fn upload_ca(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
     })?;
     // Onboarding: the order the local check found (roots first); CA upload: as given.
     let order = match ctx.step.output_of(steps::VALIDATE_CHAIN) {
-        Some(_) => ctx.earlier::<ChainFacts>(steps::VALIDATE_CHAIN)?.ca_upload_order,
+        Some(_) => {
+            ctx.earlier::<ChainFacts>(steps::VALIDATE_CHAIN)?
+                .ca_upload_order
+        }
         None => input.ca_certificates.clone(),
     };
     let mut uploads = Vec::with_capacity(order.len());
@@ -111,7 +119,10 @@ pub(super) async fn upload_partner_certificate(ctx: &Ctx<'_>) -> Result<StepDone
     let chain = decode_p7b_base64(&signed.signed_certificate_data)
         .map_err(|e| StepFailure::permanent(e.code(), e.message()))?;
     let leaf = chain.first().ok_or_else(|| {
-        StepFailure::permanent("PMS_PRT_046", "Error occured while extracting the leaf cert.")
+        StepFailure::permanent(
+            "PMS_PRT_046",
+            "Error occured while extracting the leaf cert.",
+        )
     })?;
     let out = Resigned {
         certificate_id: signed.certificate_id,
@@ -119,7 +130,9 @@ pub(super) async fn upload_partner_certificate(ctx: &Ctx<'_>) -> Result<StepDone
         leaf_pem: leaf.to_pem(),
         signed_not_after: leaf.not_after(),
     };
-    Ok(StepDone::output(serde_json::to_value(out).unwrap_or(Value::Null)))
+    Ok(StepDone::output(
+        serde_json::to_value(out).unwrap_or(Value::Null),
+    ))
 }
 
 pub(super) async fn upload_other_domain(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
@@ -175,8 +188,13 @@ async fn publish(ctx: &Ctx<'_>, topic: &str, data: Value) -> Result<StepDone, St
         data,
         OffsetDateTime::now_utc(),
     );
-    ctx.clients.websub.publish(topic, &event, ctx.effect()).await?;
-    Ok(StepDone::output(json!({"topic": topic, "eventId": ctx.step.step_id})))
+    ctx.clients
+        .websub
+        .publish(topic, &event, ctx.effect())
+        .await?;
+    Ok(StepDone::output(
+        json!({"topic": topic, "eventId": ctx.step.step_id}),
+    ))
 }
 
 pub(super) async fn publish_partner_updated(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
@@ -217,9 +235,7 @@ pub(super) async fn publish_ca_uploaded(ctx: &Ctx<'_>) -> Result<StepDone, StepF
         .output_of(steps::DATASHARE_CHAIN)
         .and_then(|o| o.get("url"))
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            StepFailure::permanent("PMSFLOW_MISSING_OUTPUT", "datashare URL missing")
-        })?
+        .ok_or_else(|| StepFailure::permanent("PMSFLOW_MISSING_OUTPUT", "datashare URL missing"))?
         .to_owned();
     let data = events::ca_certificate_uploaded_data(&url, input.partner_domain.as_str());
     publish(ctx, events::CA_CERTIFICATE_UPLOADED, data).await
@@ -240,7 +256,11 @@ pub(super) async fn email(ctx: &Ctx<'_>) -> Result<StepDone, StepFailure> {
             input.partner_id
         ),
     };
-    let receipt = ctx.clients.notifier.send_email(&message, ctx.effect()).await?;
+    let receipt = ctx
+        .clients
+        .notifier
+        .send_email(&message, ctx.effect())
+        .await?;
     Ok(StepDone::output(json!({"status": receipt.status})))
 }
 

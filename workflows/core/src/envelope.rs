@@ -77,7 +77,12 @@ pub struct ResponseWrapper<T> {
 
 impl<T> ResponseWrapper<T> {
     /// A success envelope.
-    pub fn ok(id: Option<String>, version: Option<String>, response: T, now: OffsetDateTime) -> Self {
+    pub fn ok(
+        id: Option<String>,
+        version: Option<String>,
+        response: T,
+        now: OffsetDateTime,
+    ) -> Self {
         Self {
             id,
             version,

@@ -95,6 +95,9 @@ mod tests {
         assert_eq!(ev["publisher"], "PartnerServiceImpl");
         assert_eq!(ev["publishedOn"], "2025-07-04T10:12:00.777Z");
         assert_eq!(ev["event"]["type"]["name"], "PartnerServiceImpl");
-        assert_eq!(ev["event"]["data"]["partnerData"]["partnerStatus"], "ACTIVE");
+        assert_eq!(
+            ev["event"]["data"]["partnerData"]["partnerStatus"],
+            "ACTIVE"
+        );
     }
 }

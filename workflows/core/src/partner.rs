@@ -122,7 +122,10 @@ fn invalid(field: &str, msg: &str) -> ServiceError {
 fn bounded(value: &str, field: &str, min: usize, max: usize) -> Result<(), ServiceError> {
     let len = value.trim().chars().count();
     if len < min || value.chars().count() > max {
-        return Err(invalid(field, &format!("size must be between {min} and {max}")));
+        return Err(invalid(
+            field,
+            &format!("size must be between {min} and {max}"),
+        ));
     }
     Ok(())
 }
@@ -194,7 +197,11 @@ pub fn check_registration(
             }
             l.clone()
         }
-        _ => rules.languages.first().cloned().unwrap_or_else(|| "eng".into()),
+        _ => rules
+            .languages
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "eng".into()),
     };
     if let Some(info) = &req.additional_info {
         if !(info.is_object() || info.is_array()) {
@@ -225,7 +232,10 @@ mod tests {
 
     #[test]
     fn accepts_a_good_request_and_defaults_the_language() {
-        assert_eq!(check_registration(&req(), &RegistrationRules::default()).unwrap(), "eng");
+        assert_eq!(
+            check_registration(&req(), &RegistrationRules::default()).unwrap(),
+            "eng"
+        );
     }
 
     #[test]
@@ -234,23 +244,41 @@ mod tests {
         let mut r = req();
         r.email_id = "not-an-email".into();
         r.partner_id = "has space".into();
-        assert_eq!(check_registration(&r, &rules).unwrap_err().error_code, "PMS_PRT_012");
+        assert_eq!(
+            check_registration(&r, &rules).unwrap_err().error_code,
+            "PMS_PRT_012"
+        );
         r.email_id = "a@b.org".into();
-        assert_eq!(check_registration(&r, &rules).unwrap_err().error_code, "PMS_PRT_066");
+        assert_eq!(
+            check_registration(&r, &rules).unwrap_err().error_code,
+            "PMS_PRT_066"
+        );
         r.partner_id = "x".repeat(37);
-        assert_eq!(check_registration(&r, &rules).unwrap_err().error_code, "PMS_PRT_052");
+        assert_eq!(
+            check_registration(&r, &rules).unwrap_err().error_code,
+            "PMS_PRT_052"
+        );
         r.partner_id = "ok".into();
         r.lang_code = Some("klingon".into());
-        assert_eq!(check_registration(&r, &rules).unwrap_err().error_code, "PMS_PRT_056");
+        assert_eq!(
+            check_registration(&r, &rules).unwrap_err().error_code,
+            "PMS_PRT_056"
+        );
         r.lang_code = None;
         r.address = " ".into();
-        assert_eq!(check_registration(&r, &rules).unwrap_err().error_code, "PMS_COR_001");
+        assert_eq!(
+            check_registration(&r, &rules).unwrap_err().error_code,
+            "PMS_COR_001"
+        );
     }
 
     #[test]
     fn domains() {
         assert_eq!(PartnerDomain::parse("auth"), Some(PartnerDomain::Auth));
         assert_eq!(PartnerDomain::parse("xyz"), None);
-        assert_eq!(PartnerDomain::for_partner_type("FTM_Provider"), PartnerDomain::Ftm);
+        assert_eq!(
+            PartnerDomain::for_partner_type("FTM_Provider"),
+            PartnerDomain::Ftm
+        );
     }
 }

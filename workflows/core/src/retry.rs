@@ -114,7 +114,10 @@ mod tests {
             AfterFailure::GiveUp { exhausted: false }
         );
         let tr = StepFailure::retryable("KER-KMS-500", "boom");
-        assert!(matches!(after_failure(&tr, 7, 8, &b, 0.5), AfterFailure::RetryIn(_)));
+        assert!(matches!(
+            after_failure(&tr, 7, 8, &b, 0.5),
+            AfterFailure::RetryIn(_)
+        ));
         assert_eq!(
             after_failure(&tr, 8, 8, &b, 0.5),
             AfterFailure::GiveUp { exhausted: true }

@@ -155,7 +155,10 @@ pub fn certificate_upload_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec
         StepSpec::required(steps::UPLOAD_PARTNER_CERTIFICATE, budgets.external),
     ];
     if domain != PartnerDomain::Ftm {
-        v.push(StepSpec::required(steps::UPLOAD_OTHER_DOMAIN, budgets.external));
+        v.push(StepSpec::required(
+            steps::UPLOAD_OTHER_DOMAIN,
+            budgets.external,
+        ));
     }
     v.extend([
         StepSpec::required(steps::ACTIVATE_PARTNER, budgets.external),
@@ -188,7 +191,10 @@ mod tests {
             .into_iter()
             .map(|s| s.key)
             .collect();
-        assert_eq!(auth.first().map(String::as_str), Some(steps::VALIDATE_CHAIN));
+        assert_eq!(
+            auth.first().map(String::as_str),
+            Some(steps::VALIDATE_CHAIN)
+        );
         assert!(auth.iter().any(|k| k == steps::UPLOAD_OTHER_DOMAIN));
         assert_eq!(auth.last().map(String::as_str), Some(steps::AUDIT));
         let ftm = onboarding_steps(PartnerDomain::Ftm, &b);

@@ -237,6 +237,14 @@ pub enum ConfigError {
     },
 }
 
+/// `PMSFLOW_<SECTION>__<KEY>` variables; other `PMSFLOW_` variables (`PMSFLOW_CONFIG`,
+/// `PMSFLOW_SHARED_DIR`, failpoints) are not settings and are left alone.
+fn settings_env() -> Env {
+    Env::prefixed("PMSFLOW_")
+        .filter(|key| key.as_str().contains("__"))
+        .split("__")
+}
+
 impl Settings {
     /// Load defaults, then the file (`PMSFLOW_CONFIG` or `./pmsflow.toml`), then `PMSFLOW_` env.
     pub fn load() -> Result<Self, ConfigError> {
@@ -247,7 +255,7 @@ impl Settings {
             Figment::new()
                 .merge(Toml::string(DEFAULTS))
                 .merge(Toml::file(file))
-                .merge(Env::prefixed("PMSFLOW_").split("__")),
+                .merge(settings_env()),
         )
     }
 
@@ -301,7 +309,10 @@ impl Settings {
             return bad("worker.lease_seconds", "must be at least 1");
         }
         if self.engine.external_attempts == 0 || self.engine.best_effort_attempts == 0 {
-            return bad("engine.external_attempts", "attempt budgets must be at least 1");
+            return bad(
+                "engine.external_attempts",
+                "attempt budgets must be at least 1",
+            );
         }
         if !(0.0..=1.0).contains(&self.engine.backoff_jitter) {
             return bad("engine.backoff_jitter", "must be between 0 and 1");
@@ -335,6 +346,23 @@ mod tests {
         let s = Settings::defaults().unwrap();
         assert!(s.mosip.use_sandbox());
         assert!(!format!("{s:?}").contains("pmsflow-dev-secret"));
+    }
+
+    #[test]
+    fn env_overrides_sections_and_ignores_other_pmsflow_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PMSFLOW_WORKER__CONCURRENCY", "3");
+            jail.set_env("PMSFLOW_SHARED_DIR", "/tmp/x");
+            jail.set_env("PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL", "audit");
+            let s = Settings::from_figment(
+                Figment::new()
+                    .merge(Toml::string(DEFAULTS))
+                    .merge(settings_env()),
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(s.worker.concurrency, 3);
+            Ok(())
+        });
     }
 
     #[test]

@@ -369,7 +369,9 @@ pub async fn expired_leases(pool: &PgPool, limit: i64) -> Result<Vec<ExpiredLeas
                 attempt: r.try_get("attempt")?,
                 max_attempts: r.try_get("max_attempts")?,
                 backoff: serde_json::from_value(backoff).unwrap_or_default(),
-                lease_owner: r.try_get::<Option<String>, _>("lease_owner")?.unwrap_or_default(),
+                lease_owner: r
+                    .try_get::<Option<String>, _>("lease_owner")?
+                    .unwrap_or_default(),
                 required: r.try_get("required")?,
             })
         })

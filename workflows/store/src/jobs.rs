@@ -45,9 +45,21 @@ mod tests {
     #[test]
     fn task_ids_differ_per_attempt_and_dispatch_and_are_stable() {
         let step_id = Uuid::now_v7();
-        let a = StepTask { step_id, attempt: 0, dispatch: 1 };
-        let b = StepTask { step_id, attempt: 1, dispatch: 1 };
-        let c = StepTask { step_id, attempt: 0, dispatch: 2 };
+        let a = StepTask {
+            step_id,
+            attempt: 0,
+            dispatch: 1,
+        };
+        let b = StepTask {
+            step_id,
+            attempt: 1,
+            dispatch: 1,
+        };
+        let c = StepTask {
+            step_id,
+            attempt: 0,
+            dispatch: 2,
+        };
         assert_ne!(a.task_id(), b.task_id());
         assert_ne!(a.task_id(), c.task_id());
         assert_eq!(a.task_id(), a.task_id());

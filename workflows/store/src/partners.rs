@@ -21,10 +21,11 @@ pub async fn partner_type(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Option<PartnerTypeRow>, sqlx::Error> {
-    let row = sqlx::query("SELECT code, is_policy_required, is_active FROM partner_type WHERE code = $1")
-        .bind(code)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT code, is_policy_required, is_active FROM partner_type WHERE code = $1")
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
     row.map(|r| {
         Ok(PartnerTypeRow {
             code: r.try_get("code")?,

@@ -117,10 +117,12 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
         .execute(&mut *conn)
         .await?;
     } else {
-        sqlx::query("UPDATE workflow_run SET status = 'completed', finished_at = now() WHERE id = $1")
-            .bind(run_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE workflow_run SET status = 'completed', finished_at = now() WHERE id = $1",
+        )
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(CreatedRun {
         run_id,

@@ -1,0 +1,162 @@
+//! A worker process killed with SIGKILL between an external call and its commit.
+//!
+//! The worker is the real `pmsflow serve --roles worker` binary, paused by the
+//! `PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL` failpoint right after keymanager re-signed the
+//! certificate and before the outcome is committed; the test kills it there. A second worker
+//! (in this process) must finish the run, and the sandbox ledger must hold each effect once per
+//! effect key: the repeated re-sign carries the same Idempotency-Key and is answered as a
+//! replay, not re-done.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio_util::sync::CancellationToken;
+
+fn pmsflow_binary() -> PathBuf {
+    // target/debug/deps/crash-<hash> -> target/debug/pmsflow
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("pmsflow");
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo build --bin pmsflow` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool: PgPool) {
+    let app = TestApp::spawn_with(
+        pool,
+        TestOptions {
+            workers: false,
+            lease_seconds: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let m = &app.settings.mosip;
+    let mut child = tokio::process::Command::new(pmsflow_binary())
+        .args(["serve", "--roles", "worker"])
+        .env("PMSFLOW_DATABASE__URL", &app.settings.database.url)
+        .env("PMSFLOW_DATABASE__MAX_CONNECTIONS", "4")
+        .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
+        .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
+        .env("PMSFLOW_WORKER__LEASE_SECONDS", "2")
+        .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
+        .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)
+        .env("PMSFLOW_MOSIP__DATASHARE_URL", &m.datashare_url)
+        .env("PMSFLOW_MOSIP__WEBSUB_URL", &m.websub_url)
+        .env("PMSFLOW_MOSIP__NOTIFIER_URL", &m.notifier_url)
+        .env("PMSFLOW_MOSIP__AUDITMANAGER_URL", &m.auditmanager_url)
+        .env("PMSFLOW_LOG__FILTER", "warn")
+        .env(
+            "PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL",
+            "keymanager.upload_partner_certificate",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the worker process");
+    let (root, leaf) = fresh_chain("crashorg");
+    let body = onboarding_body(
+        "crashp",
+        "crashorg",
+        "Auth_Partner",
+        Some("mpolicygroup-default-auth"),
+        vec![root],
+        leaf,
+    );
+    let id = app.start_onboarding(&body).await;
+
+    // Wait for the failpoint line: the re-sign happened, its outcome is not committed.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let reached = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("FAILPOINT paused-after-call keymanager.upload_partner_certificate") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("worker reached the failpoint in time");
+    assert!(reached);
+    let resigned_before = app
+        .sandbox
+        .sandbox
+        .ledger()
+        .into_iter()
+        .filter(|e| e.operation == "uploadPartnerCertificate" && !e.replay)
+        .count();
+    assert_eq!(
+        resigned_before, 1,
+        "keymanager re-signed once before the kill"
+    );
+    child.kill().await.expect("SIGKILL");
+    let status: String = sqlx::query_scalar("SELECT status FROM workflow_step WHERE run_id = $1 AND step_key = 'keymanager.upload_partner_certificate'")
+        .bind(id).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "running", "the killed worker still holds the lease");
+
+    // A new worker takes over once the lease expires.
+    let cancel = CancellationToken::new();
+    let clients = pmsflow::serve::clients(&app.settings).unwrap();
+    let mut settings = app.settings.clone();
+    settings.worker.lease_seconds = 2;
+    pmsflow::serve::start_worker_role(
+        &settings,
+        app.pool.clone(),
+        &app.redis,
+        clients,
+        cancel.clone(),
+    );
+    let run = app.wait_run(id, Duration::from_secs(60)).await;
+    cancel.cancel();
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    let step = run
+        .steps
+        .iter()
+        .find(|s| s.key == "keymanager.upload_partner_certificate")
+        .unwrap();
+    assert_eq!(
+        step.attempts.first().map(|a| a.outcome.as_str()),
+        Some("lease_expired")
+    );
+    assert_eq!(
+        step.attempts.last().map(|a| a.outcome.as_str()),
+        Some("succeeded")
+    );
+
+    let ledger = app.sandbox.sandbox.ledger();
+    let resign: Vec<_> = ledger
+        .iter()
+        .filter(|e| e.operation == "uploadPartnerCertificate")
+        .collect();
+    assert_eq!(
+        resign.iter().filter(|e| !e.replay).count(),
+        1,
+        "re-signed once: {resign:?}"
+    );
+    assert!(
+        resign.iter().any(|e| e.replay),
+        "the retry was answered as a replay"
+    );
+    let mut keys: Vec<_> = ledger
+        .iter()
+        .filter(|e| !e.replay)
+        .map(|e| e.effect_key.clone())
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "each effect once per effect key");
+}
