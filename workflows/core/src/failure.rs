@@ -106,10 +106,15 @@ const TRANSIENT_CODES: &[&str] = &[
     "KER-PCM-009", // no unique alias (keymanager key store busy)
 ];
 
-/// Classify a MOSIP error code: `*-500` / `*_500` codes and the [`TRANSIENT_CODES`] are
-/// retryable; every other code (validation, certificate rules, missing entities) is permanent.
+/// Classify a MOSIP error code: `*-500` / `*_500` codes, the bare `500` of authmanager's
+/// generic handler and the [`TRANSIENT_CODES`] are retryable; every other code (validation,
+/// certificate rules, missing entities) is permanent.
 pub fn classify_code(code: &str) -> ErrorClass {
-    if code.ends_with("-500") || code.ends_with("_500") || TRANSIENT_CODES.contains(&code) {
+    if code == "500"
+        || code.ends_with("-500")
+        || code.ends_with("_500")
+        || TRANSIENT_CODES.contains(&code)
+    {
         ErrorClass::Retryable
     } else {
         ErrorClass::Permanent
@@ -136,6 +141,7 @@ mod tests {
         assert_eq!(classify_code("KER-KMS-500"), ErrorClass::Retryable);
         assert_eq!(classify_code("DAT-SER-002"), ErrorClass::Retryable);
         assert_eq!(classify_code("PMS_PRT_500"), ErrorClass::Retryable);
+        assert_eq!(classify_code("500"), ErrorClass::Retryable);
     }
 
     #[test]
