@@ -162,6 +162,11 @@ impl Engine {
                 let mut conn = self.pool.acquire().await?;
                 store::complete(&mut conn, claimed, &outcome, dispatch).await?
             }
+            Some(DbWrite::BenchTouch { account, step }) => {
+                let mut conn = self.pool.acquire().await?;
+                let fused = store::FusedWrite::BenchTouch { account, step };
+                store::complete_fused(&mut conn, claimed, &outcome, dispatch, Some(&fused)).await?
+            }
             Some(write) => {
                 let mut tx = self.pool.begin().await?;
                 apply_write(&mut tx, &write, claimed).await?;
@@ -249,6 +254,7 @@ async fn apply_write(
             partners::activate_with_certificate(conn, rec, &claimed.created_by).await
         }
         DbWrite::BenchTouch { account, step } => {
+            // Normally fused into the completion; kept for completeness of the match.
             sqlx::query(
                 "WITH u AS (UPDATE bench_account SET balance = balance + 1 WHERE id = $1 RETURNING id)
                  INSERT INTO bench_log (account, step) SELECT id, $2 FROM u",

@@ -68,7 +68,15 @@ pub fn dispatcher(redis: &RedisHandles, doorbell: &Doorbell) -> Dispatcher {
 }
 
 async fn handle_step(task: StepTask, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
-    match engine.deliver(task).await {
+    // The delivery runs on its own task: if apalis drops this future (its worker restarting
+    // after a Redis error or flush), the step still finishes and commits instead of waiting
+    // for its lease to expire.
+    let engine = Arc::clone(&engine);
+    let delivery = tokio::spawn(async move { engine.deliver(task).await });
+    match delivery.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "delivery task panicked");
+        Ok(crate::engine::Delivery::LeaseLost)
+    }) {
         Ok(d) => {
             tracing::trace!(?d, "delivery");
             Ok(())

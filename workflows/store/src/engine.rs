@@ -139,39 +139,49 @@ pub enum Outcome {
     Dead(StepFailure),
 }
 
-/// Record the end of the claimed attempt and advance the run, in one statement on `conn`
-/// (pass a transaction to combine it with a database-only step's own writes).
-pub async fn complete(
-    conn: &mut PgConnection,
-    claimed: &Claimed,
-    outcome: &Outcome,
-    dispatch: Dispatch,
-) -> Result<Completion, sqlx::Error> {
-    let (status, output, error, advance) = match outcome {
-        Outcome::Succeeded(out) => ("succeeded", Some(out.clone()), None, true),
-        Outcome::Dead(f) => (
-            "failed",
-            None,
-            serde_json::to_value(f).ok(),
-            !claimed.required,
-        ),
-    };
-    let (grace, notify) = match dispatch {
-        Dispatch::Relay => (0.0, true),
-        Dispatch::FastPath { grace } => (grace.as_secs_f64(), false),
-    };
-    let (err_code, err_msg) = match outcome {
-        Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
-        Outcome::Succeeded(_) => (None, None),
-    };
-    let row = sqlx::query(
-        "WITH done AS (
+/// A step's own database write, fused into the statement that completes it: it runs only if
+/// the completion is recorded (it joins the `done` row), so a lost lease writes nothing, and it
+/// costs no extra round trip (DESIGN.md §2: "one commit per step").
+#[derive(Debug, Clone)]
+pub enum FusedWrite {
+    /// The synthetic benchmark's business transaction: `UPDATE` the account row, `INSERT` a log row.
+    BenchTouch {
+        /// `bench_account.id`.
+        account: Uuid,
+        /// Logged step key.
+        step: String,
+    },
+}
+
+const FUSED_MARKER: &str = "/*fused*/";
+
+fn completion_sql(fused: bool) -> &'static str {
+    static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static BENCH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if fused {
+        BENCH.get_or_init(|| {
+            COMPLETION.replace(
+                FUSED_MARKER,
+                ", fw1 AS (
+                    UPDATE bench_account b SET balance = b.balance + 1 FROM done
+                     WHERE b.id = $14 RETURNING b.id
+                 ), fw2 AS (
+                    INSERT INTO bench_log (account, step) SELECT id, $15 FROM fw1
+                 )",
+            )
+        })
+    } else {
+        PLAIN.get_or_init(|| COMPLETION.replace(FUSED_MARKER, ""))
+    }
+}
+
+const COMPLETION: &str = "WITH done AS (
             UPDATE workflow_step
                SET status = $4, output = $5, last_error = coalesce($6, last_error),
                    lease_owner = NULL, lease_until = NULL, finished_at = now()
              WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_owner = $3
             RETURNING id, run_id, seq, attempt, started_at
-         ), att AS (
+         ) /*fused*/, att AS (
             INSERT INTO step_attempt (step_id, run_id, attempt, outcome, error, worker, started_at)
             SELECT id, run_id, attempt, $4, $6, $3, started_at FROM done
          ), nxt AS (
@@ -205,23 +215,63 @@ pub async fn complete(
                 (SELECT step_id FROM ob LIMIT 1) AS ob_step,
                 (SELECT attempt FROM ob LIMIT 1) AS ob_attempt,
                 (SELECT status FROM fin LIMIT 1) AS run_status,
-                (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified",
-    )
-    .bind(claimed.step_id)
-    .bind(claimed.attempt)
-    .bind(&claimed.lease_owner)
-    .bind(status)
-    .bind(output)
-    .bind(error)
-    .bind(advance)
-    .bind(grace)
-    .bind(notify)
-    .bind(err_code)
-    .bind(err_msg)
-    .bind(OUTBOX_CHANNEL)
-    .bind(RUN_CHANNEL)
-    .fetch_one(&mut *conn)
-    .await?;
+                (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified";
+
+/// Record the end of the claimed attempt and advance the run, in one statement on `conn`
+/// (pass a transaction to combine it with a database-only step's own writes).
+pub async fn complete(
+    conn: &mut PgConnection,
+    claimed: &Claimed,
+    outcome: &Outcome,
+    dispatch: Dispatch,
+) -> Result<Completion, sqlx::Error> {
+    complete_fused(conn, claimed, outcome, dispatch, None).await
+}
+
+/// [`complete`] with the step's own write fused into the same statement.
+pub async fn complete_fused(
+    conn: &mut PgConnection,
+    claimed: &Claimed,
+    outcome: &Outcome,
+    dispatch: Dispatch,
+    fused: Option<&FusedWrite>,
+) -> Result<Completion, sqlx::Error> {
+    let (status, output, error, advance) = match outcome {
+        Outcome::Succeeded(out) => ("succeeded", Some(out.clone()), None, true),
+        Outcome::Dead(f) => (
+            "failed",
+            None,
+            serde_json::to_value(f).ok(),
+            !claimed.required,
+        ),
+    };
+    let (grace, notify) = match dispatch {
+        Dispatch::Relay => (0.0, true),
+        Dispatch::FastPath { grace } => (grace.as_secs_f64(), false),
+    };
+    let (err_code, err_msg) = match outcome {
+        Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
+        Outcome::Succeeded(_) => (None, None),
+    };
+    let query = sqlx::query(completion_sql(fused.is_some()))
+        .bind(claimed.step_id)
+        .bind(claimed.attempt)
+        .bind(&claimed.lease_owner)
+        .bind(status)
+        .bind(output)
+        .bind(error)
+        .bind(advance)
+        .bind(grace)
+        .bind(notify)
+        .bind(err_code)
+        .bind(err_msg)
+        .bind(OUTBOX_CHANNEL)
+        .bind(RUN_CHANNEL);
+    let query = match fused {
+        Some(FusedWrite::BenchTouch { account, step }) => query.bind(account).bind(step),
+        None => query,
+    };
+    let row = query.fetch_one(&mut *conn).await?;
     let recorded: i64 = row.try_get("recorded")?;
     let next = match (
         row.try_get::<Option<i64>, _>("ob_id")?,

@@ -41,35 +41,6 @@ pub struct CreatedRun {
 /// together with the domain change (transactional enqueue, DESIGN.md §2).
 pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedRun, sqlx::Error> {
     let run_id = Uuid::now_v7();
-    let inserted: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by)
-         VALUES ($1, $2, $3, $4, 'running', $5, $6, $7)
-         ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id",
-    )
-    .bind(run_id)
-    .bind(new.kind.as_str())
-    .bind(new.kind.version())
-    .bind(&new.subject)
-    .bind(&new.input)
-    .bind(&new.idempotency_key)
-    .bind(&new.created_by)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if inserted.is_none() {
-        let existing: Uuid = sqlx::query_scalar(
-            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
-        )
-        .bind(&new.created_by)
-        .bind(new.kind.as_str())
-        .bind(&new.idempotency_key)
-        .fetch_one(&mut *conn)
-        .await?;
-        return Ok(CreatedRun {
-            run_id: existing,
-            replayed: true,
-        });
-    }
     let n = new.steps.len();
     let mut ids = Vec::with_capacity(n);
     let mut keys = Vec::with_capacity(n);
@@ -89,14 +60,36 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
         backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
         effect_keys.push(format!("{run_id}:{}", s.key));
     }
-    sqlx::query(
-        "INSERT INTO workflow_step (id, run_id, step_key, seq, status, required, max_attempts, backoff, effect_key, next_attempt_at)
-         SELECT id, $1, key, seq, status, req, max_att, backoff, effect_key,
-                CASE WHEN status = 'queued' THEN now() END
-         FROM UNNEST($2::uuid[], $3::text[], $4::int[], $5::text[], $6::bool[], $7::int[], $8::jsonb[], $9::text[])
-              AS t(id, key, seq, status, req, max_att, backoff, effect_key)",
+    // One statement: the run, its steps, the first outbox row and the relay's NOTIFY; nothing
+    // but the run lookup happens when the idempotency key was used before.
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "WITH r AS (
+            INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by, finished_at)
+            VALUES ($1, $2, $3, $4, CASE WHEN $16 THEN 'completed' ELSE 'running' END, $5, $6, $7,
+                    CASE WHEN $16 THEN now() END)
+            ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id
+         ), s AS (
+            INSERT INTO workflow_step (id, run_id, step_key, seq, status, required, max_attempts, backoff, effect_key, next_attempt_at)
+            SELECT t.id, r.id, t.key, t.seq, t.status, t.req, t.max_att, t.backoff, t.effect_key,
+                   CASE WHEN t.status = 'queued' THEN now() END
+              FROM r, UNNEST($8::uuid[], $9::text[], $10::int[], $11::text[], $12::bool[], $13::int[], $14::jsonb[], $15::text[])
+                   AS t(id, key, seq, status, req, max_att, backoff, effect_key)
+            RETURNING id, seq
+         ), o AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, 0 FROM s WHERE seq = 1 RETURNING id
+         ), n AS (
+            SELECT pg_notify($17, '') FROM o
+         )
+         SELECT id FROM r WHERE (SELECT count(*) FROM n) >= 0",
     )
     .bind(run_id)
+    .bind(new.kind.as_str())
+    .bind(new.kind.version())
+    .bind(&new.subject)
+    .bind(&new.input)
+    .bind(&new.idempotency_key)
+    .bind(&new.created_by)
     .bind(&ids)
     .bind(&keys)
     .bind(&seqs)
@@ -105,28 +98,27 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     .bind(&max_attempts)
     .bind(&backoffs)
     .bind(&effect_keys)
-    .execute(&mut *conn)
+    .bind(n == 0)
+    .bind(OUTBOX_CHANNEL)
+    .fetch_optional(&mut *conn)
     .await?;
-    if let Some(first) = ids.first() {
-        sqlx::query(
-            "WITH o AS (INSERT INTO outbox (step_id, attempt) VALUES ($1, 0) RETURNING id)
-             SELECT pg_notify($2, '') FROM o",
-        )
-        .bind(first)
-        .bind(OUTBOX_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
-    } else {
-        sqlx::query(
-            "UPDATE workflow_run SET status = 'completed', finished_at = now() WHERE id = $1",
-        )
-        .bind(run_id)
-        .execute(&mut *conn)
-        .await?;
+    if inserted.is_some() {
+        return Ok(CreatedRun {
+            run_id,
+            replayed: false,
+        });
     }
+    let existing: Uuid = sqlx::query_scalar(
+        "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
+    )
+    .bind(&new.created_by)
+    .bind(new.kind.as_str())
+    .bind(&new.idempotency_key)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(CreatedRun {
-        run_id,
-        replayed: false,
+        run_id: existing,
+        replayed: true,
     })
 }
 
