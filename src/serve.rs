@@ -123,7 +123,6 @@ pub fn start_worker_role(
         worker_name,
         EngineSettings {
             lease: Duration::from_secs(settings.worker.lease_seconds),
-            fast_path_grace: Duration::from_secs(5),
             pause_after_call: std::env::var("PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL").ok(),
         },
     );

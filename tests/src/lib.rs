@@ -351,7 +351,6 @@ pub fn engine_for(app: &TestApp) -> std::sync::Arc<pmsflow_workers::engine::Engi
         format!("test-engine-{}", Uuid::new_v4().simple()),
         EngineSettings {
             lease: Duration::from_secs(30),
-            fast_path_grace: Duration::from_secs(60),
             pause_after_call: None,
         },
     )

@@ -4,8 +4,8 @@
 //! 2. Run the executor with no transaction open, bounded by the lease.
 //! 3. In one statement (one transaction when the step writes domain rows) record the attempt,
 //!    advance or finish the run and write the next outbox row.
-//! 4. Fast path: push the next step to Redis right after the commit and delete its outbox row
-//!    later in a batch; if this process dies first, the relay pushes the row after a grace.
+//! 4. Fast path: push the next step to Redis right after the commit; if this process dies
+//!    first, the reconciler re-dispatches the queued step.
 //!
 //! Retries are decided by [`pmsflow_core::retry::after_failure`] from the step's budget and
 //! backoff stored in Postgres; apalis never retries (the handler always returns `Ok`).
@@ -24,7 +24,6 @@ use pmsflow_store::{
 };
 use rand::Rng;
 use sqlx::PgPool;
-use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::dispatch::Dispatcher;
@@ -35,8 +34,6 @@ use crate::steps::{DbWrite, Executors, StepDone};
 pub struct EngineSettings {
     /// Lease of a claimed step.
     pub lease: Duration,
-    /// Grace before the relay pushes a fast-path outbox row itself.
-    pub fast_path_grace: Duration,
     /// Test-only failpoint: after the external call of this step key returns and before its
     /// outcome is committed, print `FAILPOINT paused-after-call <step key>` and wait forever
     /// (the crash test SIGKILLs the process there). `None` in production.
@@ -63,7 +60,6 @@ pub struct Engine {
     dispatcher: Dispatcher,
     worker: String,
     settings: EngineSettings,
-    outbox_ack: mpsc::UnboundedSender<i64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -84,8 +80,7 @@ pub enum EngineError {
 }
 
 impl Engine {
-    /// An engine named `worker` (unique per process); spawns the batch deleter of fast-path
-    /// outbox rows on the current tokio runtime.
+    /// An engine named `worker` (unique per process).
     pub fn new(
         pool: PgPool,
         executors: Executors,
@@ -93,15 +88,12 @@ impl Engine {
         worker: String,
         settings: EngineSettings,
     ) -> Arc<Self> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(delete_acked_outbox(pool.clone(), rx));
         Arc::new(Self {
             pool,
             executors,
             dispatcher,
             worker,
             settings,
-            outbox_ack: tx,
         })
     }
 
@@ -153,9 +145,7 @@ impl Engine {
     }
 
     async fn succeed(&self, claimed: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {
-        let dispatch = Dispatch::FastPath {
-            grace: self.settings.fast_path_grace,
-        };
+        let dispatch = Dispatch::FastPath;
         let outcome = Outcome::Succeeded(done.output);
         let completion = match done.write {
             None => {
@@ -217,11 +207,13 @@ impl Engine {
                 })
             }
             AfterFailure::GiveUp { .. } => {
-                let dispatch = Dispatch::FastPath {
-                    grace: self.settings.fast_path_grace,
-                };
-                let c =
-                    store::complete(&mut conn, claimed, &Outcome::Dead(failure), dispatch).await?;
+                let c = store::complete(
+                    &mut conn,
+                    claimed,
+                    &Outcome::Dead(failure),
+                    Dispatch::FastPath,
+                )
+                .await?;
                 Ok(if c.recorded {
                     Delivery::Recorded(c)
                 } else {
@@ -232,14 +224,9 @@ impl Engine {
     }
 
     async fn fast_path(&self, next: StepTask) {
-        match self.dispatcher.push(&[next]).await {
-            Ok(()) => {
-                let _ = self.outbox_ack.send(next.dispatch);
-            }
-            Err(e) => {
-                // The outbox row stays; the relay pushes it after the grace period.
-                tracing::warn!(error = %e, "fast-path push failed; relay will dispatch");
-            }
+        if let Err(e) = self.dispatcher.push(&[next]).await {
+            // The step stays queued; the reconciler re-dispatches it after `redispatch_after`.
+            tracing::warn!(error = %e, "fast-path push failed; the reconciler will dispatch");
         }
     }
 }
@@ -265,24 +252,5 @@ async fn apply_write(
             .await?;
             Ok(())
         }
-    }
-}
-
-/// Delete fast-path outbox rows in batches (one statement per ~50 ms of acks).
-async fn delete_acked_outbox(pool: PgPool, mut rx: mpsc::UnboundedReceiver<i64>) {
-    let mut batch = Vec::new();
-    while let Some(id) = rx.recv().await {
-        batch.push(id);
-        while let Ok(id) = rx.try_recv() {
-            batch.push(id);
-            if batch.len() >= 1000 {
-                break;
-            }
-        }
-        if let Err(e) = store::delete_outbox(&pool, &batch).await {
-            tracing::warn!(error = %e, "could not delete pushed outbox rows; the relay will re-push them (no-op)");
-        }
-        batch.clear();
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -111,12 +111,10 @@ pub async fn claim(
 pub enum Dispatch {
     /// NOTIFY the relay, which pushes the outbox row to Redis.
     Relay,
-    /// The completing worker pushes the next step itself right after commit; the outbox row is
-    /// only a safety net, due after `grace` (if the worker dies before pushing, the relay does).
-    FastPath {
-        /// Delay before the relay considers the row.
-        grace: Duration,
-    },
+    /// The completing worker pushes the next step itself right after commit, and no outbox row
+    /// is written: if the worker dies between commit and push, the reconciler re-dispatches
+    /// the queued step once it has waited `redispatch_after` (a latency cost, never a lost step).
+    FastPath,
 }
 
 /// What a completion did.
@@ -124,7 +122,7 @@ pub enum Dispatch {
 pub struct Completion {
     /// `false`: the lease was lost (the reconciler took the step back); nothing was recorded.
     pub recorded: bool,
-    /// The next step dispatched, with its outbox row id.
+    /// The next step, now queued (with its outbox row id when the relay dispatches it, else 0).
     pub next: Option<StepTask>,
     /// The run's new status if it ended (`completed` or `failed`).
     pub run_finished: Option<String>,
@@ -193,7 +191,7 @@ const COMPLETION: &str = "WITH done AS (
             RETURNING s.id, s.attempt
          ), ob AS (
             INSERT INTO outbox (step_id, attempt, not_before)
-            SELECT id, attempt, now() + make_interval(secs => $8) FROM nxt
+            SELECT id, attempt, now() + make_interval(secs => $8) FROM nxt WHERE $9
             RETURNING id, step_id, attempt
          ), fin AS (
             UPDATE workflow_run r
@@ -212,8 +210,8 @@ const COMPLETION: &str = "WITH done AS (
          )
          SELECT (SELECT count(*) FROM done) AS recorded,
                 (SELECT id FROM ob LIMIT 1) AS ob_id,
-                (SELECT step_id FROM ob LIMIT 1) AS ob_step,
-                (SELECT attempt FROM ob LIMIT 1) AS ob_attempt,
+                (SELECT id FROM nxt LIMIT 1) AS next_step,
+                (SELECT attempt FROM nxt LIMIT 1) AS next_attempt,
                 (SELECT status FROM fin LIMIT 1) AS run_status,
                 (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified";
 
@@ -247,7 +245,7 @@ pub async fn complete_fused(
     };
     let (grace, notify) = match dispatch {
         Dispatch::Relay => (0.0, true),
-        Dispatch::FastPath { grace } => (grace.as_secs_f64(), false),
+        Dispatch::FastPath => (0.0, false),
     };
     let (err_code, err_msg) = match outcome {
         Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
@@ -274,14 +272,13 @@ pub async fn complete_fused(
     let row = query.fetch_one(&mut *conn).await?;
     let recorded: i64 = row.try_get("recorded")?;
     let next = match (
-        row.try_get::<Option<i64>, _>("ob_id")?,
-        row.try_get::<Option<Uuid>, _>("ob_step")?,
-        row.try_get::<Option<i32>, _>("ob_attempt")?,
+        row.try_get::<Option<Uuid>, _>("next_step")?,
+        row.try_get::<Option<i32>, _>("next_attempt")?,
     ) {
-        (Some(dispatch), Some(step_id), Some(attempt)) => Some(StepTask {
+        (Some(step_id), Some(attempt)) => Some(StepTask {
             step_id,
             attempt,
-            dispatch,
+            dispatch: row.try_get::<Option<i64>, _>("ob_id")?.unwrap_or(0),
         }),
         _ => None,
     };
@@ -358,18 +355,6 @@ pub async fn take_due_outbox(
             })
         })
         .collect()
-}
-
-/// Delete outbox rows the worker's fast path already pushed.
-pub async fn delete_outbox(pool: &PgPool, ids: &[i64]) -> Result<u64, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    Ok(sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
-        .bind(ids)
-        .execute(pool)
-        .await?
-        .rows_affected())
 }
 
 /// Seconds until the earliest outbox row is due (None if the outbox is empty).
