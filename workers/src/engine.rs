@@ -104,14 +104,30 @@ impl Engine {
 
     /// Handle one delivery of `task`.
     pub async fn deliver(&self, task: StepTask) -> Result<Delivery, EngineError> {
-        let claimed = {
+        let loaded = {
             let mut conn = self.pool.acquire().await?;
-            store::claim(&mut conn, &task, &self.worker, self.settings.lease).await?
+            store::load(&mut conn, &task, &self.worker).await?
         };
-        let Some(claimed) = claimed else {
+        let Some(step) = loaded else {
             return Ok(Delivery::Duplicate);
         };
-        let span = tracing::info_span!("step", run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt);
+        let span = tracing::info_span!("step", run_id = %step.run_id, step = %step.step_key, attempt = step.attempt);
+        if Executors::is_local(&step.step_key) {
+            // No external call: compute, then claim-and-complete in one statement.
+            if let Ok(done) = self.executors.run(&step).instrument(span.clone()).await {
+                let delivery = self.succeed_local(&step, done).await?;
+                self.after(&step, &delivery).await;
+                return Ok(delivery);
+            }
+            // A failing local step takes the leased path so the failure is recorded as usual.
+        }
+        {
+            let mut conn = self.pool.acquire().await?;
+            if !store::lease(&mut conn, &step, self.settings.lease).await? {
+                return Ok(Delivery::Duplicate);
+            }
+        }
+        let claimed = step;
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
         let budget = self.settings.lease.mul_f64(0.8);
         let result =
@@ -133,15 +149,50 @@ impl Engine {
             Ok(done) => self.succeed(&claimed, done).await?,
             Err(failure) => self.fail(&claimed, failure).await?,
         };
-        if let Delivery::Recorded(c) = &delivery {
+        self.after(&claimed, &delivery).await;
+        Ok(delivery)
+    }
+
+    async fn after(&self, step: &Claimed, delivery: &Delivery) {
+        if let Delivery::Recorded(c) = delivery {
             if let Some(next) = c.next {
                 self.fast_path(next).await;
             }
             if let Some(status) = &c.run_finished {
-                tracing::info!(run_id = %claimed.run_id, status, "run finished");
+                tracing::info!(run_id = %step.run_id, status, "run finished");
             }
         }
-        Ok(delivery)
+    }
+
+    async fn succeed_local(&self, step: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {
+        let outcome = Outcome::Succeeded(done.output);
+        let completion = match done.write {
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                store::complete_local(&mut conn, step, &outcome, None).await?
+            }
+            Some(DbWrite::BenchTouch { account, step: key }) => {
+                let mut conn = self.pool.acquire().await?;
+                let fused = store::FusedWrite::BenchTouch { account, step: key };
+                store::complete_local(&mut conn, step, &outcome, Some(&fused)).await?
+            }
+            Some(write) => {
+                let mut tx = self.pool.begin().await?;
+                let c = store::complete_local(&mut tx, step, &outcome, None).await?;
+                if c.recorded {
+                    apply_write(&mut tx, &write, step).await?;
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                c
+            }
+        };
+        Ok(if completion.recorded {
+            Delivery::Recorded(completion)
+        } else {
+            Delivery::Duplicate
+        })
     }
 
     async fn succeed(&self, claimed: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {

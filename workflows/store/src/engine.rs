@@ -56,34 +56,26 @@ impl Claimed {
     }
 }
 
-/// Claim step `task.step_id` for attempt `task.attempt + 1` with a lease of `lease`.
-/// `Ok(None)`: the step is not queued at that attempt any more (duplicate or stale delivery,
-/// or the run was cancelled) — the delivery is a no-op.
-pub async fn claim(
+/// Read step `task.step_id` if it is still queued at attempt `task.attempt` and its run is
+/// running, with what an executor needs (run input, earlier outputs). Nothing is written:
+/// `attempt` of the result is the attempt about to start. `Ok(None)`: a duplicate or stale
+/// delivery, or a cancelled run — a no-op.
+pub async fn load(
     conn: &mut PgConnection,
     task: &StepTask,
     worker: &str,
-    lease: Duration,
 ) -> Result<Option<Claimed>, sqlx::Error> {
     let row = sqlx::query(
-        "WITH c AS (
-            UPDATE workflow_step s
-               SET status = 'running', attempt = s.attempt + 1, lease_owner = $3,
-                   lease_until = now() + make_interval(secs => $4), started_at = now()
-             WHERE s.id = $1 AND s.status = 'queued' AND s.attempt = $2
-               AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')
-            RETURNING s.id, s.run_id, s.step_key, s.attempt, s.max_attempts, s.backoff, s.effect_key, s.required
-         )
-         SELECT c.*, r.kind, r.subject, r.input, r.created_by,
+        "SELECT s.id, s.run_id, s.step_key, s.attempt + 1 AS attempt, s.max_attempts, s.backoff,
+                s.effect_key, s.required, r.kind, r.subject, r.input, r.created_by,
                 (SELECT coalesce(jsonb_object_agg(p.step_key, p.output), '{}'::jsonb)
                    FROM workflow_step p
-                  WHERE p.run_id = c.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
-           FROM c JOIN workflow_run r ON r.id = c.run_id",
+                  WHERE p.run_id = s.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
+           FROM workflow_step s JOIN workflow_run r ON r.id = s.run_id
+          WHERE s.id = $1 AND s.status = 'queued' AND s.attempt = $2 AND r.status = 'running'",
     )
     .bind(task.step_id)
     .bind(task.attempt)
-    .bind(worker)
-    .bind(lease.as_secs_f64())
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -104,6 +96,44 @@ pub async fn claim(
         created_by: row.try_get("created_by")?,
         lease_owner: worker.to_owned(),
     }))
+}
+
+/// Lease a [`load`]ed step for `lease` before an external call: a conditional UPDATE from
+/// `queued` at the attempt that was read to `running`. `false`: another delivery got it first.
+pub async fn lease(
+    conn: &mut PgConnection,
+    loaded: &Claimed,
+    lease: Duration,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE workflow_step s
+            SET status = 'running', attempt = s.attempt + 1, lease_owner = $3,
+                lease_until = now() + make_interval(secs => $4), started_at = now()
+          WHERE s.id = $1 AND s.status = 'queued' AND s.attempt = $2 - 1
+            AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')",
+    )
+    .bind(loaded.step_id)
+    .bind(loaded.attempt)
+    .bind(&loaded.lease_owner)
+    .bind(lease.as_secs_f64())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// [`load`] then [`lease`]: claim step `task.step_id` for its next attempt.
+/// `Ok(None)`: duplicate or stale delivery — a no-op.
+pub async fn claim(
+    conn: &mut PgConnection,
+    task: &StepTask,
+    worker: &str,
+    lease_for: Duration,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let Some(loaded) = load(conn, task, worker).await? else {
+        return Ok(None);
+    };
+    Ok(lease(conn, &loaded, lease_for).await?.then_some(loaded))
 }
 
 /// How the next step is dispatched after a completion.
@@ -153,32 +183,46 @@ pub enum FusedWrite {
 
 const FUSED_MARKER: &str = "/*fused*/";
 
-fn completion_sql(fused: bool) -> &'static str {
-    static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    static BENCH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    if fused {
-        BENCH.get_or_init(|| {
-            COMPLETION.replace(
-                FUSED_MARKER,
-                ", fw1 AS (
+const FUSED_BENCH: &str = ", fw1 AS (
                     UPDATE bench_account b SET balance = b.balance + 1 FROM done
                      WHERE b.id = $14 RETURNING b.id
                  ), fw2 AS (
                     INSERT INTO bench_log (account, step) SELECT id, $15 FROM fw1
-                 )",
-            )
-        })
-    } else {
-        PLAIN.get_or_init(|| COMPLETION.replace(FUSED_MARKER, ""))
-    }
-}
+                 )";
 
-const COMPLETION: &str = "WITH done AS (
-            UPDATE workflow_step
+/// `done` of a leased step (claimed before an external call).
+const DONE_LEASED: &str = "UPDATE workflow_step
                SET status = $4, output = $5, last_error = coalesce($6, last_error),
                    lease_owner = NULL, lease_until = NULL, finished_at = now()
              WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_owner = $3
-            RETURNING id, run_id, seq, attempt, started_at
+            RETURNING id, run_id, seq, attempt, started_at";
+
+/// `done` of a local step (no external call): claimed and completed by the same statement,
+/// conditional on the step still being queued at the attempt that was read.
+const DONE_LOCAL: &str = "UPDATE workflow_step
+               SET status = $4, attempt = attempt + 1, output = $5, last_error = coalesce($6, last_error),
+                   started_at = now(), finished_at = now()
+             WHERE id = $1 AND status = 'queued' AND attempt = $2 - 1
+               AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = run_id AND r.status = 'running')
+            RETURNING id, run_id, seq, attempt, started_at";
+
+fn completion_sql(local: bool, fused: bool) -> &'static str {
+    static VARIANTS: [std::sync::OnceLock<String>; 4] = [
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+    ];
+    let i = usize::from(local) * 2 + usize::from(fused);
+    VARIANTS[i].get_or_init(|| {
+        COMPLETION
+            .replace("/*done*/", if local { DONE_LOCAL } else { DONE_LEASED })
+            .replace(FUSED_MARKER, if fused { FUSED_BENCH } else { "" })
+    })
+}
+
+const COMPLETION: &str = "WITH done AS (
+            /*done*/
          ) /*fused*/, att AS (
             INSERT INTO step_attempt (step_id, run_id, attempt, outcome, error, worker, started_at)
             SELECT id, run_id, attempt, $4, $6, $3, started_at FROM done
@@ -226,6 +270,18 @@ pub async fn complete(
     complete_fused(conn, claimed, outcome, dispatch, None).await
 }
 
+/// Complete a step that was only [`load`]ed, not leased (a local step: pure computation or a
+/// database write, no external call): one statement claims and completes it, conditional on
+/// the step still being queued at the attempt that was read (0 rows = duplicate delivery).
+pub async fn complete_local(
+    conn: &mut PgConnection,
+    loaded: &Claimed,
+    outcome: &Outcome,
+    fused: Option<&FusedWrite>,
+) -> Result<Completion, sqlx::Error> {
+    run_completion(conn, loaded, outcome, Dispatch::FastPath, fused, true).await
+}
+
 /// [`complete`] with the step's own write fused into the same statement.
 pub async fn complete_fused(
     conn: &mut PgConnection,
@@ -233,6 +289,17 @@ pub async fn complete_fused(
     outcome: &Outcome,
     dispatch: Dispatch,
     fused: Option<&FusedWrite>,
+) -> Result<Completion, sqlx::Error> {
+    run_completion(conn, claimed, outcome, dispatch, fused, false).await
+}
+
+async fn run_completion(
+    conn: &mut PgConnection,
+    claimed: &Claimed,
+    outcome: &Outcome,
+    dispatch: Dispatch,
+    fused: Option<&FusedWrite>,
+    local: bool,
 ) -> Result<Completion, sqlx::Error> {
     let (status, output, error, advance) = match outcome {
         Outcome::Succeeded(out) => ("succeeded", Some(out.clone()), None, true),
@@ -251,7 +318,7 @@ pub async fn complete_fused(
         Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
         Outcome::Succeeded(_) => (None, None),
     };
-    let query = sqlx::query(completion_sql(fused.is_some()))
+    let query = sqlx::query(completion_sql(local, fused.is_some()))
         .bind(claimed.step_id)
         .bind(claimed.attempt)
         .bind(&claimed.lease_owner)
