@@ -19,7 +19,6 @@ CREATE UNIQUE INDEX workflow_run_idempotency ON workflow_run (created_by, kind, 
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX workflow_run_list ON workflow_run (created_at DESC, id);
 CREATE INDEX workflow_run_subject ON workflow_run (subject, created_at DESC);
-CREATE INDEX workflow_run_status ON workflow_run (status, kind);
 
 -- pending: not reached yet; queued: dispatched or waiting for its retry time; running: leased;
 -- succeeded / failed / skipped: terminal.
@@ -41,26 +40,26 @@ CREATE TABLE workflow_step (
     last_error       jsonb,
     started_at       timestamptz,
     finished_at      timestamptz,
-    UNIQUE (run_id, step_key),
+    -- One index serves both the run's step order and the lookups by run; step keys are unique
+    -- within a definition (checked when the run is created).
     UNIQUE (run_id, seq)
 );
 CREATE INDEX workflow_step_leases ON workflow_step (lease_until) WHERE status = 'running';
 CREATE INDEX workflow_step_queued ON workflow_step (next_attempt_at) WHERE status = 'queued';
 
 -- Append-only history of every attempt.
+-- Keyed by (step, attempt): one index to maintain per attempt on the hot path.
 CREATE TABLE step_attempt (
-    id           bigserial PRIMARY KEY,
     step_id      uuid NOT NULL REFERENCES workflow_step (id),
-    run_id       uuid NOT NULL,
     attempt      int  NOT NULL,
+    run_id       uuid NOT NULL,
     outcome      text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'lease_expired')),
     error        jsonb,
     worker       text,
     started_at   timestamptz,
     finished_at  timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (step_id, attempt)
+    PRIMARY KEY (step_id, attempt)
 );
-CREATE INDEX step_attempt_run ON step_attempt (run_id, id);
 
 -- Steps ready to be dispatched to Redis; a row lives until the relay (or the worker's fast
 -- path) has pushed it.

@@ -42,6 +42,13 @@ pub struct CreatedRun {
 pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedRun, sqlx::Error> {
     let run_id = Uuid::now_v7();
     let n = new.steps.len();
+    debug_assert!(
+        {
+            let mut unique = std::collections::HashSet::with_capacity(n);
+            new.steps.iter().all(|s| unique.insert(s.key.as_str()))
+        },
+        "a workflow definition repeats a step key"
+    );
     let mut ids = Vec::with_capacity(n);
     let mut keys = Vec::with_capacity(n);
     let mut seqs = Vec::with_capacity(n);
@@ -246,8 +253,9 @@ pub async fn get_run(pool: &PgPool, id: Uuid) -> Result<Option<RunDetail>, sqlx:
     let run = summary(&row)?;
     let input: Value = row.try_get("input")?;
     let attempts = sqlx::query(
-        "SELECT step_id, attempt, outcome, error, worker, started_at, finished_at
-         FROM step_attempt WHERE run_id = $1 ORDER BY step_id, attempt",
+        "SELECT a.step_id, a.attempt, a.outcome, a.error, a.worker, a.started_at, a.finished_at
+           FROM workflow_step s JOIN step_attempt a ON a.step_id = s.id
+          WHERE s.run_id = $1 ORDER BY a.step_id, a.attempt",
     )
     .bind(id)
     .fetch_all(pool)
