@@ -30,6 +30,10 @@ pub async fn drain(pool: &PgPool, dispatcher: &Dispatcher) -> anyhow::Result<usi
         dispatcher.push(&tasks).await?;
         tx.commit().await?;
         total += tasks.len();
+        if (tasks.len() as i64) < BATCH {
+            // Drained: rows written from now on come with their own NOTIFY.
+            return Ok(total);
+        }
     }
 }
 
@@ -65,6 +69,10 @@ pub async fn run(pool: PgPool, dispatcher: Dispatcher, poll: Duration, cancel: C
                     if let Err(e) = res {
                         tracing::warn!(error = %e, "relay listener lost; reconnecting");
                         break;
+                    }
+                    // Coalesce the notifications that queued up meanwhile: one drain serves all.
+                    if let Some(l) = listener.as_mut() {
+                        while let Some(Ok(_)) = futures::FutureExt::now_or_never(l.recv()) {}
                     }
                 }
                 _ = tokio::time::sleep(poll) => {}
