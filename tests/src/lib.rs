@@ -270,6 +270,26 @@ impl TestApp {
             .expect("run exists")
     }
 
+    /// Assert that the sandbox applied every effect at most once per effect key (replays of
+    /// an idempotency key are answered from the stored response and are not effects).
+    pub fn assert_effects_once(&self) {
+        let mut seen = std::collections::HashMap::<String, u32>::new();
+        for e in self
+            .sandbox
+            .sandbox
+            .ledger()
+            .into_iter()
+            .filter(|e| !e.replay)
+        {
+            *seen.entry(e.effect_key).or_default() += 1;
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(
+            twice.is_empty(),
+            "effects applied more than once: {twice:?}"
+        );
+    }
+
     /// Ledger entries of effects (not replays) whose key belongs to `run`.
     pub fn effects_of(&self, run: Uuid) -> Vec<pmsflow_sandbox::LedgerEntry> {
         let prefix = run.to_string();

@@ -150,13 +150,5 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
         resign.iter().any(|e| e.replay),
         "the retry was answered as a replay"
     );
-    let mut keys: Vec<_> = ledger
-        .iter()
-        .filter(|e| !e.replay)
-        .map(|e| e.effect_key.clone())
-        .collect();
-    let n = keys.len();
-    keys.sort();
-    keys.dedup();
-    assert_eq!(keys.len(), n, "each effect once per effect key");
+    app.assert_effects_once();
 }

@@ -125,16 +125,7 @@ async fn every_valid_fixture_chain_onboards(pool: PgPool) {
         );
     }
     // Every effect was done once per effect key.
-    let ledger = app.sandbox.sandbox.ledger();
-    let mut keys: Vec<_> = ledger
-        .iter()
-        .filter(|e| !e.replay)
-        .map(|e| e.effect_key.clone())
-        .collect();
-    let n = keys.len();
-    keys.sort();
-    keys.dedup();
-    assert_eq!(keys.len(), n, "an effect key was applied twice");
+    app.assert_effects_once();
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]

@@ -22,24 +22,6 @@ fn fresh_body(i: usize) -> serde_json::Value {
     )
 }
 
-fn assert_effects_once(app: &TestApp) {
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    for e in app
-        .sandbox
-        .sandbox
-        .ledger()
-        .into_iter()
-        .filter(|e| !e.replay)
-    {
-        *seen.entry(e.effect_key).or_default() += 1;
-    }
-    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(
-        twice.is_empty(),
-        "effects applied more than once: {twice:?}"
-    );
-}
-
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn thirty_percent_5xx_plus_http200_errors_all_runs_complete(pool: PgPool) {
     // A budget large enough that 45 % failures cannot exhaust it (0.45^25 per step).
@@ -85,7 +67,7 @@ async fn thirty_percent_5xx_plus_http200_errors_all_runs_complete(pool: PgPool) 
         "faults were injected, so some attempts failed and were retried"
     );
     app.sandbox.sandbox.clear_faults();
-    assert_effects_once(&app);
+    app.assert_effects_once();
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
@@ -195,7 +177,7 @@ async fn the_same_step_delivered_twice_runs_once(pool: PgPool) {
         .filter(|e| e.operation == "uploadPartnerCertificate")
         .count();
     assert_eq!(resigned, 1);
-    assert_effects_once(&app);
+    app.assert_effects_once();
     // Lease bookkeeping: nothing left running.
     let running: i64 =
         sqlx::query_scalar("SELECT count(*) FROM workflow_step WHERE status = 'running'")
@@ -214,12 +196,13 @@ struct PrivateRedis {
 
 impl PrivateRedis {
     fn start() -> PrivateRedis {
+        use std::io::BufRead;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new("redis-server")
+        let mut child = std::process::Command::new("redis-server")
             .args([
                 "--port",
                 &port.to_string(),
@@ -230,21 +213,27 @@ impl PrivateRedis {
                 "--appendonly",
                 "no",
             ])
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("redis-server must be installed (scripts/services.sh installs it)");
-        let url = format!("redis://127.0.0.1:{port}");
-        // Wait until it answers (connect attempts, not sleeps for ordering between our tasks).
-        let client = redis::Client::open(url.as_str()).unwrap();
-        for _ in 0..200 {
-            if let Ok(mut c) = client.get_connection() {
-                if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                    return PrivateRedis { child, url };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(25));
+        // Ready when the server says so on its log.
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("Ready to accept connections"));
+        // Keep draining its log so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let mut redis = PrivateRedis {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        };
+        if !ready {
+            let _ = redis.child.wait();
+            panic!("private redis-server did not start");
         }
-        panic!("private redis-server did not start");
+        redis
     }
 }
 
@@ -302,5 +291,5 @@ async fn redis_flushall_in_the_middle_of_100_runs_loses_nothing(pool: PgPool) {
         running_at_flush > 0,
         "the flush happened while runs were in flight"
     );
-    assert_effects_once(&app);
+    app.assert_effects_once();
 }

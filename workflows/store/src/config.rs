@@ -349,6 +349,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment::Error
     fn env_overrides_sections_and_ignores_other_pmsflow_variables() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("PMSFLOW_WORKER__CONCURRENCY", "3");
