@@ -135,6 +135,7 @@ async fn the_same_step_delivered_twice_runs_once(pool: PgPool) {
             step_id,
             attempt,
             dispatch: 1,
+            local: pmsflow_workers::steps::Executors::is_local(&key),
         };
         let (a, b) = tokio::join!(engine.deliver(task), engine.deliver(task));
         let outcomes = [a.unwrap(), b.unwrap()];

@@ -104,6 +104,17 @@ impl Engine {
 
     /// Handle one delivery of `task`.
     pub async fn deliver(&self, task: StepTask) -> Result<Delivery, EngineError> {
+        if !task.local {
+            // An external call follows: load and lease in one statement.
+            let claimed = {
+                let mut conn = self.pool.acquire().await?;
+                store::claim(&mut conn, &task, &self.worker, self.settings.lease).await?
+            };
+            return match claimed {
+                Some(step) => self.run_leased(step).await,
+                None => Ok(Delivery::Duplicate),
+            };
+        }
         let loaded = {
             let mut conn = self.pool.acquire().await?;
             store::load(&mut conn, &task, &self.worker).await?
@@ -127,7 +138,12 @@ impl Engine {
                 return Ok(Delivery::Duplicate);
             }
         }
-        let claimed = step;
+        self.run_leased(step).await
+    }
+
+    /// Run a leased step: the call with no transaction open, then the commit.
+    async fn run_leased(&self, claimed: Claimed) -> Result<Delivery, EngineError> {
+        let span = tracing::info_span!("step", run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt);
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
         let budget = self.settings.lease.mul_f64(0.8);
         let result =
@@ -155,7 +171,8 @@ impl Engine {
 
     async fn after(&self, step: &Claimed, delivery: &Delivery) {
         if let Delivery::Recorded(c) = delivery {
-            if let Some(next) = c.next {
+            if let Some(mut next) = c.next {
+                next.local = c.next_key.as_deref().is_some_and(Executors::is_local);
                 self.fast_path(next).await;
             }
             if let Some(status) = &c.run_finished {

@@ -22,7 +22,14 @@ pub async fn drain(pool: &PgPool, dispatcher: &Dispatcher) -> anyhow::Result<usi
     let mut total = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let tasks = engine::take_due_outbox(&mut tx, BATCH).await?;
+        let tasks: Vec<_> = engine::take_due_outbox(&mut tx, BATCH)
+            .await?
+            .into_iter()
+            .map(|(mut task, key)| {
+                task.local = crate::steps::Executors::is_local(&key);
+                task
+            })
+            .collect();
         if tasks.is_empty() {
             tx.rollback().await?;
             return Ok(total);

@@ -122,18 +122,54 @@ pub async fn lease(
     Ok(n == 1)
 }
 
-/// [`load`] then [`lease`]: claim step `task.step_id` for its next attempt.
-/// `Ok(None)`: duplicate or stale delivery — a no-op.
+/// [`load`] and [`lease`] in one statement: claim step `task.step_id` for its next attempt
+/// with a lease of `lease_for`. `Ok(None)`: the step is not queued at that attempt any more
+/// (duplicate or stale delivery, or a cancelled run) — the delivery is a no-op.
 pub async fn claim(
     conn: &mut PgConnection,
     task: &StepTask,
     worker: &str,
     lease_for: Duration,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    let Some(loaded) = load(conn, task, worker).await? else {
-        return Ok(None);
-    };
-    Ok(lease(conn, &loaded, lease_for).await?.then_some(loaded))
+    let row = sqlx::query(
+        "WITH c AS (
+            UPDATE workflow_step s
+               SET status = 'running', attempt = s.attempt + 1, lease_owner = $3,
+                   lease_until = now() + make_interval(secs => $4), started_at = now()
+             WHERE s.id = $1 AND s.status = 'queued' AND s.attempt = $2
+               AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')
+            RETURNING s.id, s.run_id, s.step_key, s.attempt, s.max_attempts, s.backoff, s.effect_key, s.required
+         )
+         SELECT c.*, r.kind, r.subject, r.input, r.created_by,
+                (SELECT coalesce(jsonb_object_agg(p.step_key, p.output), '{}'::jsonb)
+                   FROM workflow_step p
+                  WHERE p.run_id = c.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
+           FROM c JOIN workflow_run r ON r.id = c.run_id",
+    )
+    .bind(task.step_id)
+    .bind(task.attempt)
+    .bind(worker)
+    .bind(lease_for.as_secs_f64())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let backoff: Value = row.try_get("backoff")?;
+    Ok(Some(Claimed {
+        step_id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        step_key: row.try_get("step_key")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+        backoff: serde_json::from_value(backoff).unwrap_or_default(),
+        effect_key: row.try_get("effect_key")?,
+        required: row.try_get("required")?,
+        kind: row.try_get("kind")?,
+        subject: row.try_get("subject")?,
+        input: row.try_get("input")?,
+        outputs: row.try_get("outputs")?,
+        created_by: row.try_get("created_by")?,
+        lease_owner: worker.to_owned(),
+    }))
 }
 
 /// How the next step is dispatched after a completion.
@@ -154,6 +190,8 @@ pub struct Completion {
     pub recorded: bool,
     /// The next step, now queued (with its outbox row id when the relay dispatches it, else 0).
     pub next: Option<StepTask>,
+    /// Key of that next step.
+    pub next_key: Option<String>,
     /// The run's new status if it ended (`completed` or `failed`).
     pub run_finished: Option<String>,
 }
@@ -232,7 +270,7 @@ const COMPLETION: &str = "WITH done AS (
              WHERE $7 AND s.run_id = done.run_id AND s.status = 'pending'
                AND s.seq = (SELECT min(p.seq) FROM workflow_step p
                              WHERE p.run_id = done.run_id AND p.seq > done.seq AND p.status = 'pending')
-            RETURNING s.id, s.attempt
+            RETURNING s.id, s.attempt, s.step_key
          ), ob AS (
             INSERT INTO outbox (step_id, attempt, not_before)
             SELECT id, attempt, now() + make_interval(secs => $8) FROM nxt WHERE $9
@@ -256,6 +294,7 @@ const COMPLETION: &str = "WITH done AS (
                 (SELECT id FROM ob LIMIT 1) AS ob_id,
                 (SELECT id FROM nxt LIMIT 1) AS next_step,
                 (SELECT attempt FROM nxt LIMIT 1) AS next_attempt,
+                (SELECT step_key FROM nxt LIMIT 1) AS next_key,
                 (SELECT status FROM fin LIMIT 1) AS run_status,
                 (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified";
 
@@ -346,12 +385,14 @@ async fn run_completion(
             step_id,
             attempt,
             dispatch: row.try_get::<Option<i64>, _>("ob_id")?.unwrap_or(0),
+            local: false,
         }),
         _ => None,
     };
     Ok(Completion {
         recorded: recorded > 0,
         next,
+        next_key: row.try_get("next_key")?,
         run_finished: row.try_get("run_status")?,
     })
 }
@@ -397,29 +438,34 @@ pub async fn retry_later(
     Ok(recorded > 0)
 }
 
-/// Outbox rows taken by the relay, to be pushed to Redis before the transaction commits.
+/// Outbox rows taken by the relay, to be pushed to Redis before the transaction commits;
+/// each with its step key.
 pub async fn take_due_outbox(
     conn: &mut PgConnection,
     limit: i64,
-) -> Result<Vec<StepTask>, sqlx::Error> {
+) -> Result<Vec<(StepTask, String)>, sqlx::Error> {
     let rows = sqlx::query(
         "WITH due AS (
             SELECT id FROM outbox WHERE not_before <= now()
              ORDER BY not_before, id LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         DELETE FROM outbox o USING due WHERE o.id = due.id
-         RETURNING o.id, o.step_id, o.attempt",
+         DELETE FROM outbox o USING due, workflow_step s WHERE o.id = due.id AND s.id = o.step_id
+         RETURNING o.id, o.step_id, o.attempt, s.step_key",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(StepTask {
-                step_id: r.try_get("step_id")?,
-                attempt: r.try_get("attempt")?,
-                dispatch: r.try_get("id")?,
-            })
+            Ok((
+                StepTask {
+                    step_id: r.try_get("step_id")?,
+                    attempt: r.try_get("attempt")?,
+                    dispatch: r.try_get("id")?,
+                    local: false,
+                },
+                r.try_get("step_key")?,
+            ))
         })
         .collect()
 }

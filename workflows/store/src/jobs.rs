@@ -18,6 +18,11 @@ pub struct StepTask {
     pub attempt: i32,
     /// `outbox.id` of the dispatch (0 for the worker's fast path).
     pub dispatch: i64,
+    /// Hint: the step makes no external call, so it can be claimed and completed in one
+    /// statement. Checked against the step key when the step is loaded; a wrong hint only
+    /// costs a round trip.
+    #[serde(default)]
+    pub local: bool,
 }
 
 impl StepTask {
