@@ -54,16 +54,19 @@ mod tests {
             step_id,
             attempt: 0,
             dispatch: 1,
+            local: false,
         };
         let b = StepTask {
             step_id,
             attempt: 1,
             dispatch: 1,
+            local: false,
         };
         let c = StepTask {
             step_id,
             attempt: 0,
             dispatch: 2,
+            local: false,
         };
         assert_ne!(a.task_id(), b.task_id());
         assert_ne!(a.task_id(), c.task_id());
