@@ -126,7 +126,7 @@ impl Engine {
         if Executors::is_local(&step.step_key) {
             // No external call: compute, then claim-and-complete in one statement.
             if let Ok(done) = self.executors.run(&step).instrument(span.clone()).await {
-                let delivery = self.succeed_local(&step, done).await?;
+                let delivery = self.commit_success(&step, done, true).await?;
                 self.after(&step, &delivery).await;
                 return Ok(delivery);
             }
@@ -162,7 +162,7 @@ impl Engine {
             }
         }
         let delivery = match result {
-            Ok(done) => self.succeed(&claimed, done).await?,
+            Ok(done) => self.commit_success(&claimed, done, false).await?,
             Err(failure) => self.fail(&claimed, failure).await?,
         };
         self.after(&claimed, &delivery).await;
@@ -181,21 +181,30 @@ impl Engine {
         }
     }
 
-    async fn succeed_local(&self, step: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {
+    /// Commit a successful attempt. `local`: the step was only loaded (claim and completion
+    /// are one statement); otherwise it holds a lease. A domain write that can be fused into
+    /// the completing statement is; others share its transaction.
+    async fn commit_success(
+        &self,
+        step: &Claimed,
+        done: StepDone,
+        local: bool,
+    ) -> Result<Delivery, EngineError> {
         let outcome = Outcome::Succeeded(done.output);
-        let completion = match done.write {
+        let (fused, in_tx) = match done.write {
+            Some(DbWrite::BenchTouch { account, step }) => {
+                (Some(store::FusedWrite::BenchTouch { account, step }), None)
+            }
+            other => (None, other),
+        };
+        let completion = match in_tx {
             None => {
                 let mut conn = self.pool.acquire().await?;
-                store::complete_local(&mut conn, step, &outcome, None).await?
-            }
-            Some(DbWrite::BenchTouch { account, step: key }) => {
-                let mut conn = self.pool.acquire().await?;
-                let fused = store::FusedWrite::BenchTouch { account, step: key };
-                store::complete_local(&mut conn, step, &outcome, Some(&fused)).await?
+                record(&mut conn, step, &outcome, fused.as_ref(), local).await?
             }
             Some(write) => {
                 let mut tx = self.pool.begin().await?;
-                let c = store::complete_local(&mut tx, step, &outcome, None).await?;
+                let c = record(&mut tx, step, &outcome, None, local).await?;
                 if c.recorded {
                     apply_write(&mut tx, &write, step).await?;
                     tx.commit().await?;
@@ -205,42 +214,10 @@ impl Engine {
                 c
             }
         };
-        Ok(if completion.recorded {
-            Delivery::Recorded(completion)
-        } else {
-            Delivery::Duplicate
-        })
-    }
-
-    async fn succeed(&self, claimed: &Claimed, done: StepDone) -> Result<Delivery, EngineError> {
-        let dispatch = Dispatch::FastPath;
-        let outcome = Outcome::Succeeded(done.output);
-        let completion = match done.write {
-            None => {
-                let mut conn = self.pool.acquire().await?;
-                store::complete(&mut conn, claimed, &outcome, dispatch).await?
-            }
-            Some(DbWrite::BenchTouch { account, step }) => {
-                let mut conn = self.pool.acquire().await?;
-                let fused = store::FusedWrite::BenchTouch { account, step };
-                store::complete_fused(&mut conn, claimed, &outcome, dispatch, Some(&fused)).await?
-            }
-            Some(write) => {
-                let mut tx = self.pool.begin().await?;
-                apply_write(&mut tx, &write, claimed).await?;
-                let c = store::complete(&mut tx, claimed, &outcome, dispatch).await?;
-                if c.recorded {
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                c
-            }
-        };
-        Ok(if completion.recorded {
-            Delivery::Recorded(completion)
-        } else {
-            Delivery::LeaseLost
+        Ok(match (completion.recorded, local) {
+            (true, _) => Delivery::Recorded(completion),
+            (false, true) => Delivery::Duplicate,
+            (false, false) => Delivery::LeaseLost,
         })
     }
 
@@ -296,6 +273,20 @@ impl Engine {
             // The step stays queued; the reconciler re-dispatches it after `redispatch_after`.
             tracing::warn!(error = %e, "fast-path push failed; the reconciler will dispatch");
         }
+    }
+}
+
+async fn record(
+    conn: &mut sqlx::PgConnection,
+    step: &Claimed,
+    outcome: &Outcome,
+    fused: Option<&store::FusedWrite>,
+    local: bool,
+) -> Result<Completion, sqlx::Error> {
+    if local {
+        store::complete_local(conn, step, outcome, fused).await
+    } else {
+        store::complete_fused(conn, step, outcome, Dispatch::FastPath, fused).await
     }
 }
 

@@ -56,6 +56,26 @@ impl Claimed {
     }
 }
 
+fn claimed_from_row(row: &sqlx::postgres::PgRow, worker: &str) -> Result<Claimed, sqlx::Error> {
+    let backoff: Value = row.try_get("backoff")?;
+    Ok(Claimed {
+        step_id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        step_key: row.try_get("step_key")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+        backoff: serde_json::from_value(backoff).unwrap_or_default(),
+        effect_key: row.try_get("effect_key")?,
+        required: row.try_get("required")?,
+        kind: row.try_get("kind")?,
+        subject: row.try_get("subject")?,
+        input: row.try_get("input")?,
+        outputs: row.try_get("outputs")?,
+        created_by: row.try_get("created_by")?,
+        lease_owner: worker.to_owned(),
+    })
+}
+
 /// Read step `task.step_id` if it is still queued at attempt `task.attempt` and its run is
 /// running, with what an executor needs (run input, earlier outputs). Nothing is written:
 /// `attempt` of the result is the attempt about to start. `Ok(None)`: a duplicate or stale
@@ -78,24 +98,7 @@ pub async fn load(
     .bind(task.attempt)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let backoff: Value = row.try_get("backoff")?;
-    Ok(Some(Claimed {
-        step_id: row.try_get("id")?,
-        run_id: row.try_get("run_id")?,
-        step_key: row.try_get("step_key")?,
-        attempt: row.try_get("attempt")?,
-        max_attempts: row.try_get("max_attempts")?,
-        backoff: serde_json::from_value(backoff).unwrap_or_default(),
-        effect_key: row.try_get("effect_key")?,
-        required: row.try_get("required")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        input: row.try_get("input")?,
-        outputs: row.try_get("outputs")?,
-        created_by: row.try_get("created_by")?,
-        lease_owner: worker.to_owned(),
-    }))
+    row.map(|r| claimed_from_row(&r, worker)).transpose()
 }
 
 /// Lease a [`load`]ed step for `lease` before an external call: a conditional UPDATE from
@@ -152,24 +155,7 @@ pub async fn claim(
     .bind(lease_for.as_secs_f64())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let backoff: Value = row.try_get("backoff")?;
-    Ok(Some(Claimed {
-        step_id: row.try_get("id")?,
-        run_id: row.try_get("run_id")?,
-        step_key: row.try_get("step_key")?,
-        attempt: row.try_get("attempt")?,
-        max_attempts: row.try_get("max_attempts")?,
-        backoff: serde_json::from_value(backoff).unwrap_or_default(),
-        effect_key: row.try_get("effect_key")?,
-        required: row.try_get("required")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        input: row.try_get("input")?,
-        outputs: row.try_get("outputs")?,
-        created_by: row.try_get("created_by")?,
-        lease_owner: worker.to_owned(),
-    }))
+    row.map(|r| claimed_from_row(&r, worker)).transpose()
 }
 
 /// How the next step is dispatched after a completion.
