@@ -10,18 +10,17 @@
 //! namespace, so it never touches real data. Latencies are run creation -> run finished, read
 //! from Postgres; peak RSS is this process's `VmHWM` (it hosts the enqueuer and the workers).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Subcommand;
 use pmsflow_core::workflow::{synthetic_steps, WorkflowKind};
-use pmsflow_store::{config::Settings, runs, RUN_CHANNEL};
+use pmsflow_store::{config::Settings, runs};
 use pmsflow_workers::runtime::RedisHandles;
 use serde_json::json;
 use sqlx::PgPool;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -120,46 +119,6 @@ async fn collect(pool: &PgPool, kind: &str) -> anyhow::Result<Figures> {
         latencies_ms: latencies,
         wall_s: wall.unwrap_or(0.0),
     })
-}
-
-/// Resolves when each run finishes (one LISTEN connection for all waiters).
-#[derive(Clone, Default)]
-struct Finished(Arc<Mutex<HashMap<Uuid, oneshot::Sender<()>>>>);
-
-impl Finished {
-    async fn listen(&self, pool: PgPool, cancel: CancellationToken) -> anyhow::Result<()> {
-        let mut l = sqlx::postgres::PgListener::connect_with(&pool).await?;
-        l.listen(RUN_CHANNEL).await?;
-        let me = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    n = l.recv() => {
-                        let Ok(n) = n else { continue };
-                        if let Some(id) = n.payload().split(':').next().and_then(|s| Uuid::parse_str(s).ok()) {
-                            if let Some(tx) = me.0.lock().ok().and_then(|mut m| m.remove(&id)) {
-                                let _ = tx.send(());
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        Ok(())
-    }
-
-    async fn wait(&self, pool: &PgPool, id: Uuid) -> anyhow::Result<()> {
-        let (tx, rx) = oneshot::channel();
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(id, tx);
-        }
-        if runs::run_status(pool, id).await?.as_deref() != Some("running") {
-            return Ok(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(120), rx).await;
-        Ok(())
-    }
 }
 
 /// Run a benchmark and print its figures as one JSON line.
@@ -347,7 +306,8 @@ async fn onboarding(
     concurrency: usize,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = serve::app_state(settings, pool.clone())?;
+    let state = serve::app_state(settings, pool.clone()).await?;
+    let finished = state.runs.clone();
     let token = state
         .auth
         .mint(
@@ -365,8 +325,6 @@ async fn onboarding(
             .with_graceful_shutdown(async move { c2.cancelled().await })
             .await;
     });
-    let finished = Finished::default();
-    finished.listen(pool.clone(), cancel).await?;
     // Chains are generated before the clock starts.
     let mut chains = Vec::with_capacity(count as usize);
     for i in 0..count {
@@ -381,7 +339,6 @@ async fn onboarding(
         let http = http.clone();
         let base = base.clone();
         let token = token.clone();
-        let pool = pool.clone();
         let finished = finished.clone();
         handles.push(tokio::spawn(async move {
             let _permit = permit;
@@ -408,7 +365,8 @@ async fn onboarding(
                 .json()
                 .await?;
             let id: Uuid = serde_json::from_value(resp["runId"].clone())?;
-            finished.wait(&pool, id).await
+            finished.wait(id, Duration::from_secs(120)).await?;
+            Ok::<(), anyhow::Error>(())
         }));
     }
     for h in handles {

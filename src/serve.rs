@@ -55,9 +55,11 @@ pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
     })
 }
 
-/// The API state of `settings` on `pool`.
-pub fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppState> {
+/// The API state of `settings` on `pool` (starts the run watcher's LISTEN connection).
+pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppState> {
+    let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
     Ok(AppState {
+        runs,
         pool,
         auth: Arc::new(authenticator(settings)?),
         budgets: settings.engine.budgets(),
@@ -190,7 +192,7 @@ pub async fn serve(mut settings: Settings, roles: Vec<Role>) -> anyhow::Result<(
         }
     };
     if roles.contains(&Role::Api) {
-        let app = pmsflow_api::router(app_state(&settings, pool.clone())?);
+        let app = pmsflow_api::router(app_state(&settings, pool.clone()).await?);
         let listener = tokio::net::TcpListener::bind(&settings.api.bind)
             .await
             .with_context(|| format!("api.bind: cannot listen on {}", settings.api.bind))?;

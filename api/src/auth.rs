@@ -94,6 +94,8 @@ enum Verifier {
         url: String,
         http: reqwest::Client,
         keys: RwLock<(JwkSet, Option<Instant>)>,
+        /// Held while one request refreshes the set (others keep reading the old one).
+        refreshing: tokio::sync::Mutex<()>,
     },
 }
 
@@ -142,6 +144,7 @@ impl Authenticator {
                 url: url.to_owned(),
                 http,
                 keys: RwLock::new((JwkSet { keys: Vec::new() }, None)),
+                refreshing: tokio::sync::Mutex::new(()),
             },
             issuer: issuer.filter(|s| !s.is_empty()),
             partner_admin_role: partner_admin_role.to_owned(),
@@ -167,36 +170,54 @@ impl Authenticator {
     }
 
     async fn jwk_key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
-        let Verifier::Jwks { url, http, keys } = &self.verifier else {
+        let Verifier::Jwks {
+            url,
+            http,
+            keys,
+            refreshing,
+        } = &self.verifier
+        else {
             return Err(AuthError::Invalid("not in jwks mode".into()));
         };
-        {
-            let guard = keys.read().await;
-            if let Some(jwk) = guard.0.find(kid) {
-                return DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()));
-            }
+        let lookup = |set: &JwkSet| {
+            set.find(kid).map(|jwk| {
+                DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()))
+            })
+        };
+        if let Some(key) = lookup(&keys.read().await.0) {
+            return key;
         }
-        let mut guard = keys.write().await;
-        let recently = guard
+        // Unknown kid: refresh at most every 30 s, one request at a time, without blocking
+        // readers of the current set during the fetch.
+        let _single = refreshing.lock().await;
+        let fetched_recently = keys
+            .read()
+            .await
             .1
             .is_some_and(|t| t.elapsed() < Duration::from_secs(30));
-        if !recently {
-            let set: JwkSet = http
-                .get(url)
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| AuthError::Invalid(format!("JWKS fetch: {e}")))?
-                .json()
-                .await
-                .map_err(|e| AuthError::Invalid(format!("JWKS parse: {e}")))?;
-            *guard = (set, Some(Instant::now()));
+        if !fetched_recently {
+            let fetched: Result<JwkSet, AuthError> = async {
+                http.get(url)
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .map_err(|e| AuthError::Invalid(format!("JWKS fetch: {e}")))?
+                    .json()
+                    .await
+                    .map_err(|e| AuthError::Invalid(format!("JWKS parse: {e}")))
+            }
+            .await;
+            let mut guard = keys.write().await;
+            match fetched {
+                Ok(set) => *guard = (set, Some(Instant::now())),
+                Err(e) => {
+                    guard.1 = Some(Instant::now());
+                    return Err(e);
+                }
+            }
         }
-        let jwk = guard
-            .0
-            .find(kid)
-            .ok_or_else(|| AuthError::Invalid("unknown key id".into()))?;
-        DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()))
+        lookup(&keys.read().await.0)
+            .unwrap_or_else(|| Err(AuthError::Invalid("unknown key id".into())))
     }
 
     /// Verify `token` and return the caller.

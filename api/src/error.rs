@@ -140,6 +140,7 @@ impl Problem {
     pub fn from_service(e: ServiceError) -> Self {
         let status = match e.error_code.as_str() {
             "PMS_PRT_051" | "PMS_PRT_011" => StatusCode::CONFLICT,
+            "PMS_PRT_055" => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self::new(status, "Invalid request", e.message).with_code(e.error_code)

@@ -84,23 +84,6 @@ async fn onboard(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .filter(|k| !k.is_empty() && k.len() <= 255);
-    if let Some(k) = &key {
-        let existing: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
-        )
-        .bind(&caller.user_id)
-        .bind(WorkflowKind::Onboarding.as_str())
-        .bind(k)
-        .fetch_optional(&state.pool)
-        .await?;
-        if let Some(id) = existing {
-            return Ok((
-                StatusCode::OK,
-                Json(json!({"runId": id, "replayed": true, "links": run_links(id)})),
-            )
-                .into_response());
-        }
-    }
     let domain = match &req.partner_domain {
         Some(d) => PartnerDomain::parse(d).ok_or_else(|| {
             Problem::new(
@@ -122,6 +105,34 @@ async fn onboard(
         partner_certificate: req.partner_certificate.clone(),
     };
     let mut tx = state.pool.begin().await?;
+    if let Some(k) = &key {
+        // Serialise requests with the same key, then look for the run the first one made: a
+        // retry arriving while the first request is still running waits and replays it.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!(
+                "{}|{}|{k}",
+                caller.user_id,
+                WorkflowKind::Onboarding.as_str()
+            ))
+            .execute(&mut *tx)
+            .await?;
+        let existing: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
+        )
+        .bind(&caller.user_id)
+        .bind(WorkflowKind::Onboarding.as_str())
+        .bind(k)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = existing {
+            tx.rollback().await?;
+            return Ok((
+                StatusCode::OK,
+                Json(json!({"runId": id, "replayed": true, "links": run_links(id)})),
+            )
+                .into_response());
+        }
+    }
     register_partner(&mut tx, &state, &caller, &req.partner).await?;
     let created = runs::create_run(
         &mut tx,
@@ -195,8 +206,12 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
-    Query(q): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
+    let Query(q) = query.map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid query", e.body_text())
+            .with_code("PMS_COR_001")
+    })?;
     let filter = RunFilter {
         kind: q.kind,
         status: q.status,

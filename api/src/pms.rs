@@ -159,7 +159,10 @@ struct CaUpload {
 }
 
 async fn wait_and_fail(state: &AppState, run_id: Uuid) -> Result<runs::RunDetail, PmsError> {
-    let status = runs::wait_for_run(&state.pool, run_id, state.certificate_upload_wait).await?;
+    let status = state
+        .runs
+        .wait(run_id, state.certificate_upload_wait)
+        .await?;
     let detail = runs::get_run(&state.pool, run_id)
         .await?
         .ok_or_else(|| PmsError::Internal("run vanished".into()))?;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pmsflow_core::{partner::RegistrationRules, workflow::Budgets};
+use pmsflow_store::watch::RunWatcher;
 use sqlx::PgPool;
 
 use crate::auth::Authenticator;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub rules: Arc<RegistrationRules>,
     /// How long the synchronous certificate endpoints wait for their run.
     pub certificate_upload_wait: Duration,
+    /// Waits for runs through one LISTEN connection.
+    pub runs: RunWatcher,
 }
 
 impl std::fmt::Debug for AppState {

@@ -150,6 +150,7 @@ pub struct TestApp {
     pub redis: RedisHandles,
     /// HTTP client.
     pub http: reqwest::Client,
+    watcher: pmsflow_store::watch::RunWatcher,
     cancel: CancellationToken,
 }
 
@@ -197,7 +198,11 @@ impl TestApp {
             let clients = serve::clients(&settings).expect("clients");
             serve::start_worker_role(&settings, pool.clone(), &redis, clients, cancel.clone());
         }
-        let app = pmsflow_api::router(serve::app_state(&settings, pool.clone()).expect("state"));
+        let state = serve::app_state(&settings, pool.clone())
+            .await
+            .expect("state");
+        let watcher = state.runs.clone();
+        let app = pmsflow_api::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -213,6 +218,7 @@ impl TestApp {
             settings,
             redis,
             http: reqwest::Client::new(),
+            watcher,
             cancel,
         }
     }
@@ -261,9 +267,7 @@ impl TestApp {
 
     /// Wait (LISTEN/NOTIFY) until the run ends, at most `timeout`; returns its detail.
     pub async fn wait_run(&self, id: Uuid, timeout: Duration) -> runs::RunDetail {
-        runs::wait_for_run(&self.pool, id, timeout)
-            .await
-            .expect("wait_for_run");
+        self.watcher.wait(id, timeout).await.expect("wait for run");
         runs::get_run(&self.pool, id)
             .await
             .expect("get_run")

@@ -474,3 +474,81 @@ async fn partners_see_only_their_own_runs(pool: PgPool) {
         .unwrap();
     assert_eq!(list["runs"].as_array().unwrap().len(), 1);
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn concurrent_requests_with_one_idempotency_key_make_one_run(pool: PgPool) {
+    let app = TestApp::spawn_with(
+        pool,
+        pmsflow_tests::TestOptions {
+            workers: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
+    let body = onboarding_body(
+        partner,
+        partner,
+        ptype,
+        pgroup,
+        fixture_cas(group),
+        fixture(&format!("{group}/{leaf}")),
+    );
+    let (a, b) = tokio::join!(
+        app.post_onboarding(&body, Some("same")),
+        app.post_onboarding(&body, Some("same"))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 202], "{a:?} {b:?}");
+    assert_eq!(a.1["runId"], b.1["runId"]);
+    let partners: i64 = sqlx::query_scalar("SELECT count(*) FROM partner")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(partners, 1);
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_partner_cannot_onboard_another_partner_id(pool: PgPool) {
+    let app = TestApp::spawn_with(
+        pool,
+        pmsflow_tests::TestOptions {
+            workers: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
+    let body = onboarding_body(
+        partner,
+        partner,
+        ptype,
+        pgroup,
+        fixture_cas(group),
+        fixture(&format!("{group}/{leaf}")),
+    );
+    let resp = app
+        .http
+        .post(format!("{}/v1/onboardings", app.api))
+        .bearer_auth(app.token("someone-else", &["AUTH_PARTNER"]))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["code"], "PMS_PRT_055");
+    let bad_query = app
+        .http
+        .get(format!("{}/v1/runs?limit=lots", app.api))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_query.status().as_u16(), 400);
+    assert_eq!(
+        bad_query.headers()["content-type"],
+        "application/problem+json"
+    );
+}

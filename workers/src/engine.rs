@@ -125,12 +125,26 @@ impl Engine {
         let span = tracing::info_span!("step", run_id = %step.run_id, step = %step.step_key, attempt = step.attempt);
         if Executors::is_local(&step.step_key) {
             // No external call: compute, then claim-and-complete in one statement.
-            if let Ok(done) = self.executors.run(&step).instrument(span.clone()).await {
-                let delivery = self.commit_success(&step, done, true).await?;
-                self.after(&step, &delivery).await;
-                return Ok(delivery);
+            let failure = match self.executors.run(&step).instrument(span.clone()).await {
+                Ok(done) => match self.commit_success(&step, done, true).await {
+                    Ok(delivery) => {
+                        self.after(&step, &delivery).await;
+                        return Ok(delivery);
+                    }
+                    Err(e) => e.into_failure(),
+                },
+                Err(failure) => failure,
+            };
+            // Record the failure as an attempt (lease, then fail) so it counts in the budget.
+            {
+                let mut conn = self.pool.acquire().await?;
+                if !store::lease(&mut conn, &step, self.settings.lease).await? {
+                    return Ok(Delivery::Duplicate);
+                }
             }
-            // A failing local step takes the leased path so the failure is recorded as usual.
+            let delivery = self.fail(&step, failure).await?;
+            self.after(&step, &delivery).await;
+            return Ok(delivery);
         }
         {
             let mut conn = self.pool.acquire().await?;
@@ -162,7 +176,12 @@ impl Engine {
             }
         }
         let delivery = match result {
-            Ok(done) => self.commit_success(&claimed, done, false).await?,
+            Ok(done) => match self.commit_success(&claimed, done, false).await {
+                Ok(delivery) => delivery,
+                // A database error here may be passing: record it as a failed attempt (if even
+                // that fails, the lease expires and the reconciler counts the attempt).
+                Err(e) => self.fail(&claimed, e.into_failure()).await?,
+            },
             Err(failure) => self.fail(&claimed, failure).await?,
         };
         self.after(&claimed, &delivery).await;
@@ -189,7 +208,7 @@ impl Engine {
         step: &Claimed,
         done: StepDone,
         local: bool,
-    ) -> Result<Delivery, EngineError> {
+    ) -> Result<Delivery, CommitError> {
         let outcome = Outcome::Succeeded(done.output);
         let (fused, in_tx) = match done.write {
             Some(DbWrite::BenchTouch { account, step }) => {
@@ -206,7 +225,7 @@ impl Engine {
                 let mut tx = self.pool.begin().await?;
                 let c = record(&mut tx, step, &outcome, None, local).await?;
                 if c.recorded {
-                    apply_write(&mut tx, &write, step).await?;
+                    apply_write(&mut tx, &write, step).await?; // rolls back on error (drop)
                     tx.commit().await?;
                 } else {
                     tx.rollback().await?;
@@ -290,14 +309,41 @@ async fn record(
     }
 }
 
+/// Why a successful attempt could not be committed.
+#[derive(Debug, thiserror::Error)]
+enum CommitError {
+    /// The step's own write found the domain in a state it cannot apply to (permanent).
+    #[error("{0}")]
+    Step(StepFailure),
+    /// Postgres failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl CommitError {
+    fn into_failure(self) -> StepFailure {
+        match self {
+            Self::Step(f) => f,
+            Self::Db(e) => StepFailure::retryable("PMSFLOW_DB", format!("could not commit: {e}")),
+        }
+    }
+}
+
 async fn apply_write(
     conn: &mut sqlx::PgConnection,
     write: &DbWrite,
     claimed: &Claimed,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), CommitError> {
     match write {
         DbWrite::ActivatePartner(rec) => {
-            partners::activate_with_certificate(conn, rec, &claimed.created_by).await
+            if partners::activate_with_certificate(conn, rec, &claimed.created_by).await? {
+                Ok(())
+            } else {
+                Err(CommitError::Step(StepFailure::permanent(
+                    "PMS_PRT_005",
+                    "Partner does not exist",
+                )))
+            }
         }
         DbWrite::BenchTouch { account, step } => {
             // Normally fused into the completion; kept for completeness of the match.

@@ -41,7 +41,7 @@ pub async fn pass(pool: &PgPool, settings: &ReconcilerSettings) -> anyhow::Resul
     let mut out = Pass::default();
     for lease in engine::expired_leases(pool, 500).await? {
         let failure = StepFailure::retryable(
-            "PMSFLOW_LEASE_EXPIRED",
+            engine::LEASE_EXPIRED,
             format!(
                 "worker {} stopped answering; lease expired",
                 lease.lease_owner
@@ -106,9 +106,12 @@ pub async fn run(pool: PgPool, settings: ReconcilerSettings, cancel: Cancellatio
             _ = tick.tick() => {}
         }
         if let Some(conn) = leader.as_mut() {
-            // Still connected (and so still holding the lock)?
+            // Still connected (and so still holding the lock)? If not, close the connection
+            // rather than return it to the pool: closing the session releases the lock.
             if sqlx::query("SELECT 1").execute(&mut **conn).await.is_err() {
-                leader = None;
+                if let Some(conn) = leader.take() {
+                    drop(conn.detach());
+                }
             }
         }
         if leader.is_none() {

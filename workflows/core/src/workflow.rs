@@ -151,7 +151,7 @@ pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpe
 /// rule but the path, which keymanager checks against its stored trust.
 pub fn certificate_upload_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
     let mut v = vec![
-        StepSpec::required(steps::VALIDATE_CHAIN, 1),
+        StepSpec::required(steps::VALIDATE_CHAIN, 3),
         StepSpec::required(steps::UPLOAD_PARTNER_CERTIFICATE, budgets.external),
     ];
     if domain != PartnerDomain::Ftm {

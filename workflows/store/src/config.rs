@@ -12,6 +12,9 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+/// The dev-token secret shipped in `pmsflow.default.toml`; refused next to real MOSIP services.
+pub const DEFAULT_DEV_SECRET: &str = "pmsflow-dev-secret-change-me";
+
 /// The documented defaults, embedded at build time.
 pub const DEFAULTS: &str = include_str!("../../../pmsflow.default.toml");
 
@@ -302,6 +305,15 @@ impl Settings {
         if self.auth.mode == "dev" && self.auth.dev_secret.len() < 16 {
             return bad("auth.dev_secret", "must be at least 16 characters");
         }
+        if self.auth.mode == "dev"
+            && !self.mosip.use_sandbox()
+            && self.auth.dev_secret == DEFAULT_DEV_SECRET
+        {
+            return bad(
+                "auth.dev_secret",
+                "the published default secret cannot be used with real MOSIP services: set auth.mode = \"jwks\" or a secret of your own",
+            );
+        }
         if self.worker.concurrency == 0 {
             return bad("worker.concurrency", "must be at least 1");
         }
@@ -364,6 +376,19 @@ mod tests {
             assert_eq!(s.worker.concurrency, 3);
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_default_dev_secret_is_refused_with_real_mosip() {
+        let err = Settings::from_figment(
+            Figment::new()
+                .merge(Toml::string(DEFAULTS))
+                .merge(Toml::string(
+                    "[mosip]\nkeymanager_url = \"https://km\"\nauthmanager_url = \"https://am\"\ndatashare_url = \"https://ds\"\nwebsub_url = \"https://hub/\"\nnotifier_url = \"https://nt\"\nauditmanager_url = \"https://au\"",
+                )),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("auth.dev_secret"), "{err}");
     }
 
     #[test]

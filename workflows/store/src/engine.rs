@@ -16,6 +16,9 @@ use uuid::Uuid;
 
 use crate::{jobs::StepTask, OUTBOX_CHANNEL, RUN_CHANNEL};
 
+/// Failure code of an attempt whose worker stopped answering (its lease expired).
+pub const LEASE_EXPIRED: &str = "PMSFLOW_LEASE_EXPIRED";
+
 /// A step this worker holds the lease of, with what it needs to run.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -209,9 +212,9 @@ const FUSED_MARKER: &str = "/*fused*/";
 
 const FUSED_BENCH: &str = ", fw1 AS (
                     UPDATE bench_account b SET balance = b.balance + 1 FROM done
-                     WHERE b.id = $14 RETURNING b.id
+                     WHERE b.id = $15 RETURNING b.id
                  ), fw2 AS (
-                    INSERT INTO bench_log (account, step) SELECT id, $15 FROM fw1
+                    INSERT INTO bench_log (account, step) SELECT id, $16 FROM fw1
                  )";
 
 /// `done` of a leased step (claimed before an external call).
@@ -249,7 +252,7 @@ const COMPLETION: &str = "WITH done AS (
             /*done*/
          ) /*fused*/, att AS (
             INSERT INTO step_attempt (step_id, run_id, attempt, outcome, error, worker, started_at)
-            SELECT id, run_id, attempt, $4, $6, $3, started_at FROM done
+            SELECT id, run_id, attempt, $14, $6, $3, started_at FROM done
          ), nxt AS (
             UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()
               FROM done
@@ -326,6 +329,11 @@ async fn run_completion(
     fused: Option<&FusedWrite>,
     local: bool,
 ) -> Result<Completion, sqlx::Error> {
+    let attempt_outcome = match outcome {
+        Outcome::Succeeded(_) => "succeeded",
+        Outcome::Dead(f) if f.code == LEASE_EXPIRED => "lease_expired",
+        Outcome::Dead(_) => "failed",
+    };
     let (status, output, error, advance) = match outcome {
         Outcome::Succeeded(out) => ("succeeded", Some(out.clone()), None, true),
         Outcome::Dead(f) => (
@@ -356,7 +364,8 @@ async fn run_completion(
         .bind(err_code)
         .bind(err_msg)
         .bind(OUTBOX_CHANNEL)
-        .bind(RUN_CHANNEL);
+        .bind(RUN_CHANNEL)
+        .bind(attempt_outcome);
     let query = match fused {
         Some(FusedWrite::BenchTouch { account, step }) => query.bind(account).bind(step),
         None => query,
@@ -543,8 +552,9 @@ pub async fn give_up_expired(
 pub async fn redispatch_stale(pool: &PgPool, after: Duration) -> Result<u64, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "WITH stale AS (
-            SELECT s.id, s.attempt FROM workflow_step s
+            SELECT s.id, s.attempt FROM workflow_step s JOIN workflow_run r ON r.id = s.run_id
              WHERE s.status = 'queued' AND s.next_attempt_at < now() - make_interval(secs => $1)
+               AND r.status = 'running'
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.step_id = s.id)
              LIMIT 5000
          ), ins AS (

@@ -12,6 +12,7 @@
 //! - [`partners`]: partner, partner type, policy group and certificate rows.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
+//! - [`watch`]: waiting for runs to finish through one LISTEN per process.
 
 pub mod config;
 pub mod db;
@@ -20,6 +21,7 @@ pub mod jobs;
 pub mod partners;
 pub mod runs;
 pub mod telemetry;
+pub mod watch;
 
 /// Postgres NOTIFY channel: new outbox rows are ready for the relay.
 pub const OUTBOX_CHANNEL: &str = "pmsflow_outbox";

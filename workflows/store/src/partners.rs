@@ -202,13 +202,13 @@ pub struct CertificateRecord {
 
 /// Mark the partner approved and active with its new certificate alias, and add the
 /// certificate to its history (idempotent per run). Runs inside the step's completion
-/// transaction.
+/// transaction. Returns `false` (and writes nothing) when the partner does not exist.
 pub async fn activate_with_certificate(
     conn: &mut PgConnection,
     rec: &CertificateRecord,
     by: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
         "UPDATE partner SET certificate_alias = $2, is_active = true, approval_status = 'approved',
                 upd_by = $3, upd_dtimes = now()
           WHERE id = $1",
@@ -217,7 +217,11 @@ pub async fn activate_with_certificate(
     .bind(&rec.certificate_id)
     .bind(by)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO partner_certificate (id, partner_id, certificate_id, partner_domain, original_pem,
              original_thumbprint, original_issuer, original_not_after, signed_pem, signed_not_after, run_id)
@@ -237,7 +241,7 @@ pub async fn activate_with_certificate(
     .bind(rec.run_id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The partner's current MOSIP-signed certificate (PEM) and when it was uploaded.

@@ -372,31 +372,3 @@ pub async fn run_status(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx:
         .fetch_optional(pool)
         .await
 }
-
-/// Wait until run `id` is no longer `running`, or `timeout` passes; returns its last status.
-/// Uses LISTEN on [`RUN_CHANNEL`](crate::RUN_CHANNEL) (no polling sleeps).
-pub async fn wait_for_run(
-    pool: &PgPool,
-    id: Uuid,
-    timeout: std::time::Duration,
-) -> Result<Option<String>, sqlx::Error> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-    listener.listen(crate::RUN_CHANNEL).await?;
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let status = run_status(pool, id).await?;
-        match status.as_deref() {
-            Some("running") => {}
-            _ => return Ok(status),
-        }
-        let prefix = format!("{id}:");
-        loop {
-            match tokio::time::timeout_at(deadline, listener.recv()).await {
-                Err(_) => return run_status(pool, id).await,
-                Ok(Err(e)) => return Err(e),
-                Ok(Ok(n)) if n.payload().starts_with(&prefix) => break,
-                Ok(Ok(_)) => {}
-            }
-        }
-    }
-}
