@@ -1,6 +1,6 @@
 //! The outbox relay: moves due outbox rows into Redis.
 //!
-//! Woken by LISTEN on [`OUTBOX_CHANNEL`](pmsflow_store::OUTBOX_CHANNEL), with a poll every
+//! Woken by LISTEN on [`pmsflow_store::OUTBOX_CHANNEL`], with a poll every
 //! `poll` as fallback (and for rows due later: retries with backoff, fast-path safety nets).
 //! Rows are taken with `FOR UPDATE SKIP LOCKED` inside a transaction, pushed, then deleted by
 //! the commit; a crash between push and commit re-pushes the same task id, which apalis-redis

@@ -107,7 +107,7 @@ const TRANSIENT_CODES: &[&str] = &[
 ];
 
 /// Classify a MOSIP error code: `*-500` / `*_500` codes, the bare `500` of authmanager's
-/// generic handler and the [`TRANSIENT_CODES`] are retryable; every other code (validation,
+/// generic handler and a list of transient codes (datashare, WebSub, notifier, PMS transport) are retryable; every other code (validation,
 /// certificate rules, missing entities) is permanent.
 pub fn classify_code(code: &str) -> ErrorClass {
     if code == "500"

@@ -1,6 +1,6 @@
 //! Waiting for runs to finish, for every waiter of a process through one LISTEN connection.
 //!
-//! The completing statement NOTIFYs [`RUN_CHANNEL`](crate::RUN_CHANNEL) with `<run id>:<status>`
+//! The completing statement NOTIFYs [`crate::RUN_CHANNEL`] with `<run id>:<status>`
 //! when a run ends. A [`RunWatcher`] holds one listener and wakes the waiters of that run, so
 //! any number of synchronous API calls wait without holding a pool connection each. Waiters
 //! beyond the cap are answered at once with the run's current status.
