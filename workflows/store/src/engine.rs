@@ -547,12 +547,14 @@ pub async fn give_up_expired(
     complete(conn, &claimed, &Outcome::Dead(failure), Dispatch::Relay).await
 }
 
-/// Write a fresh outbox row for every queued step that was due more than `after` ago and has no
-/// outbox row (its Redis message was lost: flush, failover, crash). Returns how many.
+/// Write a fresh outbox row for every queued step of a running run that was due more than
+/// `after` ago and has no outbox row (its Redis message was lost: flush, failover, crash).
+/// Each re-dispatch moves the step's `next_attempt_at` forward by the time it had waited, so
+/// repeated re-dispatches of one step back off exponentially. Returns how many.
 pub async fn redispatch_stale(pool: &PgPool, after: Duration) -> Result<u64, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "WITH stale AS (
-            SELECT s.id, s.attempt FROM workflow_step s JOIN workflow_run r ON r.id = s.run_id
+            SELECT s.id, s.attempt, s.next_attempt_at AS due FROM workflow_step s JOIN workflow_run r ON r.id = s.run_id
              WHERE s.status = 'queued' AND s.next_attempt_at < now() - make_interval(secs => $1)
                AND r.status = 'running'
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.step_id = s.id)
@@ -562,7 +564,10 @@ pub async fn redispatch_stale(pool: &PgPool, after: Duration) -> Result<u64, sql
             ON CONFLICT (step_id, attempt) DO UPDATE SET not_before = now()
             RETURNING 1
          ), bump AS (
-            UPDATE workflow_step s SET next_attempt_at = now() FROM stale WHERE s.id = stale.id
+            -- Back off: the next re-dispatch of the same step waits as long again as this
+            -- one did, so a backlog under saturated workers is not multiplied.
+            UPDATE workflow_step s SET next_attempt_at = now() + (now() - stale.due)
+              FROM stale WHERE s.id = stale.id
          ), n AS (SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM ins))
          SELECT (SELECT count(*) FROM ins) + 0 * (SELECT count(*) FROM n)",
     )
