@@ -189,7 +189,7 @@ async fn engine(
     let enqueuers = if rate.is_some() { 1 } else { 4 };
     let per = accounts.len().div_ceil(enqueuers);
     let mut handles = Vec::new();
-    for (e, chunk) in accounts.chunks(per.max(1)).enumerate() {
+    for chunk in accounts.chunks(per.max(1)) {
         let pool = pool.clone();
         let specs = specs.clone();
         let chunk = chunk.to_vec();
@@ -215,7 +215,6 @@ async fn engine(
                 )
                 .await?;
             }
-            let _ = e;
             Ok::<(), anyhow::Error>(())
         }));
     }

@@ -10,7 +10,7 @@ use axum::{
     Json, Router,
 };
 use pmsflow_core::{
-    envelope::{mosip_datetime, RequestWrapper, ResponseWrapper, ServiceError},
+    envelope::{mosip_datetime, RequestWrapper, ResponseWrapper},
     onboarding::CertificateRunInput,
     partner::{check_registration, PartnerDomain, PartnerRegistration},
     workflow::{certificate_upload_steps, steps, StepSpec, WorkflowKind},
@@ -412,9 +412,4 @@ async fn get_partner(
             "approvalStatus": p.approval_status,
         }),
     )
-}
-
-/// Errors of the run of a synchronous endpoint as a PMS error.
-pub fn service_error(code: &str, message: &str) -> ServiceError {
-    ServiceError::new(code, message)
 }

@@ -7,7 +7,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::OffsetDateTime;
 
 /// `application/json`.
@@ -17,15 +16,7 @@ pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 /// `application/octet-stream` (datashare downloads).
 pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 
-/// Formats a UTC instant in MOSIP's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` pattern
-/// (`mosip.utc-datetime-pattern`), e.g. `2025-07-04T10:11:12.345Z`.
-pub fn mosip_timestamp(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    utc.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))
-    .unwrap_or_else(|_| utc.unix_timestamp().to_string())
-}
+pub use pmsflow_core::envelope::mosip_datetime as mosip_timestamp;
 
 /// RFC 3339 rendering used for the sandbox's own records (ledger, recorded calls).
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
@@ -216,19 +207,6 @@ pub(crate) fn hub_denied(topic: &str, reason: &str) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn mosip_timestamp_has_millis_and_literal_z() {
-        assert_eq!(
-            mosip_timestamp(datetime!(2025-07-04 10:11:12.345678 UTC)),
-            "2025-07-04T10:11:12.345Z"
-        );
-        assert_eq!(
-            mosip_timestamp(datetime!(2025-07-04 15:41:12 +05:30)),
-            "2025-07-04T10:11:12.000Z"
-        );
-    }
 
     #[test]
     fn denied_body_is_form_encoded() {

@@ -136,6 +136,29 @@ impl Default for TestOptions {
     }
 }
 
+impl TestOptions {
+    /// API only: the test dispatches or delivers steps itself.
+    pub fn api_only() -> Self {
+        Self {
+            workers: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// The onboarding body of `VALID_FIXTURES[index]`: its chain, partner id = `O=`.
+pub fn fixture_body(index: usize) -> Value {
+    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[index];
+    onboarding_body(
+        partner,
+        partner,
+        ptype,
+        pgroup,
+        fixture_cas(group),
+        fixture(&format!("{group}/{leaf}")),
+    )
+}
+
 /// A running pmsflow (API + workers) with its sandbox.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>` of the API.
@@ -292,6 +315,16 @@ impl TestApp {
             twice.is_empty(),
             "effects applied more than once: {twice:?}"
         );
+    }
+
+    /// Ledger entries (effects and replays) of one sandbox operation, e.g. `uploadPartnerCertificate`.
+    pub fn ledger_of(&self, operation: &str) -> Vec<pmsflow_sandbox::LedgerEntry> {
+        self.sandbox
+            .sandbox
+            .ledger()
+            .into_iter()
+            .filter(|e| e.operation == operation)
+            .collect()
     }
 
     /// Ledger entries of effects (not replays) whose key belongs to `run`.

@@ -93,11 +93,9 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
     .expect("worker reached the failpoint in time");
     assert!(reached);
     let resigned_before = app
-        .sandbox
-        .sandbox
-        .ledger()
-        .into_iter()
-        .filter(|e| e.operation == "uploadPartnerCertificate" && !e.replay)
+        .ledger_of("uploadPartnerCertificate")
+        .iter()
+        .filter(|e| !e.replay)
         .count();
     assert_eq!(
         resigned_before, 1,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pmsflow_tests::{fixture, fixture_cas, onboarding_body, TestApp, VALID_FIXTURES};
+use pmsflow_tests::{fixture, fixture_body, fixture_cas, onboarding_body, TestApp, VALID_FIXTURES};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -321,15 +321,7 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn idempotency_key_returns_the_same_run(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
-    let body = onboarding_body(
-        partner,
-        partner,
-        ptype,
-        pgroup,
-        fixture_cas(group),
-        fixture(&format!("{group}/{leaf}")),
-    );
+    let body = fixture_body(0);
     let (s1, r1) = app.post_onboarding(&body, Some("key-1")).await;
     let (s2, r2) = app.post_onboarding(&body, Some("key-1")).await;
     assert_eq!(s1, 202);
@@ -345,14 +337,7 @@ async fn idempotency_key_returns_the_same_run(pool: PgPool) {
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_the_token_and_roles(pool: PgPool) {
-    let app = TestApp::spawn_with(
-        pool,
-        pmsflow_tests::TestOptions {
-            workers: false,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
     let paths = [
         ("POST", "/v1/partnermanager/partners"),
         ("POST", "/v1/partnermanager/partners/v2"),
@@ -427,18 +412,10 @@ async fn every_endpoint_checks_the_token_and_roles(pool: PgPool) {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn partners_see_only_their_own_runs(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
-    let body = onboarding_body(
-        partner,
-        partner,
-        ptype,
-        pgroup,
-        fixture_cas(group),
-        fixture(&format!("{group}/{leaf}")),
-    );
+    let body = fixture_body(0);
     let id = app.start_onboarding(&body).await;
     app.wait_run(id, WAIT).await;
-    let own = app.token(partner, &["CREDENTIAL_PARTNER"]);
+    let own = app.token(VALID_FIXTURES[0].2, &["CREDENTIAL_PARTNER"]);
     let other = app.token("stranger", &["CREDENTIAL_PARTNER"]);
     let get = |t: String| {
         app.http
@@ -477,23 +454,8 @@ async fn partners_see_only_their_own_runs(pool: PgPool) {
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn concurrent_requests_with_one_idempotency_key_make_one_run(pool: PgPool) {
-    let app = TestApp::spawn_with(
-        pool,
-        pmsflow_tests::TestOptions {
-            workers: false,
-            ..Default::default()
-        },
-    )
-    .await;
-    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
-    let body = onboarding_body(
-        partner,
-        partner,
-        ptype,
-        pgroup,
-        fixture_cas(group),
-        fixture(&format!("{group}/{leaf}")),
-    );
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    let body = fixture_body(0);
     let (a, b) = tokio::join!(
         app.post_onboarding(&body, Some("same")),
         app.post_onboarding(&body, Some("same"))
@@ -511,23 +473,8 @@ async fn concurrent_requests_with_one_idempotency_key_make_one_run(pool: PgPool)
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn a_partner_cannot_onboard_another_partner_id(pool: PgPool) {
-    let app = TestApp::spawn_with(
-        pool,
-        pmsflow_tests::TestOptions {
-            workers: false,
-            ..Default::default()
-        },
-    )
-    .await;
-    let (group, leaf, partner, ptype, pgroup) = VALID_FIXTURES[0];
-    let body = onboarding_body(
-        partner,
-        partner,
-        ptype,
-        pgroup,
-        fixture_cas(group),
-        fixture(&format!("{group}/{leaf}")),
-    );
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    let body = fixture_body(0);
     let resp = app
         .http
         .post(format!("{}/v1/onboardings", app.api))

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use pmsflow_sandbox::{FaultConfig, FaultRule};
-use pmsflow_store::{engine as store, jobs::StepTask, runs};
+use pmsflow_store::{jobs::StepTask, runs};
 use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -96,27 +96,14 @@ async fn a_permanent_error_fails_the_run_at_once(pool: PgPool) {
         .skip_while(|s| s.key != "keymanager.upload_partner_certificate")
         .skip(1)
         .all(|s| s.status == "pending"));
-    let resigned = app
-        .sandbox
-        .sandbox
-        .ledger()
-        .into_iter()
-        .filter(|e| e.operation == "uploadPartnerCertificate")
-        .count();
+    let resigned = app.ledger_of("uploadPartnerCertificate").len();
     assert_eq!(resigned, 0);
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn the_same_step_delivered_twice_runs_once(pool: PgPool) {
     // API only: the test delivers the steps itself.
-    let app = TestApp::spawn_with(
-        pool,
-        TestOptions {
-            workers: false,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with(pool, TestOptions::api_only()).await;
     let engine = pmsflow_tests::engine_for(&app);
     let id = app.start_onboarding(&fresh_body(7)).await;
     let mut reached_resign = false;
@@ -170,13 +157,7 @@ async fn the_same_step_delivered_twice_runs_once(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(attempts, steps, "one attempt per step");
-    let resigned = app
-        .sandbox
-        .sandbox
-        .ledger()
-        .into_iter()
-        .filter(|e| e.operation == "uploadPartnerCertificate")
-        .count();
+    let resigned = app.ledger_of("uploadPartnerCertificate").len();
     assert_eq!(resigned, 1);
     app.assert_effects_once();
     // Lease bookkeeping: nothing left running.
@@ -186,7 +167,6 @@ async fn the_same_step_delivered_twice_runs_once(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(running, 0);
-    let _ = store::Dispatch::Relay;
 }
 
 /// A private redis-server on a free loopback port, stopped on drop.

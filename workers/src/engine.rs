@@ -210,22 +210,20 @@ impl Engine {
         local: bool,
     ) -> Result<Delivery, CommitError> {
         let outcome = Outcome::Succeeded(done.output);
-        let (fused, in_tx) = match done.write {
-            Some(DbWrite::BenchTouch { account, step }) => {
-                (Some(store::FusedWrite::BenchTouch { account, step }), None)
-            }
-            other => (None, other),
-        };
-        let completion = match in_tx {
+        let completion = match done.write {
             None => {
                 let mut conn = self.pool.acquire().await?;
-                record(&mut conn, step, &outcome, fused.as_ref(), local).await?
+                record(&mut conn, step, &outcome, None, local).await?
             }
-            Some(write) => {
+            Some(DbWrite::Fused(fused)) => {
+                let mut conn = self.pool.acquire().await?;
+                record(&mut conn, step, &outcome, Some(&fused), local).await?
+            }
+            Some(DbWrite::ActivatePartner(rec)) => {
                 let mut tx = self.pool.begin().await?;
                 let c = record(&mut tx, step, &outcome, None, local).await?;
                 if c.recorded {
-                    apply_write(&mut tx, &write, step).await?; // rolls back on error (drop)
+                    activate(&mut tx, &rec, step).await?; // rolls back on error (drop)
                     tx.commit().await?;
                 } else {
                     tx.rollback().await?;
@@ -329,33 +327,18 @@ impl CommitError {
     }
 }
 
-async fn apply_write(
+/// The activation write: `PMS_PRT_005` (permanent) if the partner is gone.
+async fn activate(
     conn: &mut sqlx::PgConnection,
-    write: &DbWrite,
+    rec: &pmsflow_store::partners::CertificateRecord,
     claimed: &Claimed,
 ) -> Result<(), CommitError> {
-    match write {
-        DbWrite::ActivatePartner(rec) => {
-            if partners::activate_with_certificate(conn, rec, &claimed.created_by).await? {
-                Ok(())
-            } else {
-                Err(CommitError::Step(StepFailure::permanent(
-                    "PMS_PRT_005",
-                    "Partner does not exist",
-                )))
-            }
-        }
-        DbWrite::BenchTouch { account, step } => {
-            // Normally fused into the completion; kept for completeness of the match.
-            sqlx::query(
-                "WITH u AS (UPDATE bench_account SET balance = balance + 1 WHERE id = $1 RETURNING id)
-                 INSERT INTO bench_log (account, step) SELECT id, $2 FROM u",
-            )
-            .bind(account)
-            .bind(step)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
+    if partners::activate_with_certificate(conn, rec, &claimed.created_by).await? {
+        Ok(())
+    } else {
+        Err(CommitError::Step(StepFailure::permanent(
+            "PMS_PRT_005",
+            "Partner does not exist",
+        )))
     }
 }

@@ -8,65 +8,13 @@
 
 use pmsflow_core::failure::StepFailure;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
 
 use super::errors::{self, RawResponse};
 
-/// `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (`mosip.utc-datetime-pattern`, §1.4). The `Z` is a literal.
-const MOSIP_DATETIME: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-
-/// Formats `at` in UTC with the MOSIP pattern, e.g. `2025-07-04T10:11:12.123Z`.
-pub(crate) fn mosip_datetime(at: OffsetDateTime) -> String {
-    at.to_offset(UtcOffset::UTC)
-        .format(MOSIP_DATETIME)
-        // The format has no component that can fail for an in-range OffsetDateTime; keep a
-        // fallback anyway rather than panicking.
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
-/// Serialises a time with [`mosip_datetime`] (used by `#[serde(serialize_with)]`).
-pub(crate) fn serialize_mosip_datetime<S: serde::Serializer>(
-    at: &OffsetDateTime,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&mosip_datetime(*at))
-}
-
-/// The kernel `RequestWrapper<T>` as PMS sends it: `id`, `version` and `metadata` are `null`.
-#[derive(Debug, Serialize)]
-pub(crate) struct RequestEnvelope<T> {
-    id: Option<String>,
-    version: Option<String>,
-    requesttime: Option<String>,
-    metadata: Option<Value>,
-    request: T,
-}
-
-impl<T: Serialize> RequestEnvelope<T> {
-    /// An envelope with `requesttime: null` (partner upload, other-domain upload, audit).
-    pub(crate) fn new(request: T) -> Self {
-        Self {
-            id: None,
-            version: None,
-            requesttime: None,
-            metadata: None,
-            request,
-        }
-    }
-
-    /// An envelope whose `requesttime` is `at` in the MOSIP format (CA upload).
-    pub(crate) fn timed(request: T, at: OffsetDateTime) -> Self {
-        Self {
-            requesttime: Some(mosip_datetime(at)),
-            ..Self::new(request)
-        }
-    }
-}
+pub(crate) use pmsflow_core::envelope::{
+    mosip_datetime, serialize_mosip_datetime, RequestWrapper as RequestEnvelope,
+};
 
 /// The first entry of a response's `errors[]`: `errorCode` and `message` (eSignet: `errorMessage`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,12 +101,6 @@ pub(crate) fn decode_payload<T: DeserializeOwned>(
 mod tests {
     use super::*;
     use time::macros::datetime;
-
-    #[test]
-    fn mosip_format_is_utc_with_millis_and_literal_z() {
-        let at = datetime!(2025-07-04 15:41:12.123456 +05:30);
-        assert_eq!(mosip_datetime(at), "2025-07-04T10:11:12.123Z");
-    }
 
     #[test]
     fn envelope_nulls_and_time() {

@@ -11,24 +11,22 @@ mod synthetic;
 use std::sync::Arc;
 
 use pmsflow_core::{failure::StepFailure, workflow::steps};
-use pmsflow_store::{engine::Claimed, partners::CertificateRecord};
+use pmsflow_store::{
+    engine::{Claimed, FusedWrite},
+    partners::CertificateRecord,
+};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::mosip::MosipClients;
 
-/// A database change made in the same transaction that completes the step.
+/// A database change committed with the step's completion.
 #[derive(Debug, Clone)]
 pub enum DbWrite {
-    /// Mark the partner approved/active and record its re-signed certificate.
+    /// Mark the partner approved/active and record its re-signed certificate (in the
+    /// completing transaction).
     ActivatePartner(CertificateRecord),
-    /// Synthetic benchmark work: `UPDATE` one account row and `INSERT` one log row.
-    BenchTouch {
-        /// Account (the run id).
-        account: Uuid,
-        /// Step key, logged.
-        step: String,
-    },
+    /// A write fused into the completing statement itself.
+    Fused(FusedWrite),
 }
 
 /// A successful step.

@@ -1,7 +1,7 @@
 //! The synthetic benchmark step: one business transaction (`UPDATE` a row, `INSERT` a log row)
 //! committed together with the step's completion.
 
-use pmsflow_store::engine::Claimed;
+use pmsflow_store::engine::{Claimed, FusedWrite};
 use serde_json::json;
 
 use super::{DbWrite, StepDone};
@@ -10,13 +10,13 @@ use super::{DbWrite, StepDone};
 pub(super) fn touch(step: &Claimed) -> StepDone {
     StepDone {
         output: json!({"step": step.step_key}),
-        write: Some(DbWrite::BenchTouch {
+        write: Some(DbWrite::Fused(FusedWrite::BenchTouch {
             account: step
                 .subject
                 .as_deref()
                 .and_then(|s| uuid::Uuid::parse_str(s).ok())
                 .unwrap_or(step.run_id),
             step: step.step_key.clone(),
-        }),
+        })),
     }
 }

@@ -19,6 +19,14 @@ pub fn mosip_datetime(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Serialise a time with [`mosip_datetime`] (for `#[serde(serialize_with)]`).
+pub fn serialize_mosip_datetime<S: serde::Serializer>(
+    at: &OffsetDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&mosip_datetime(*at))
+}
+
 /// One MOSIP error: `{errorCode, message}` (`ServiceError`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +64,27 @@ pub struct RequestWrapper<T> {
     pub metadata: Option<serde_json::Value>,
     /// The payload.
     pub request: T,
+}
+
+impl<T> RequestWrapper<T> {
+    /// The envelope as PMS sends it: `id`, `version`, `metadata` and `requesttime` null.
+    pub fn new(request: T) -> Self {
+        Self {
+            id: None,
+            version: None,
+            requesttime: None,
+            metadata: None,
+            request,
+        }
+    }
+
+    /// As [`new`](Self::new), with `requesttime` = `at` in MOSIP's format (CA upload).
+    pub fn timed(request: T, at: OffsetDateTime) -> Self {
+        Self {
+            requesttime: Some(mosip_datetime(at)),
+            ..Self::new(request)
+        }
+    }
 }
 
 /// Kernel response envelope.

@@ -140,10 +140,11 @@ impl Default for Budgets {
 /// `CA_CERTIFICATE_UPLOADED`, email, audit.
 pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpec> {
     let mut v = certificate_upload_steps(domain, budgets);
-    v.insert(1, StepSpec::required(steps::UPLOAD_CA, budgets.external));
-    v.into_iter()
-        .map(|s| s.with_backoff(budgets.backoff))
-        .collect()
+    v.insert(
+        1,
+        StepSpec::required(steps::UPLOAD_CA, budgets.external).with_backoff(budgets.backoff),
+    );
+    v
 }
 
 /// Steps of a certificate upload: onboarding without the CA upload (the CA chain was uploaded

@@ -465,15 +465,6 @@ pub async fn take_due_outbox(
         .collect()
 }
 
-/// Seconds until the earliest outbox row is due (None if the outbox is empty).
-pub async fn next_outbox_due(pool: &PgPool) -> Result<Option<f64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT greatest(0, extract(epoch FROM min(not_before) - now()))::float8 FROM outbox",
-    )
-    .fetch_one(pool)
-    .await
-}
-
 /// A running step whose lease expired (its worker died or stalled).
 #[derive(Debug, Clone)]
 pub struct ExpiredLease {
