@@ -211,6 +211,7 @@ async fn engine(
                         idempotency_key: None,
                         created_by: "bench".into(),
                         steps: specs.clone(),
+                        ordering_key: None,
                     },
                 )
                 .await?;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pmsflow_api::{auth::Authenticator, AppState};
+use pmsflow_api::{auth::Authenticator, roles::RoleTable, AppState};
 use pmsflow_core::partner::RegistrationRules;
 use pmsflow_store::config::Settings;
 use pmsflow_workers::{
@@ -57,6 +57,10 @@ pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
 
 /// The API state of `settings` on `pool` (starts the run watcher's LISTEN connection).
 pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppState> {
+    let unknown = RoleTable::unknown_keys(&settings.roles);
+    if !unknown.is_empty() {
+        anyhow::bail!("[roles] names endpoint keys that do not exist: {unknown:?}");
+    }
     let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
     Ok(AppState {
         runs,
@@ -65,6 +69,8 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         budgets: settings.engine.budgets(),
         rules: Arc::new(RegistrationRules::default()),
         certificate_upload_wait: Duration::from_millis(settings.api.certificate_upload_wait_ms),
+        roles: Arc::new(RoleTable::new(&settings.roles)),
+        pms: Arc::new(settings.pms.clone()),
     })
 }
 

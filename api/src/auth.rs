@@ -322,60 +322,6 @@ impl FromRequestParts<AppState> for NativeCaller {
     }
 }
 
-/// Role lists of PMS's endpoints (`mosip.role.pms.*`, mosip-contracts.md §3, mosip-pms.md §4.1).
-pub mod roles {
-    /// `postpartnerscacertificateupload`.
-    pub const CA_CERTIFICATE_UPLOAD: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
-    /// `postpartnerscertificateupload`.
-    pub const CERTIFICATE_UPLOAD: &[&str] = &[
-        "PARTNER",
-        "PMS_USER",
-        "AUTH_PARTNER",
-        "ABIS_PARTNER",
-        "SDK_PARTNER",
-        "DEVICE_PROVIDER",
-        "FTM_PROVIDER",
-        "CREDENTIAL_PARTNER",
-        "CREDENTIAL_ISSUANCE",
-        "ID_AUTHENTICATION",
-        "PARTNER_ADMIN",
-        "ONLINE_VERIFICATION_PARTNER",
-    ];
-    /// `getpartnerscertificate` (upload roles + CREATE_SHARE).
-    pub const GET_CERTIFICATE: &[&str] = &[
-        "PARTNER",
-        "PMS_USER",
-        "AUTH_PARTNER",
-        "ABIS_PARTNER",
-        "SDK_PARTNER",
-        "DEVICE_PROVIDER",
-        "FTM_PROVIDER",
-        "CREDENTIAL_PARTNER",
-        "CREDENTIAL_ISSUANCE",
-        "ID_AUTHENTICATION",
-        "PARTNER_ADMIN",
-        "ONLINE_VERIFICATION_PARTNER",
-        "CREATE_SHARE",
-    ];
-    /// `getpartnerspartnerid`.
-    pub const GET_PARTNER: &[&str] = &[
-        "PARTNER",
-        "AUTH_PARTNER",
-        "CREDENTIAL_PARTNER",
-        "PARTNER_ADMIN",
-        "ONLINE_VERIFICATION_PARTNER",
-        "DEVICE_PROVIDER",
-        "FTM_PROVIDER",
-        "ABIS_PARTNER",
-        "MANUAL_ADJUDICATION",
-        "MISP_PARTNER",
-        "RESIDENT",
-        "SDK_PARTNER",
-    ];
-    /// Native onboarding: partners (own id) and partner admins.
-    pub const ONBOARD: &[&str] = CERTIFICATE_UPLOAD;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

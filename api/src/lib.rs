@@ -8,14 +8,19 @@
 //! # Layout
 //! - [`auth`]: token verification (dev key or IdP JWKS), roles, the own-data rule.
 //! - [`error`]: PMS envelopes and problem+json.
-//! - [`pms`]: PMS-compatible endpoints.
+//! - [`pms`]: PMS-compatible partner registration and certificates.
+//! - [`policy`]: PMS-compatible policy manager (groups, policies).
+//! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
 //! - [`native`]: onboardings and runs.
 //! - [`state`]: shared handles.
 
 pub mod auth;
+mod effects;
 pub mod error;
 pub mod native;
 pub mod pms;
+pub mod policy;
+pub mod roles;
 pub mod state;
 
 use axum::Router;
@@ -27,6 +32,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pms::routes())
+        .merge(policy::routes())
         .merge(native::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{roles, NativeCaller};
+use crate::auth::NativeCaller;
 use crate::error::Problem;
 use crate::pms::register_partner;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ async fn onboard(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    if !caller.has_any(roles::ONBOARD) {
+    if !state.roles.allows("pmsflowonboard", &caller) {
         return Err(Problem::forbidden());
     }
     let req: OnboardingRequest = serde_json::from_slice(&body).map_err(|e| {
@@ -149,6 +149,7 @@ async fn onboard(
             idempotency_key: key,
             created_by: caller.user_id.clone(),
             steps: onboarding_steps(domain, &state.budgets),
+            ordering_key: Some(runs::partner_ordering_key(&req.partner.partner_id)),
         },
     )
     .await?;

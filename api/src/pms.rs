@@ -22,7 +22,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::{roles, AuthUser, PmsCaller};
+use crate::auth::{AuthUser, PmsCaller};
 use crate::error::PmsError;
 use crate::state::AppState;
 
@@ -46,9 +46,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/partnermanager/partners/{partner_id}", get(get_partner))
 }
 
-type PmsResult = Result<Json<ResponseWrapper<Value>>, PmsError>;
+/// Answer of a PMS-compatible handler.
+pub(crate) type PmsResult = Result<Json<ResponseWrapper<Value>>, PmsError>;
 
-fn ok(id: Option<String>, version: Option<String>, body: Value) -> PmsResult {
+/// A success envelope.
+pub(crate) fn ok(id: Option<String>, version: Option<String>, body: Value) -> PmsResult {
     Ok(Json(ResponseWrapper::ok(
         id,
         version,
@@ -58,7 +60,9 @@ fn ok(id: Option<String>, version: Option<String>, body: Value) -> PmsResult {
 }
 
 /// Parse the envelope ourselves so a malformed body is a PMS error, not an axum 4xx.
-fn envelope<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<RequestWrapper<T>, PmsError> {
+pub(crate) fn envelope<T: for<'de> Deserialize<'de>>(
+    body: &[u8],
+) -> Result<RequestWrapper<T>, PmsError> {
     serde_json::from_slice(body).map_err(|e| {
         PmsError::new(
             "PMS_COR_001",
@@ -191,9 +195,9 @@ async fn upload_ca(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    if !caller.has_any(roles::CA_CERTIFICATE_UPLOAD) {
-        return Err(PmsError::Forbidden);
-    }
+    state
+        .roles
+        .check("postpartnerscacertificateupload", &caller)?;
     let req: RequestWrapper<CaUpload> = envelope(&body)?;
     if req.request.certificate_data.trim().is_empty()
         || req.request.partner_domain.trim().is_empty()
@@ -223,6 +227,7 @@ async fn upload_ca(
             idempotency_key: None,
             created_by: caller.user_id.clone(),
             steps: vec![step],
+            ordering_key: None,
         },
     )
     .await?;
@@ -272,9 +277,9 @@ async fn upload_certificate(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    if !caller.has_any(roles::CERTIFICATE_UPLOAD) {
-        return Err(PmsError::Forbidden);
-    }
+    state
+        .roles
+        .check("postpartnerscertificateupload", &caller)?;
     let req: RequestWrapper<CertificateUpload> = envelope(&body)?;
     let r = &req.request;
     for (field, v) in [
@@ -326,6 +331,7 @@ async fn upload_certificate(
             idempotency_key: None,
             created_by: caller.user_id.clone(),
             steps: certificate_upload_steps(domain, &state.budgets),
+            ordering_key: Some(runs::partner_ordering_key(&partner.id)),
         },
     )
     .await?;
@@ -355,9 +361,7 @@ async fn get_certificate(
     PmsCaller(caller): PmsCaller,
     Path(partner_id): Path<String>,
 ) -> PmsResult {
-    if !caller.has_any(roles::GET_CERTIFICATE) {
-        return Err(PmsError::Forbidden);
-    }
+    state.roles.check("getpartnerscertificate", &caller)?;
     if !caller.may_act_on(&partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }
@@ -387,9 +391,7 @@ async fn get_partner(
     PmsCaller(caller): PmsCaller,
     Path(partner_id): Path<String>,
 ) -> PmsResult {
-    if !caller.has_any(roles::GET_PARTNER) {
-        return Err(PmsError::Forbidden);
-    }
+    state.roles.check("getpartnerspartnerid", &caller)?;
     if !caller.may_act_on(&partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }

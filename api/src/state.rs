@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pmsflow_core::{partner::RegistrationRules, workflow::Budgets};
-use pmsflow_store::watch::RunWatcher;
+use pmsflow_store::{config::PmsSettings, watch::RunWatcher};
 use sqlx::PgPool;
 
 use crate::auth::Authenticator;
+use crate::roles::RoleTable;
 
 /// Cloned into every handler.
 #[derive(Clone)]
@@ -24,6 +25,10 @@ pub struct AppState {
     pub certificate_upload_wait: Duration,
     /// Waits for runs through one LISTEN connection.
     pub runs: RunWatcher,
+    /// Role list of every endpoint.
+    pub roles: Arc<RoleTable>,
+    /// PMS behaviour settings (validities, key lengths, schema URL).
+    pub pms: Arc<PmsSettings>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -34,6 +34,8 @@ pub struct Pass {
     pub expired: usize,
     /// Steps re-dispatched.
     pub redispatched: u64,
+    /// Waiting ordered runs started.
+    pub released: u64,
 }
 
 /// One reconciliation pass (the caller must be the leader).
@@ -75,10 +77,12 @@ pub async fn pass(pool: &PgPool, settings: &ReconcilerSettings) -> anyhow::Resul
         out.expired += 1;
     }
     out.redispatched = engine::redispatch_stale(pool, settings.redispatch_after).await?;
-    if out.expired > 0 || out.redispatched > 0 {
+    out.released = engine::release_waiting(pool).await?;
+    if out.expired > 0 || out.redispatched > 0 || out.released > 0 {
         tracing::info!(
             expired = out.expired,
             redispatched = out.redispatched,
+            released = out.released,
             "reconciled"
         );
     }

@@ -5,12 +5,16 @@
 //! change, the change to make in the completing transaction — or a classified
 //! [`StepFailure`]. Executors never open a transaction across a network call.
 
+mod effects;
 mod onboarding;
 mod synthetic;
 
 use std::sync::Arc;
 
-use pmsflow_core::{failure::StepFailure, workflow::steps};
+use pmsflow_core::{
+    failure::StepFailure,
+    workflow::{steps, WorkflowKind},
+};
 use pmsflow_store::{
     engine::{Claimed, FusedWrite},
     partners::CertificateRecord,
@@ -95,6 +99,9 @@ impl Executors {
 
     /// Run the claimed step.
     pub async fn run(&self, step: &Claimed) -> Result<StepDone, StepFailure> {
+        if step.kind == WorkflowKind::Effects.as_str() {
+            return effects::run(step, &self.clients, &self.settings).await;
+        }
         let ctx = onboarding::Ctx {
             step,
             clients: &self.clients,

@@ -157,3 +157,25 @@ mod tests {
         );
     }
 }
+
+/// PMS's bean-validation error (`@NotBlank`, `@Size`...): `PMS_COR_001`
+/// "Invalid request parameter - {msg} :{field}".
+pub fn invalid_parameter(field: &str, msg: &str) -> ServiceError {
+    ServiceError::new(
+        "PMS_COR_001",
+        format!("Invalid request parameter - {msg} :{field}"),
+    )
+}
+
+/// `@NotBlank @Size(min, max)` on `field`: at least `min` non-blank characters and at most
+/// `max` characters, else [`invalid_parameter`].
+pub fn check_size(value: &str, field: &str, min: usize, max: usize) -> Result<(), ServiceError> {
+    let len = value.trim().chars().count();
+    if len < min || value.chars().count() > max {
+        return Err(invalid_parameter(
+            field,
+            &format!("size must be between {min} and {max}"),
+        ));
+    }
+    Ok(())
+}

@@ -15,26 +15,54 @@ use crate::envelope::mosip_datetime;
 pub const PARTNER_UPDATED: &str = "PARTNER_UPDATED";
 /// `CA_CERTIFICATE_UPLOADED`: a certificate chain is ready at a datashare URL.
 pub const CA_CERTIFICATE_UPLOADED: &str = "CA_CERTIFICATE_UPLOADED";
+/// `POLICY_UPDATED`: a policy was published, edited or changed status.
+pub const POLICY_UPDATED: &str = "POLICY_UPDATED";
+/// `APIKEY_APPROVED`: an API key was generated.
+pub const APIKEY_APPROVED: &str = "APIKEY_APPROVED";
+/// `APIKEY_UPDATED`: an API key changed status or policy.
+pub const APIKEY_UPDATED: &str = "APIKEY_UPDATED";
+/// `MISP_LICENSE_GENERATED`: a MISP licence key was issued.
+pub const MISP_LICENSE_GENERATED: &str = "MISP_LICENSE_GENERATED";
+/// `MISP_LICENSE_UPDATED`: a MISP licence changed status or was regenerated.
+pub const MISP_LICENSE_UPDATED: &str = "MISP_LICENSE_UPDATED";
 
 /// Who published the event: `type.name`, `type.namespace` and `publisher` as PMS sets them.
 #[derive(Debug, Clone, Copy)]
-pub struct Publisher {
+pub struct Publisher<'a> {
     /// Simple class name, e.g. `PartnerServiceImpl`.
-    pub name: &'static str,
+    pub name: &'a str,
     /// Fully-qualified name, e.g. `io.mosip.pmp.partner.service.impl.PartnerServiceImpl`.
-    pub namespace: &'static str,
+    pub namespace: &'a str,
 }
 
 /// PMS's partner service, publisher of the certificate-upload events.
-pub const PARTNER_SERVICE: Publisher = Publisher {
+pub const PARTNER_SERVICE: Publisher<'static> = Publisher {
     name: "PartnerServiceImpl",
     namespace: "io.mosip.pmp.partner.service.impl.PartnerServiceImpl",
+};
+
+/// PMS's partner manager (`PartnerManagementServiceImpl`): API keys, activation.
+pub const PARTNER_MANAGER: Publisher<'static> = Publisher {
+    name: "PartnerManagementServiceImpl",
+    namespace: "io.mosip.pms.partner.manager.service.impl.PartnerManagementServiceImpl",
+};
+
+/// PMS's policy manager (`PolicyManagementService`).
+pub const POLICY_MANAGER: Publisher<'static> = Publisher {
+    name: "PolicyManagementService",
+    namespace: "io.mosip.pms.policy.service.PolicyManagementService",
+};
+
+/// PMS's MISP licence service (`InfraProviderServiceImpl`).
+pub const MISP_SERVICE: Publisher<'static> = Publisher {
+    name: "InfraProviderServiceImpl",
+    namespace: "io.mosip.pms.partner.misp.service.impl.InfraProviderServiceImpl",
 };
 
 /// Build the `EventModel` JSON for `topic` with `data`.
 pub fn event_model(
     topic: &str,
-    publisher: Publisher,
+    publisher: Publisher<'_>,
     event_id: Uuid,
     data: Value,
     now: OffsetDateTime,
@@ -75,6 +103,105 @@ pub fn partner_updated_data(
 /// `data` of `CA_CERTIFICATE_UPLOADED`: `{certChainDatashareUrl, partnerDomain}`.
 pub fn ca_certificate_uploaded_data(datashare_url: &str, partner_domain: &str) -> Value {
     json!({"certChainDatashareUrl": datashare_url, "partnerDomain": partner_domain})
+}
+
+/// `policyData` of `APIKEY_APPROVED`, `POLICY_UPDATED` and the MISP events:
+/// `{policyId, policy, policyName, policyStatus, policyDescription, policyCommenceOn,
+/// policyExpiresOn}` (`COM/util/MapperUtils.java`); `policy` is the policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyData<'a> {
+    /// Policy id.
+    pub id: &'a str,
+    /// Policy name.
+    pub name: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// The policy document.
+    pub document: &'a Value,
+    /// Whether the policy is active (published and not deactivated).
+    pub active: bool,
+    /// `valid_from_date`.
+    pub commence_on: OffsetDateTime,
+    /// `valid_to_date`.
+    pub expires_on: OffsetDateTime,
+}
+
+impl PolicyData<'_> {
+    /// The JSON object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "policyId": self.id,
+            "policy": self.document,
+            "policyName": self.name,
+            "policyStatus": self.active,
+            "policyDescription": self.description,
+            "policyCommenceOn": mosip_datetime(self.commence_on),
+            "policyExpiresOn": mosip_datetime(self.expires_on),
+        })
+    }
+}
+
+/// `data` of `POLICY_UPDATED` on publish: `{policyId}`; on edit or status change:
+/// `{policyData}` (mosip-pms.md §8.2 — two shapes on one topic, kept as PMS sends them).
+pub fn policy_updated_data(policy: &PolicyData<'_>, published_now: bool) -> Value {
+    if published_now {
+        json!({"policyId": policy.id})
+    } else {
+        json!({"policyData": policy.to_json()})
+    }
+}
+
+/// `apiKeyData{apiKeyId, apiKeyCommenceOn, apiKeyExpiresOn, apiKeyStatus}`; status
+/// `ACTIVE` / `NOT_ACTIVE`.
+pub fn api_key_data(
+    api_key: &str,
+    commence_on: OffsetDateTime,
+    expires_on: OffsetDateTime,
+    active: bool,
+) -> Value {
+    json!({
+        "apiKeyId": api_key,
+        "apiKeyCommenceOn": mosip_datetime(commence_on),
+        "apiKeyExpiresOn": mosip_datetime(expires_on),
+        "apiKeyStatus": if active { "ACTIVE" } else { "NOT_ACTIVE" },
+    })
+}
+
+/// `data` of `APIKEY_APPROVED`: `{partnerData, policyData, apiKeyData}`; `partner_data` is
+/// the `partnerData` object of [`partner_updated_data`].
+pub fn api_key_approved_data(
+    partner_data: Value,
+    policy: &PolicyData<'_>,
+    api_key: Value,
+) -> Value {
+    json!({"partnerData": partner_data, "policyData": policy.to_json(), "apiKeyData": api_key})
+}
+
+/// `mispLicenseData{mispId, licenseKey, mispCommenceOn, mispExpiresOn, mispStatus}`; status
+/// `ACTIVE` / `NOT_ACTIVE`.
+pub fn misp_license_data(
+    misp_id: &str,
+    license_key: &str,
+    commence_on: OffsetDateTime,
+    expires_on: OffsetDateTime,
+    active: bool,
+) -> Value {
+    json!({
+        "mispId": misp_id,
+        "licenseKey": license_key,
+        "mispCommenceOn": mosip_datetime(commence_on),
+        "mispExpiresOn": mosip_datetime(expires_on),
+        "mispStatus": if active { "ACTIVE" } else { "NOT_ACTIVE" },
+    })
+}
+
+/// `data` of `MISP_LICENSE_GENERATED` / `MISP_LICENSE_UPDATED`: `{mispLicenseData,
+/// policyData?}`.
+pub fn misp_license_event_data(license: Value, policy: Option<&PolicyData<'_>>) -> Value {
+    match policy {
+        Some(p) => json!({"mispLicenseData": license, "policyData": p.to_json()}),
+        None => json!({"mispLicenseData": license}),
+    }
 }
 
 #[cfg(test)]

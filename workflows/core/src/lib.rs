@@ -12,14 +12,18 @@
 //! - [`workflow`]: workflow kinds, versions and their named steps.
 //! - [`onboarding`]: the local chain check that runs before any side effect.
 //! - [`partner`]: partner types, partner domains and registration validation (PMS_PRT codes).
+//! - [`policy`]: policy types and schema validation of policy documents (PMS_PV codes).
+//! - [`effects`]: the WebSub events, emails and audit of a state change, as a durable run.
 //! - [`events`]: WebSub event payloads (mosip-pms.md §11).
 //! - [`envelope`]: MOSIP request/response envelopes and the MOSIP date format.
 
 pub mod certificate;
+pub mod effects;
 pub mod envelope;
 pub mod events;
 pub mod failure;
 pub mod onboarding;
 pub mod partner;
+pub mod policy;
 pub mod retry;
 pub mod workflow;

@@ -112,23 +112,7 @@ impl Default for RegistrationRules {
     }
 }
 
-fn invalid(field: &str, msg: &str) -> ServiceError {
-    ServiceError::new(
-        "PMS_COR_001",
-        format!("Invalid request parameter - {msg} :{field}"),
-    )
-}
-
-fn bounded(value: &str, field: &str, min: usize, max: usize) -> Result<(), ServiceError> {
-    let len = value.trim().chars().count();
-    if len < min || value.chars().count() > max {
-        return Err(invalid(
-            field,
-            &format!("size must be between {min} and {max}"),
-        ));
-    }
-    Ok(())
-}
+use crate::envelope::{check_size as bounded, invalid_parameter as invalid};
 
 /// Email check of `pmp.partner.valid.email.address.regex`.
 pub fn is_valid_email(email: &str) -> bool {

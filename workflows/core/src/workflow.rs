@@ -19,6 +19,9 @@ pub enum WorkflowKind {
     CertificateUpload,
     /// Upload of CA / intermediate certificates (PMS `POST /partners/certificate/ca/upload`).
     CaUpload,
+    /// WebSub events, emails and audit of one committed PMS state change
+    /// ([`effects`](crate::effects)).
+    Effects,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -30,6 +33,7 @@ impl WorkflowKind {
             Self::Onboarding => "onboarding",
             Self::CertificateUpload => "certificate_upload",
             Self::CaUpload => "ca_upload",
+            Self::Effects => "effects",
             Self::Synthetic => "synthetic",
         }
     }
@@ -40,6 +44,7 @@ impl WorkflowKind {
             "onboarding" => Some(Self::Onboarding),
             "certificate_upload" => Some(Self::CertificateUpload),
             "ca_upload" => Some(Self::CaUpload),
+            "effects" => Some(Self::Effects),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }
@@ -121,6 +126,9 @@ pub struct Budgets {
     pub external: u32,
     /// Attempts of email and audit.
     pub best_effort: u32,
+    /// Attempts of a WebSub publish of an effects run: enough to ride out a hub outage of hours
+    /// with the backoff's cap.
+    pub events: u32,
     /// Backoff used for every step.
     pub backoff: Backoff,
 }
@@ -130,6 +138,7 @@ impl Default for Budgets {
         Self {
             external: 10,
             best_effort: 5,
+            events: 40,
             backoff: Backoff::default(),
         }
     }
@@ -209,6 +218,7 @@ mod tests {
             WorkflowKind::Onboarding,
             WorkflowKind::CertificateUpload,
             WorkflowKind::CaUpload,
+            WorkflowKind::Effects,
             WorkflowKind::Synthetic,
         ] {
             assert_eq!(WorkflowKind::parse(k.as_str()), Some(k));

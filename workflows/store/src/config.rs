@@ -38,6 +38,29 @@ pub struct Settings {
     pub mosip: MosipSettings,
     /// `[log]`.
     pub log: LogSettings,
+    /// `[pms]`.
+    pub pms: PmsSettings,
+    /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[pms]`: PMS behaviour settings (mosip-pms.md §3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PmsSettings {
+    /// API-key validity (`mosip.pmp.partner.policy.expiry.period.indays`), days.
+    pub api_key_validity_days: u32,
+    /// MISP licence validity (`mosip.pmp.misp.license.expiry.period.indays`), days.
+    pub misp_licence_validity_days: u32,
+    /// Licence key length (`mosip.kernel.idgenerator.misp.license-key-length`), characters.
+    pub misp_licence_key_length: usize,
+    /// Length of generated API keys, characters (PMS: a number below 10^6).
+    pub api_key_length: usize,
+    /// Schema URL stored on publish (`pmp.policy.schema.url`).
+    pub policy_schema_url: String,
+    /// Policy validity from creation (PMS: 200 years), years.
+    pub policy_validity_years: u32,
 }
 
 /// `[database]`.
@@ -124,6 +147,8 @@ pub struct EngineSettings {
     pub external_attempts: u32,
     /// Attempt budget of best-effort steps.
     pub best_effort_attempts: u32,
+    /// Attempt budget of a WebSub publish in an effects run.
+    pub event_attempts: u32,
     /// First backoff delay, in ms.
     pub backoff_base_ms: u64,
     /// Backoff cap, in ms.
@@ -138,6 +163,7 @@ impl EngineSettings {
         pmsflow_core::workflow::Budgets {
             external: self.external_attempts,
             best_effort: self.best_effort_attempts,
+            events: self.event_attempts,
             backoff: pmsflow_core::retry::Backoff {
                 base_ms: self.backoff_base_ms,
                 max_ms: self.backoff_max_ms,
@@ -320,7 +346,10 @@ impl Settings {
         if self.worker.lease_seconds == 0 {
             return bad("worker.lease_seconds", "must be at least 1");
         }
-        if self.engine.external_attempts == 0 || self.engine.best_effort_attempts == 0 {
+        if self.engine.external_attempts == 0
+            || self.engine.best_effort_attempts == 0
+            || self.engine.event_attempts == 0
+        {
             return bad(
                 "engine.external_attempts",
                 "attempt budgets must be at least 1",

@@ -274,8 +274,22 @@ const COMPLETION: &str = "WITH done AS (
              WHERE r.id = done.run_id AND r.status = 'running'
                AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM nxt))
             RETURNING r.id, r.status
+         ), rel AS (
+            -- The run ended: start the next waiting run of its ordering key.
+            UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()
+              FROM fin JOIN workflow_run fr ON fr.id = fin.id,
+                   LATERAL (SELECT w.id FROM workflow_run w
+                             WHERE w.ordering_key = fr.ordering_key AND w.status = 'running'
+                               AND w.id <> fr.id
+                             ORDER BY w.ordering_seq LIMIT 1) nx
+             WHERE fr.ordering_key IS NOT NULL AND s.run_id = nx.id AND s.seq = 1
+               AND s.status = 'pending'
+            RETURNING s.id, s.attempt
+         ), rob AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, attempt FROM rel RETURNING id
          ), n1 AS (
             SELECT pg_notify($12, '') FROM ob WHERE $9
+            UNION ALL SELECT pg_notify($12, '') FROM rob
          ), n2 AS (
             SELECT pg_notify($13, fin.id::text || ':' || fin.status) FROM fin
          )
@@ -536,6 +550,35 @@ pub async fn give_up_expired(
         lease_owner: lease.lease_owner.clone(),
     };
     complete(conn, &claimed, &Outcome::Dead(failure), Dispatch::Relay).await
+}
+
+/// Start the waiting runs whose ordering key has no earlier running run (the run before them
+/// ended while they were being created, so its completion did not see them; or an operator
+/// cancelled it). Returns how many were started.
+pub async fn release_waiting(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "WITH w AS (
+            SELECT s.id, s.attempt
+              FROM workflow_run r JOIN workflow_step s ON s.run_id = r.id AND s.seq = 1
+             WHERE r.status = 'running' AND r.ordering_key IS NOT NULL AND s.status = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM workflow_run p
+                                WHERE p.ordering_key = r.ordering_key AND p.status = 'running'
+                                  AND p.ordering_seq < r.ordering_seq)
+             LIMIT 1000
+         ), q AS (
+            UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()
+              FROM w WHERE s.id = w.id AND s.status = 'pending'
+            RETURNING s.id, s.attempt
+         ), ins AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, attempt FROM q
+            ON CONFLICT (step_id, attempt) DO NOTHING RETURNING 1
+         ), n AS (SELECT pg_notify($1, '') WHERE EXISTS (SELECT 1 FROM ins))
+         SELECT (SELECT count(*) FROM q) + 0 * (SELECT count(*) FROM n)",
+    )
+    .bind(OUTBOX_CHANNEL)
+    .fetch_one(pool)
+    .await?;
+    Ok(n as u64)
 }
 
 /// Write a fresh outbox row for every queued step of a running run that was due more than

@@ -10,6 +10,9 @@
 //! - [`runs`]: creating runs transactionally and reading them back.
 //! - [`engine`]: claim, complete, retry, fail; outbox relay and reconciler queries.
 //! - [`partners`]: partner, partner type, policy group and certificate rows.
+//! - [`policies`]: policy groups and policies.
+//! - [`partner_policies`]: policy mapping requests and API keys.
+//! - [`licences`]: MISP licence keys.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
 //! - [`watch`]: waiting for runs to finish through one LISTEN per process.
@@ -18,7 +21,10 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod jobs;
+pub mod licences;
+pub mod partner_policies;
 pub mod partners;
+pub mod policies;
 pub mod runs;
 pub mod telemetry;
 pub mod watch;

@@ -245,8 +245,8 @@ pub async fn activate_with_certificate(
 }
 
 /// The partner's current MOSIP-signed certificate (PEM) and when it was uploaded.
-pub async fn current_certificate(
-    pool: &PgPool,
+pub async fn current_certificate<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
     partner_id: &str,
 ) -> Result<Option<(String, OffsetDateTime)>, sqlx::Error> {
     let row = sqlx::query(
@@ -255,8 +255,174 @@ pub async fn current_certificate(
           WHERE p.id = $1 ORDER BY c.uploaded_at DESC LIMIT 1",
     )
     .bind(partner_id)
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?;
     row.map(|r| Ok((r.try_get("signed_pem")?, r.try_get("uploaded_at")?)))
         .transpose()
+}
+
+/// Every column of a partner the partner-management endpoints use.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartnerDetail {
+    /// Id.
+    pub id: String,
+    /// Organisation name.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Phone.
+    pub contact_no: String,
+    /// Email.
+    pub email_id: String,
+    /// Partner type code.
+    pub partner_type_code: String,
+    /// Policy group id.
+    pub policy_group_id: Option<String>,
+    /// Policy group name.
+    pub policy_group_name: Option<String>,
+    /// `InProgress` / `approved`.
+    pub approval_status: String,
+    /// Active flag.
+    pub is_active: bool,
+    /// keymanager certId of the current re-signed certificate.
+    pub certificate_alias: Option<String>,
+    /// Language.
+    pub lang_code: String,
+    /// Logo URL (v2).
+    pub logo_url: Option<String>,
+    /// Additional info JSON (v2).
+    pub additional_info: Option<serde_json::Value>,
+}
+
+const DETAIL_SELECT: &str =
+    "SELECT p.id, p.name, p.address, p.contact_no, p.email_id, p.partner_type_code,
+        p.policy_group_id, g.name AS policy_group_name, p.approval_status, p.is_active,
+        p.certificate_alias, p.lang_code, p.logo_url, p.additional_info
+   FROM partner p LEFT JOIN policy_group g ON g.id = p.policy_group_id";
+
+/// A partner with every column; `FOR UPDATE OF p` when `lock` (serialises the changes of
+/// one partner, so its events are enqueued in commit order).
+pub async fn partner_detail(
+    conn: &mut PgConnection,
+    id: &str,
+    lock: bool,
+) -> Result<Option<PartnerDetail>, sqlx::Error> {
+    let lock = if lock { " FOR UPDATE OF p" } else { "" };
+    sqlx::query_as(&format!("{DETAIL_SELECT} WHERE p.id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Partners, optionally of one type, by id.
+pub async fn partners(
+    conn: &mut PgConnection,
+    partner_type: Option<&str>,
+) -> Result<Vec<PartnerDetail>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{DETAIL_SELECT} WHERE ($1::text IS NULL OR p.partner_type_code = $1) ORDER BY p.id"
+    ))
+    .bind(partner_type)
+    .fetch_all(conn)
+    .await
+}
+
+/// Update address and phone, and (v2) logo and additional info when given.
+pub async fn update_partner(
+    conn: &mut PgConnection,
+    id: &str,
+    address: &str,
+    contact_no: &str,
+    logo_url: Option<&str>,
+    additional_info: Option<&serde_json::Value>,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE partner SET address = $2, contact_no = $3, logo_url = coalesce($4, logo_url),
+                additional_info = coalesce($5, additional_info), upd_by = $6, upd_dtimes = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(address)
+    .bind(contact_no)
+    .bind(logo_url)
+    .bind(additional_info)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Set the active flag.
+pub async fn set_active(
+    conn: &mut PgConnection,
+    id: &str,
+    active: bool,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE partner SET is_active = $2, upd_by = $3, upd_dtimes = now() WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .bind(by)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Map the partner to a policy group.
+pub async fn set_policy_group(
+    conn: &mut PgConnection,
+    id: &str,
+    group_id: &str,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE partner SET policy_group_id = $2, upd_by = $3, upd_dtimes = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(group_id)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A partner contact (`partner_contact`), upserted by (partner, email).
+#[derive(Debug, Clone)]
+pub struct Contact<'a> {
+    /// Row id (used when inserted).
+    pub id: &'a str,
+    /// Partner id.
+    pub partner_id: &'a str,
+    /// Email (the upsert key).
+    pub email: &'a str,
+    /// Phone.
+    pub contact_no: Option<&'a str>,
+    /// Address.
+    pub address: Option<&'a str>,
+    /// Active flag.
+    pub active: bool,
+    /// Acting user.
+    pub by: &'a str,
+}
+
+/// Insert or update the partner's contact with this email; `true` when inserted.
+pub async fn upsert_contact(conn: &mut PgConnection, c: &Contact<'_>) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO partner_contact (id, partner_id, email_id, contact_no, address, is_active, cr_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (partner_id, email_id) DO UPDATE
+            SET contact_no = EXCLUDED.contact_no, address = EXCLUDED.address,
+                is_active = EXCLUDED.is_active, upd_by = EXCLUDED.cr_by, upd_dtimes = now()
+         RETURNING (xmax = 0)",
+    )
+    .bind(c.id)
+    .bind(c.partner_id)
+    .bind(c.email)
+    .bind(c.contact_no)
+    .bind(c.address)
+    .bind(c.active)
+    .bind(c.by)
+    .fetch_one(conn)
+    .await
 }

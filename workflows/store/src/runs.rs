@@ -25,6 +25,20 @@ pub struct NewRun {
     pub created_by: String,
     /// The definition's steps, in order.
     pub steps: Vec<StepSpec>,
+    /// Runs with the same key (e.g. `partner:<id>`) start one at a time, in commit order: the
+    /// run waits (first step `pending`) while an earlier run of the key is running, and the
+    /// completion of that run starts it. `None`: the run starts at once.
+    pub ordering_key: Option<String>,
+}
+
+/// Ordering key of the runs that publish a partner's events.
+pub fn partner_ordering_key(partner_id: &str) -> String {
+    format!("partner:{partner_id}")
+}
+
+/// Ordering key of the runs that publish a policy's events.
+pub fn policy_ordering_key(policy_id: &str) -> String {
+    format!("policy:{policy_id}")
 }
 
 /// Result of [`create_run`].
@@ -42,6 +56,23 @@ pub struct CreatedRun {
 pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedRun, sqlx::Error> {
     let run_id = Uuid::now_v7();
     let n = new.steps.len();
+    // An ordered run takes its place under a transaction-scoped lock on its key, so sequence
+    // order is commit order among the runs of the key; it waits if an earlier one is running.
+    let mut waits = false;
+    let mut ordering_seq: Option<i64> = None;
+    if let Some(key) = &new.ordering_key {
+        let (seq, busy): (i64, bool) = sqlx::query_as(
+            "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || $1, 0)))
+             SELECT nextval('workflow_run_ordering_seq'),
+                    EXISTS (SELECT 1 FROM workflow_run WHERE ordering_key = $1 AND status = 'running')
+               FROM l",
+        )
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+        waits = busy;
+        ordering_seq = Some(seq);
+    }
     debug_assert!(
         {
             let mut unique = std::collections::HashSet::with_capacity(n);
@@ -61,7 +92,11 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
         ids.push(Uuid::now_v7());
         keys.push(s.key.clone());
         seqs.push(i as i32 + 1);
-        statuses.push(if i == 0 { "queued" } else { "pending" });
+        statuses.push(if i == 0 && !waits {
+            "queued"
+        } else {
+            "pending"
+        });
         required.push(s.required);
         max_attempts.push(s.max_attempts as i32);
         backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
@@ -71,9 +106,10 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     // but the run lookup happens when the idempotency key was used before.
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "WITH r AS (
-            INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by, finished_at)
+            INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by, finished_at,
+                                      ordering_key, ordering_seq)
             VALUES ($1, $2, $3, $4, CASE WHEN $16 THEN 'completed' ELSE 'running' END, $5, $6, $7,
-                    CASE WHEN $16 THEN now() END)
+                    CASE WHEN $16 THEN now() END, $18, $19)
             ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
          ), s AS (
@@ -84,7 +120,7 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
                    AS t(id, key, seq, status, req, max_att, backoff, effect_key)
             RETURNING id, seq
          ), o AS (
-            INSERT INTO outbox (step_id, attempt) SELECT id, 0 FROM s WHERE seq = 1 RETURNING id
+            INSERT INTO outbox (step_id, attempt) SELECT id, 0 FROM s WHERE seq = 1 AND NOT $20 RETURNING id
          ), n AS (
             SELECT pg_notify($17, '') FROM o
          )
@@ -107,6 +143,9 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     .bind(&effect_keys)
     .bind(n == 0)
     .bind(OUTBOX_CHANNEL)
+    .bind(&new.ordering_key)
+    .bind(ordering_seq)
+    .bind(waits)
     .fetch_optional(&mut *conn)
     .await?;
     if inserted.is_some() {

@@ -18,6 +18,7 @@ async fn a_lost_dispatch_is_sent_again_then_backs_off(pool: PgPool) {
             idempotency_key: None,
             created_by: "test".into(),
             steps: synthetic_steps(2),
+            ordering_key: None,
         },
     )
     .await

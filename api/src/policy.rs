@@ -1,0 +1,806 @@
+//! Policy manager (`/v1/policymanager/policies`, mosip-pms.md §4.6, §8): policy groups and
+//! policies of the four types, each document validated against MOSIP's JSON schema
+//! ([`pmsflow_core::policy`]). Lifecycle as PMS 1.2.0.1 (draft → published), plus the
+//! deactivation of a published policy no mapping or API key uses (later PMS releases).
+//! Publish, edit and status changes publish `POLICY_UPDATED` through an effects run.
+
+use axum::{
+    extract::{Path, State},
+    routing::{get, patch, post, put},
+    Router,
+};
+use pmsflow_core::{
+    effects::{Audit, EffectsInput, TopicEvent},
+    envelope::{check_size, mosip_datetime, RequestWrapper},
+    events::{self, PolicyData},
+    policy::{validate_policy, PolicyType},
+};
+use pmsflow_store::{
+    policies::{self, NewPolicy, PolicyGroupRow, PolicyRow, PolicyStatus},
+    runs::policy_ordering_key,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::auth::PmsCaller;
+use crate::effects::enqueue;
+use crate::error::PmsError;
+use crate::pms::{envelope, ok, PmsResult};
+use crate::state::AppState;
+
+/// Routes under `/v1/policymanager`.
+pub fn routes() -> Router<AppState> {
+    let base = "/v1/policymanager/policies";
+    Router::new()
+        .route(&format!("{base}/group/new"), post(create_group))
+        .route(&format!("{base}/group/all"), get(all_groups))
+        .route(
+            &format!("{base}/group/{{group_id}}"),
+            put(update_group).get(get_group),
+        )
+        .route(base, post(create_policy).get(all_policies))
+        .route(
+            &format!("{base}/{{policy_id}}"),
+            put(update_policy).get(get_policy),
+        )
+        .route(
+            &format!("{base}/{{policy_id}}/group/{{group_id}}/publish"),
+            post(publish_policy),
+        )
+        .route(
+            &format!("{base}/{{policy_id}}/group/{{group_id}}"),
+            patch(policy_status),
+        )
+        .route(
+            &format!("{base}/{{policy_id}}/partner/{{partner_id}}"),
+            get(policy_of_partner),
+        )
+        .route(
+            &format!("{base}/active/group/{{group_name}}"),
+            get(active_policies_of_group),
+        )
+}
+
+fn dt(at: Option<OffsetDateTime>) -> Value {
+    at.map(mosip_datetime)
+        .map(Value::String)
+        .unwrap_or(Value::Null)
+}
+
+/// PMS's `PolicyGroup` entity as JSON: `{id, name, desc, is_Active, cr_by, cr_dtimes, up_by,
+/// upd_dtimes}`.
+pub(crate) fn group_json(g: &PolicyGroupRow) -> Value {
+    json!({
+        "id": g.id, "name": g.name, "desc": g.descr, "is_Active": g.is_active,
+        "cr_by": g.cr_by, "cr_dtimes": mosip_datetime(g.cr_dtimes),
+        "up_by": g.upd_by, "upd_dtimes": dt(g.upd_dtimes),
+    })
+}
+
+/// PMS's `PolicyResponseDto` (P4, P8).
+pub(crate) fn policy_json(p: &PolicyRow, g: &PolicyGroupRow) -> Value {
+    json!({
+        "policyGroupId": g.id,
+        "policyGroupName": g.name,
+        "policyGroupDesc": g.descr,
+        "policyGroupStatus": g.is_active,
+        "policyGroup_cr_by": g.cr_by,
+        "policyGroup_cr_dtimes": mosip_datetime(g.cr_dtimes),
+        "policyGroup_up_by": g.upd_by,
+        "policyGroup_upd_dtimes": dt(g.upd_dtimes),
+        "policyId": p.id,
+        "policyName": p.name,
+        "policyDesc": p.descr,
+        "policyType": p.policy_type,
+        "publishDate": p.policy_schema.as_ref().map(|_| mosip_datetime(p.valid_from_date)),
+        "validTill": mosip_datetime(p.valid_to_date),
+        "status": p.status().as_str(),
+        "version": p.version,
+        "schema": p.policy_schema,
+        "is_Active": p.is_active,
+        "cr_by": p.cr_by,
+        "cr_dtimes": mosip_datetime(p.cr_dtimes),
+        "up_by": p.upd_by,
+        "upd_dtimes": dt(p.upd_dtimes),
+        "policies": p.policy_file_id,
+    })
+}
+
+/// `policyData` of the events for `p`.
+pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
+    PolicyData {
+        id: &p.id,
+        name: &p.name,
+        description: &p.descr,
+        document: &p.policy_file_id,
+        active: p.is_active,
+        commence_on: p.valid_from_date,
+        expires_on: p.valid_to_date,
+    }
+}
+
+fn audit(event_id: &str, name: &str, description: &str, ref_id: &str, ref_type: &str) -> Audit {
+    Audit {
+        event_id: event_id.to_owned(),
+        event_name: name.to_owned(),
+        description: description.to_owned(),
+        ref_id: ref_id.to_owned(),
+        ref_type: ref_type.to_owned(),
+    }
+}
+
+fn group_missing() -> PmsError {
+    PmsError::new("PMS_POL_016", "Policy Group ID does not exist")
+}
+
+fn policy_missing() -> PmsError {
+    PmsError::new("PMS_POL_008", "Policy ID does not exist")
+}
+
+#[derive(Debug, Deserialize)]
+struct GroupRequest {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default, rename = "isActive")]
+    is_active: Option<bool>,
+}
+
+impl GroupRequest {
+    fn check(&self) -> Result<(), PmsError> {
+        check_size(&self.name, "name", 1, 128)?;
+        check_size(&self.desc, "desc", 1, 128)?;
+        Ok(())
+    }
+}
+
+/// `POST /policies/group/new` (PARTNER_ADMIN, POLICYMANAGER): `{name, desc}` → the group;
+/// `PMS_POL_014` when the name exists.
+async fn create_group(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("postpoliciesgroupnew", &caller)?;
+    let req: RequestWrapper<GroupRequest> = envelope(&body)?;
+    req.request.check()?;
+    let mut tx = state.pool.begin().await?;
+    let id = Uuid::new_v4().to_string();
+    let Some(g) = policies::insert_group(
+        &mut tx,
+        &id,
+        &req.request.name,
+        &req.request.desc,
+        &caller.user_id,
+    )
+    .await?
+    else {
+        return Err(PmsError::new(
+            "PMS_POL_014",
+            format!("Policy group exists with name : {}", req.request.name),
+        ));
+    };
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &g.id,
+        policy_ordering_key(&g.id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_215",
+            "CREATE_POLICY_GROUP",
+            "Policy group created",
+            &g.id,
+            "policyGroupId",
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(req.id, req.version, group_json(&g))
+}
+
+/// `PUT /policies/group/{policygroupId}`: `{name, desc, isActive}`; `PMS_POL_008` unknown
+/// group (as PMS), `PMS_POL_014` name taken, `PMS_POL_056` deactivation while active policies
+/// exist.
+async fn update_group(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(group_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("putpoliciespolicygroupid", &caller)?;
+    let req: RequestWrapper<GroupRequest> = envelope(&body)?;
+    req.request.check()?;
+    let mut tx = state.pool.begin().await?;
+    let Some(current) = policies::group(&mut tx, &group_id, true).await? else {
+        return Err(PmsError::new("PMS_POL_008", "Policy group does not exist"));
+    };
+    let active = req.request.is_active.unwrap_or(current.is_active);
+    if current.is_active && !active && policies::active_policy_count(&mut tx, &group_id).await? > 0
+    {
+        return Err(PmsError::new(
+            "PMS_POL_056",
+            "Active policies exists under the policy group.",
+        ));
+    }
+    let Some(g) = policies::update_group(
+        &mut tx,
+        &group_id,
+        &req.request.name,
+        &req.request.desc,
+        active,
+        &caller.user_id,
+    )
+    .await?
+    else {
+        return Err(PmsError::new(
+            "PMS_POL_014",
+            format!("Policy group exists with name : {}", req.request.name),
+        ));
+    };
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &g.id,
+        policy_ordering_key(&g.id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_256",
+            "UPDATE_POLICY_GROUP",
+            "Policy group updated",
+            &g.id,
+            "policyGroupId",
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(req.id, req.version, group_json(&g))
+}
+
+fn policy_dto(p: &PolicyRow) -> Value {
+    json!({
+        "id": p.id, "policyGroupId": p.policy_group_id, "name": p.name, "descr": p.descr,
+        "policy_type": p.policy_type, "version": p.version, "status": p.status().as_str(),
+        "is_Active": p.is_active, "schema": p.policy_schema,
+        "validFromDate": mosip_datetime(p.valid_from_date),
+        "validToDate": mosip_datetime(p.valid_to_date),
+        "cr_by": p.cr_by, "cr_dtimes": mosip_datetime(p.cr_dtimes),
+        "up_by": p.upd_by, "upd_dtimes": dt(p.upd_dtimes),
+        "policy": p.policy_file_id,
+    })
+}
+
+async fn group_with_policies(
+    conn: &mut PgConnection,
+    g: &PolicyGroupRow,
+) -> Result<Value, PmsError> {
+    let list = policies::policies(conn, Some(&g.id), false).await?;
+    Ok(json!({
+        "policyGroup": group_json(g),
+        "policies": list.iter().map(policy_dto).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET /policies/group/{policygroupId}`: `{policyGroup, policies}`; `PMS_POL_016`.
+async fn get_group(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(group_id): Path<String>,
+) -> PmsResult {
+    state
+        .roles
+        .check("getpoliciesgrouppolicygroupid", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let g = policies::group(&mut conn, &group_id, false)
+        .await?
+        .ok_or_else(group_missing)?;
+    ok(None, None, group_with_policies(&mut conn, &g).await?)
+}
+
+/// `GET /policies/group/all`: `[{policyGroup, policies}]`.
+async fn all_groups(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
+    state.roles.check("getpoliciesgroupall", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let mut out = Vec::new();
+    for g in policies::groups(&mut conn).await? {
+        out.push(group_with_policies(&mut conn, &g).await?);
+    }
+    ok(None, None, Value::Array(out))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyRequest {
+    #[serde(default)]
+    policy_id: Option<String>,
+    #[serde(default)]
+    policy_group_name: String,
+    #[serde(default)]
+    policy_type: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    policies: Value,
+}
+
+fn check_document(policy_type: PolicyType, document: &Value) -> Result<(), PmsError> {
+    if document.is_null() {
+        return Err(PmsError::new(
+            "PMS_COR_001",
+            "Invalid request parameter - must not be null :policies",
+        ));
+    }
+    validate_policy(policy_type, document).map_err(|v| PmsError::new(v.code, v.message))
+}
+
+fn parse_type(value: &str) -> Result<PolicyType, PmsError> {
+    PolicyType::parse(value).ok_or_else(|| {
+        PmsError::new(
+            "PMS_POL_023",
+            format!(
+                "Policy type is not allowed. Allowed policy types are {}",
+                PolicyType::ALL.map(PolicyType::as_str).join(",")
+            ),
+        )
+    })
+}
+
+async fn active_group_by_name(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<PolicyGroupRow, PmsError> {
+    let g = policies::group_by_name(conn, name)
+        .await?
+        .ok_or_else(|| PmsError::new("PMS_POL_019", "Policy group name does not exist"))?;
+    if !g.is_active {
+        return Err(PmsError::new("PMS_POL_053", "Policy group is not active."));
+    }
+    Ok(g)
+}
+
+fn name_taken(name: &str) -> PmsError {
+    PmsError::new(
+        "PMS_POL_009",
+        format!("Auth policy exists with name : {name}"),
+    )
+}
+
+/// `POST /policies`: create a draft `{policyId?, policyGroupName, policyType, name, desc,
+/// version, policies}` → `{id, name, desc, is_Active:false, policyGroupName, ...}`; errors
+/// `PMS_POL_023` type, `PMS_POL_019`/`053` group, `PMS_POL_009` name, `PMS_PV_005/006` schema.
+async fn create_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("postpolicies", &caller)?;
+    let req: RequestWrapper<PolicyRequest> = envelope(&body)?;
+    let r = &req.request;
+    check_size(&r.policy_group_name, "policyGroupName", 1, 128)?;
+    check_size(&r.policy_type, "policyType", 1, 128)?;
+    check_size(&r.name, "name", 1, 128)?;
+    check_size(&r.desc, "desc", 1, 128)?;
+    check_size(&r.version, "version", 1, 8)?;
+    let ptype = parse_type(&r.policy_type)?;
+    let mut tx = state.pool.begin().await?;
+    let g = active_group_by_name(&mut tx, &r.policy_group_name).await?;
+    if policies::policy_by_name(&mut tx, &g.id, &r.name)
+        .await?
+        .is_some()
+    {
+        return Err(name_taken(&r.name));
+    }
+    check_document(ptype, &r.policies)?;
+    let id = r
+        .policy_id
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    check_size(&id, "policyId", 1, 36)?;
+    let now = OffsetDateTime::now_utc();
+    let valid_to = now + Duration::days(365 * i64::from(state.pms.policy_validity_years));
+    if !policies::insert_policy(
+        &mut tx,
+        &NewPolicy {
+            id: &id,
+            group_id: &g.id,
+            name: &r.name,
+            descr: &r.desc,
+            document: &r.policies,
+            policy_type: ptype.as_str(),
+            version: &r.version,
+            valid_to,
+            by: &caller.user_id,
+        },
+    )
+    .await?
+    {
+        return Err(name_taken(&r.name));
+    }
+    let p = policies::policy(&mut tx, &id, false)
+        .await?
+        .ok_or_else(policy_missing)?;
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &id,
+        policy_ordering_key(&id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_237",
+            "CREATE_POLICY",
+            "Policy created",
+            &id,
+            "policyId",
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!({
+            "id": p.id, "name": p.name, "desc": p.descr, "is_Active": p.is_active,
+            "policyGroupName": g.name, "policyType": p.policy_type, "version": p.version,
+            "cr_by": p.cr_by, "cr_dtimes": mosip_datetime(p.cr_dtimes),
+            "up_by": p.upd_by, "upd_dtimes": dt(p.upd_dtimes),
+        }),
+    )
+}
+
+/// Load the policy and group named in the path, checking they belong together
+/// (`PMS_POL_016`, `PMS_POL_008`, `PMS_POL_015`).
+async fn policy_in_group(
+    conn: &mut PgConnection,
+    policy_id: &str,
+    group_id: &str,
+) -> Result<(PolicyRow, PolicyGroupRow), PmsError> {
+    let g = policies::group(conn, group_id, false)
+        .await?
+        .ok_or_else(group_missing)?;
+    let p = policies::policy(conn, policy_id, true)
+        .await?
+        .ok_or_else(policy_missing)?;
+    if p.policy_group_id != g.id {
+        return Err(PmsError::new(
+            "PMS_POL_015",
+            "Policy group and policy not mapped.",
+        ));
+    }
+    Ok((p, g))
+}
+
+/// `PUT /policies/{policyId}`: edit a draft `{policyGroupName, name, desc, policies,
+/// version}`; `PMS_POL_055` once published; publishes `POLICY_UPDATED {policyData}`.
+async fn update_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(policy_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("putpoliciespolicyid", &caller)?;
+    let req: RequestWrapper<PolicyRequest> = envelope(&body)?;
+    let r = &req.request;
+    check_size(&r.policy_group_name, "policyGroupName", 1, 128)?;
+    check_size(&r.name, "name", 1, 128)?;
+    check_size(&r.desc, "desc", 1, 128)?;
+    check_size(&r.version, "version", 1, 8)?;
+    let mut tx = state.pool.begin().await?;
+    let g = active_group_by_name(&mut tx, &r.policy_group_name).await?;
+    let current = policies::policy(&mut tx, &policy_id, true)
+        .await?
+        .ok_or_else(policy_missing)?;
+    if current.status() != PolicyStatus::Drafted {
+        return Err(PmsError::new(
+            "PMS_POL_055",
+            "Published policy cannot be updated.",
+        ));
+    }
+    let ptype = parse_type(&current.policy_type)?;
+    check_document(ptype, &r.policies)?;
+    if !policies::update_draft(
+        &mut tx,
+        &policy_id,
+        &g.id,
+        &r.name,
+        &r.desc,
+        &r.policies,
+        &r.version,
+        &caller.user_id,
+    )
+    .await?
+    {
+        return Err(name_taken(&r.name));
+    }
+    let p = policies::policy(&mut tx, &policy_id, false)
+        .await?
+        .ok_or_else(policy_missing)?;
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::POLICY_UPDATED,
+            events::POLICY_MANAGER,
+            events::policy_updated_data(&policy_data(&p), false),
+        ))
+        .audit(audit(
+            "PMS_PRT_283",
+            "UPDATE_POLICY",
+            "Policy updated",
+            &p.id,
+            "policyId",
+        ));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        policy_ordering_key(&p.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!({
+            "id": p.id, "name": p.name, "desc": p.descr, "is_Active": p.is_active,
+            "policyGroupName": g.name, "policyType": p.policy_type, "version": p.version,
+            "cr_by": p.cr_by, "cr_dtimes": mosip_datetime(p.cr_dtimes),
+            "up_by": p.upd_by, "upd_dtimes": dt(p.upd_dtimes),
+        }),
+    )
+}
+
+/// `POST /policies/{policyId}/group/{policygroupId}/publish`: draft → published, schema URL
+/// recorded; `PMS_POL_020` if already published, `PMS_POL_053` inactive group; publishes
+/// `POLICY_UPDATED {policyId}`.
+async fn publish_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((policy_id, group_id)): Path<(String, String)>,
+) -> PmsResult {
+    state
+        .roles
+        .check("postpoliciespolicyidgrouppublish", &caller)?;
+    let mut tx = state.pool.begin().await?;
+    let (p, g) = policy_in_group(&mut tx, &policy_id, &group_id).await?;
+    if !g.is_active {
+        return Err(PmsError::new("PMS_POL_053", "Policy group is not active."));
+    }
+    if p.status() != PolicyStatus::Drafted
+        || !policies::publish(
+            &mut tx,
+            &p.id,
+            &state.pms.policy_schema_url,
+            &caller.user_id,
+        )
+        .await?
+    {
+        return Err(PmsError::new(
+            "PMS_POL_020",
+            "Can not publish the published policy",
+        ));
+    }
+    let p = policies::policy(&mut tx, &policy_id, false)
+        .await?
+        .ok_or_else(policy_missing)?;
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::POLICY_UPDATED,
+            events::POLICY_MANAGER,
+            events::policy_updated_data(&policy_data(&p), true),
+        ))
+        .audit(audit(
+            "PMS_PRT_257",
+            "PUBLISH_POLICY",
+            "Policy published",
+            &p.id,
+            "policyId",
+        ));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        policy_ordering_key(&p.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(None, None, policy_json(&p, &g))
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusRequest {
+    #[serde(default, alias = "Status")]
+    status: String,
+}
+
+/// `PATCH /policies/{policyId}/group/{policygroupId}` `{status: Active|De-Active}`:
+/// a draft cannot be activated (`PMS_POL_054`); a published policy can be deactivated when
+/// no approved or pending mapping and no active API key uses it (`PMS_POL_057` otherwise);
+/// any other change of a published policy is `PMS_POL_058`. Publishes `POLICY_UPDATED
+/// {policyData}` when the status changed.
+async fn policy_status(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((policy_id, group_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state
+        .roles
+        .check("patchpoliciespolicyidgrouppolicygroupid", &caller)?;
+    let req: RequestWrapper<StatusRequest> = envelope(&body)?;
+    let activate = match req.request.status.to_ascii_lowercase().as_str() {
+        "active" => true,
+        "de-active" => false,
+        _ => {
+            return Err(PmsError::new(
+                "PMS_POL_045",
+                "Status should be either Active or De-Active",
+            ))
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let (p, _) = policy_in_group(&mut tx, &policy_id, &group_id).await?;
+    match (p.status(), activate) {
+        (PolicyStatus::Drafted, true) => {
+            return Err(PmsError::new(
+                "PMS_POL_054",
+                "Cannot activate unpublished policy.",
+            ))
+        }
+        (PolicyStatus::Drafted, false) => {}
+        (PolicyStatus::Published, false) => {
+            if policies::in_use(&mut tx, &p.id).await? {
+                return Err(PmsError::new(
+                    "PMS_POL_057",
+                    "Policy is used by an approved or pending policy mapping or an active apiKey; it cannot be deactivated.",
+                ));
+            }
+            policies::deactivate(&mut tx, &p.id, &caller.user_id).await?;
+            let p = policies::policy(&mut tx, &policy_id, false)
+                .await?
+                .ok_or_else(policy_missing)?;
+            let effects = EffectsInput::default()
+                .event(TopicEvent::new(
+                    events::POLICY_UPDATED,
+                    events::POLICY_MANAGER,
+                    events::policy_updated_data(&policy_data(&p), false),
+                ))
+                .audit(audit(
+                    "PMS_PRT_284",
+                    "UPDATE_POLICY_STATUS",
+                    "Policy deactivated",
+                    &p.id,
+                    "policyId",
+                ));
+            enqueue(
+                &mut tx,
+                &state,
+                &caller.user_id,
+                &p.id,
+                policy_ordering_key(&p.id),
+                effects,
+            )
+            .await?;
+        }
+        _ => {
+            return Err(PmsError::new(
+                "PMS_POL_058",
+                "Status cannot be changed for published policy.",
+            ))
+        }
+    }
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!({"message": "status updated successfully"}),
+    )
+}
+
+/// `GET /policies`: every policy as `PolicyResponseDto`.
+async fn all_policies(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
+    state.roles.check("getpolicies", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let groups = policies::groups(&mut conn).await?;
+    let list = policies::policies(&mut conn, None, false).await?;
+    let out: Vec<Value> = list
+        .iter()
+        .filter_map(|p| {
+            groups
+                .iter()
+                .find(|g| g.id == p.policy_group_id)
+                .map(|g| policy_json(p, g))
+        })
+        .collect();
+    ok(None, None, Value::Array(out))
+}
+
+/// `GET /policies/{policyId}`: `PolicyResponseDto`; `PMS_POL_008`.
+async fn get_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(policy_id): Path<String>,
+) -> PmsResult {
+    state.roles.check("getpoliciespolicyid", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let p = policies::policy(&mut conn, &policy_id, false)
+        .await?
+        .ok_or_else(policy_missing)?;
+    let g = policies::group(&mut conn, &p.policy_group_id, false)
+        .await?
+        .ok_or_else(group_missing)?;
+    ok(None, None, policy_json(&p, &g))
+}
+
+/// `GET /policies/{policyId}/partner/{partnerId}` (datashare, IDA): the policy if the partner
+/// holds an active API key for it; `PMS_POL_008`, `PMS_POL_017`.
+async fn policy_of_partner(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((policy_id, partner_id)): Path<(String, String)>,
+) -> PmsResult {
+    state
+        .roles
+        .check("getpoliciespolicyidpartnerpartnerid", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let p = policies::policy(&mut conn, &policy_id, false)
+        .await?
+        .ok_or_else(policy_missing)?;
+    let keyed: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM partner_policy WHERE part_id = $1 AND policy_id = $2 AND is_active)",
+    )
+    .bind(&partner_id)
+    .bind(&policy_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !keyed {
+        return Err(PmsError::new(
+            "PMS_POL_017",
+            "No policy available for given partner",
+        ));
+    }
+    let g = policies::group(&mut conn, &p.policy_group_id, false)
+        .await?
+        .ok_or_else(group_missing)?;
+    ok(None, None, policy_json(&p, &g))
+}
+
+/// `GET /policies/active/group/{groupName}`: `[{id, name, descr, policyGroupId,
+/// policyGroupName, policyType}]` of the group's active policies; `PMS_POL_019`, `PMS_POL_053`.
+async fn active_policies_of_group(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(group_name): Path<String>,
+) -> PmsResult {
+    state
+        .roles
+        .check("getpoliciesactivegroupgroupname", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let g = active_group_by_name(&mut conn, &group_name).await?;
+    let list = policies::policies(&mut conn, Some(&g.id), true).await?;
+    ok(
+        None,
+        None,
+        Value::Array(
+            list.iter()
+                .map(|p| {
+                    json!({
+                        "id": p.id, "name": p.name, "descr": p.descr,
+                        "policyGroupId": g.id, "policyGroupName": g.name,
+                        "policyType": p.policy_type,
+                    })
+                })
+                .collect(),
+        ),
+    )
+}

@@ -1,0 +1,250 @@
+//! Which realm roles may call which endpoint: PMS's `mosip.role.pms.<key>` lists
+//! (`partner-management-default.properties` @ mosip-config v1.2.0.1; mosip-pms.md §4,
+//! mosip-contracts.md §3), overridable per key in configuration (`[roles]` table,
+//! e.g. `PMSFLOW_ROLES__POSTPOLICIES='[PARTNER_ADMIN]'`).
+//!
+//! Holes PMS leaves open are closed here: the OIDC endpoints get their (defined but unused)
+//! lists, `GET /misps` lists only the caller's licences unless admin, and no endpoint returns
+//! configuration values (`GET /policies/config/{key}` is not served).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::auth::AuthUser;
+use crate::error::PmsError;
+
+const PARTNER_WRITERS: &[&str] = &[
+    "PARTNER",
+    "AUTH_PARTNER",
+    "CREDENTIAL_PARTNER",
+    "PARTNER_ADMIN",
+    "ONLINE_VERIFICATION_PARTNER",
+    "DEVICE_PROVIDER",
+    "FTM_PROVIDER",
+    "ABIS_PARTNER",
+    "MANUAL_ADJUDICATION",
+    "MISP_PARTNER",
+];
+const PARTNER_READERS: &[&str] = &[
+    "PARTNER",
+    "AUTH_PARTNER",
+    "CREDENTIAL_PARTNER",
+    "PARTNER_ADMIN",
+    "ONLINE_VERIFICATION_PARTNER",
+    "DEVICE_PROVIDER",
+    "FTM_PROVIDER",
+    "ABIS_PARTNER",
+    "MANUAL_ADJUDICATION",
+    "MISP_PARTNER",
+    "RESIDENT",
+    "SDK_PARTNER",
+];
+const CERTIFICATE_UPLOADERS: &[&str] = &[
+    "PARTNER",
+    "PMS_USER",
+    "AUTH_PARTNER",
+    "ABIS_PARTNER",
+    "SDK_PARTNER",
+    "DEVICE_PROVIDER",
+    "FTM_PROVIDER",
+    "CREDENTIAL_PARTNER",
+    "CREDENTIAL_ISSUANCE",
+    "ID_AUTHENTICATION",
+    "PARTNER_ADMIN",
+    "ONLINE_VERIFICATION_PARTNER",
+];
+const MANAGERS: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
+const POLICY_MANAGERS: &[&str] = &["PARTNER_ADMIN", "POLICYMANAGER"];
+const MISP_ROLES: &[&str] = &["MISP_PARTNER", "MISP", "PARTNERMANAGER", "PARTNER_ADMIN"];
+const API_KEY_REQUESTERS: &[&str] = &[
+    "AUTH_PARTNER",
+    "ABIS_PARTNER",
+    "CREDENTIAL_PARTNER",
+    "CREDENTIAL_ISSUANCE",
+    "ONLINE_VERIFICATION_PARTNER",
+    "PARTNER_ADMIN",
+];
+const PARTNER_LISTERS: &[&str] = &[
+    "PARTNERMANAGER",
+    "PARTNER_ADMIN",
+    "partnermanager",
+    "ID_AUTHENTICATION",
+    "REGISTRATION_PROCESSOR",
+    "RESIDENT",
+    "CREDENTIAL_ISSUANCE",
+    "ID_REPOSITORY",
+];
+
+/// PMS's default lists, by `mosip.role.pms.<key>`. Keys prefixed `pmsflow` are pmsflow's own
+/// endpoints.
+pub const DEFAULTS: &[(&str, &[&str])] = &[
+    // Partner service (§4.1).
+    ("putpartners", PARTNER_WRITERS),
+    ("putpartnersnew", PARTNER_WRITERS),
+    ("getpartnerspartnerid", PARTNER_READERS),
+    ("postpartnerscontactadd", PARTNER_WRITERS),
+    (
+        "postpartnersbioextractors",
+        &[
+            "PARTNER",
+            "CREDENTIAL_PARTNER",
+            "PARTNER_ADMIN",
+            "CREDENTIAL_ISSUANCE",
+            "CREATE_SHARE",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    (
+        "getpartnersbioextractors",
+        &[
+            "PARTNER",
+            "CREDENTIAL_PARTNER",
+            "PARTNER_ADMIN",
+            "CREDENTIAL_ISSUANCE",
+            "CREATE_SHARE",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    ("getpartnersapikeyrequest", API_KEY_REQUESTERS),
+    ("postpartnerscacertificateupload", MANAGERS),
+    ("postpartnerscertificateupload", CERTIFICATE_UPLOADERS),
+    ("getpartnerscertificate", {
+        const R: &[&str] = &[
+            "PARTNER",
+            "PMS_USER",
+            "AUTH_PARTNER",
+            "ABIS_PARTNER",
+            "SDK_PARTNER",
+            "DEVICE_PROVIDER",
+            "FTM_PROVIDER",
+            "CREDENTIAL_PARTNER",
+            "CREDENTIAL_ISSUANCE",
+            "ID_AUTHENTICATION",
+            "PARTNER_ADMIN",
+            "ONLINE_VERIFICATION_PARTNER",
+            "CREATE_SHARE",
+        ];
+        R
+    }),
+    (
+        "putpartnerspolicygroup",
+        &[
+            "PARTNER",
+            "PMS_USER",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "PARTNER_ADMIN",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    ("postpartnerspolicymap", API_KEY_REQUESTERS),
+    (
+        "patchpartnersgenerateapikey",
+        &[
+            "AUTH_PARTNER",
+            "ABIS_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "CREDENTIAL_ISSUANCE",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    // Partner manager (§4.2).
+    ("putpartnersapikeypolicies", MANAGERS),
+    ("patchpartners", MANAGERS),
+    ("getpartners", PARTNER_LISTERS),
+    ("getpartnersnew", PARTNER_LISTERS),
+    ("getpartnersapikey", MANAGERS),
+    ("putpartnerspolicymapping", MANAGERS),
+    (
+        "patchpartnerspolicyapikeystatus",
+        &[
+            "PARTNERMANAGER",
+            "PARTNER_ADMIN",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "CREDENTIAL_ISSUANCE",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    // MISP licences (§4.3).
+    ("postmisplicense", MISP_ROLES),
+    ("putmisplicense", MISP_ROLES),
+    ("getmisplicense", MISP_ROLES),
+    ("getmisplicensekey", MANAGERS),
+    // Policy manager (§4.6).
+    ("postpoliciesgroupnew", POLICY_MANAGERS),
+    ("putpoliciespolicygroupid", POLICY_MANAGERS),
+    ("postpolicies", POLICY_MANAGERS),
+    ("postpoliciespolicyidgrouppublish", POLICY_MANAGERS),
+    ("putpoliciespolicyid", POLICY_MANAGERS),
+    ("patchpoliciespolicyidgrouppolicygroupid", POLICY_MANAGERS),
+    ("getpolicies", POLICY_MANAGERS),
+    ("getpoliciespolicyid", POLICY_MANAGERS),
+    ("getpoliciespolicyidpartnerpartnerid", POLICY_MANAGERS),
+    ("getpoliciesgrouppolicygroupid", POLICY_MANAGERS),
+    ("getpoliciesgroupall", POLICY_MANAGERS),
+    (
+        "getpoliciesactivegroupgroupname",
+        &[
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "PARTNER_ADMIN",
+            "ONLINE_VERIFICATION_PARTNER",
+            "ABIS_PARTNER",
+            "MANUAL_ADJUDICATION",
+            "POLICYMANAGER",
+        ],
+    ),
+    // pmsflow's native run API.
+    ("pmsflowonboard", CERTIFICATE_UPLOADERS),
+];
+
+/// The role list of every endpoint key.
+#[derive(Debug, Clone)]
+pub struct RoleTable {
+    lists: HashMap<String, Vec<String>>,
+}
+
+impl RoleTable {
+    /// PMS's defaults with `overrides` (key → roles) applied.
+    pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Self {
+        let mut lists: HashMap<String, Vec<String>> = DEFAULTS
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.iter().map(|r| (*r).to_owned()).collect()))
+            .collect();
+        for (k, v) in overrides {
+            lists.insert(k.clone(), v.clone());
+        }
+        Self { lists }
+    }
+
+    /// Whether `caller` holds one of the roles of `key`; an unknown key allows nobody.
+    pub fn allows(&self, key: &str, caller: &AuthUser) -> bool {
+        self.lists
+            .get(key)
+            .is_some_and(|roles| roles.iter().any(|r| caller.roles.contains(r)))
+    }
+
+    /// [`allows`](Self::allows) as a PMS error (HTTP 403, KER-ATH-403).
+    pub fn check(&self, key: &str, caller: &AuthUser) -> Result<(), PmsError> {
+        if self.allows(key, caller) {
+            Ok(())
+        } else {
+            Err(PmsError::Forbidden)
+        }
+    }
+
+    /// The keys that have no list (configuration naming an unknown key is refused at start-up).
+    pub fn unknown_keys(overrides: &BTreeMap<String, Vec<String>>) -> Vec<&str> {
+        overrides
+            .keys()
+            .filter(|k| !DEFAULTS.iter().any(|(d, _)| d == k))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+impl Default for RoleTable {
+    fn default() -> Self {
+        Self::new(&BTreeMap::new())
+    }
+}
