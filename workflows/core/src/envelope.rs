@@ -140,24 +140,6 @@ impl<T> ResponseWrapper<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn formats_like_mosip() {
-        assert_eq!(
-            mosip_datetime(datetime!(2025-07-04 10:11:12.3456 UTC)),
-            "2025-07-04T10:11:12.345Z"
-        );
-        assert_eq!(
-            mosip_datetime(datetime!(2025-07-04 15:41:12 +05:30)),
-            "2025-07-04T10:11:12.000Z"
-        );
-    }
-}
-
 /// PMS's bean-validation error (`@NotBlank`, `@Size`...): `PMS_COR_001`
 /// "Invalid request parameter - {msg} :{field}".
 pub fn invalid_parameter(field: &str, msg: &str) -> ServiceError {
@@ -178,4 +160,22 @@ pub fn check_size(value: &str, field: &str, min: usize, max: usize) -> Result<()
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn formats_like_mosip() {
+        assert_eq!(
+            mosip_datetime(datetime!(2025-07-04 10:11:12.3456 UTC)),
+            "2025-07-04T10:11:12.345Z"
+        );
+        assert_eq!(
+            mosip_datetime(datetime!(2025-07-04 15:41:12 +05:30)),
+            "2025-07-04T10:11:12.000Z"
+        );
+    }
 }
