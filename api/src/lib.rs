@@ -9,6 +9,8 @@
 //! - [`auth`]: token verification (dev key or IdP JWKS), roles, the own-data rule.
 //! - [`error`]: PMS envelopes and problem+json.
 //! - [`pms`]: PMS-compatible partner registration and certificates.
+//! - [`misp`]: MISP licence keys.
+//! - [`partner_manager`]: partner update, policy mapping, API keys, activation.
 //! - [`policy`]: PMS-compatible policy manager (groups, policies).
 //! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
 //! - [`native`]: onboardings and runs.
@@ -17,7 +19,9 @@
 pub mod auth;
 mod effects;
 pub mod error;
+pub mod misp;
 pub mod native;
+pub mod partner_manager;
 pub mod pms;
 pub mod policy;
 pub mod roles;
@@ -33,6 +37,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pms::routes())
         .merge(policy::routes())
+        .merge(partner_manager::routes())
+        .merge(misp::routes())
         .merge(native::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -10,7 +10,9 @@ use axum::{
     Json, Router,
 };
 use pmsflow_core::{
+    effects::EffectsInput,
     envelope::{mosip_datetime, RequestWrapper, ResponseWrapper},
+    notifications,
     onboarding::CertificateRunInput,
     partner::{check_registration, PartnerDomain, PartnerRegistration},
     workflow::{certificate_upload_steps, steps, StepSpec, WorkflowKind},
@@ -23,7 +25,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, PmsCaller};
+use crate::effects::enqueue;
 use crate::error::PmsError;
+use crate::partner_manager::audit;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager`.
@@ -147,6 +151,27 @@ async fn register(
     let req: RequestWrapper<PartnerRegistration> = envelope(&body)?;
     let mut tx = state.pool.begin().await?;
     register_partner(&mut tx, &state, &caller, &req.request).await?;
+    let p = &req.request;
+    let effects = EffectsInput::default()
+        .email(notifications::partner_registered(
+            &p.email_id,
+            &p.partner_id,
+        ))
+        .audit(audit(
+            "PMS_PRT_201",
+            "REGISTER_PARTNER",
+            "Partner registered",
+            &p.partner_id,
+        ));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.partner_id,
+        runs::partner_ordering_key(&p.partner_id),
+        effects,
+    )
+    .await?;
     tx.commit().await?;
     ok(
         req.id,

@@ -11,6 +11,7 @@
 //! - [`retry`]: exponential backoff with jitter and the attempt budget.
 //! - [`workflow`]: workflow kinds, versions and their named steps.
 //! - [`onboarding`]: the local chain check that runs before any side effect.
+//! - [`notifications`]: the emails PMS sends, from MOSIP's seed templates.
 //! - [`partner`]: partner types, partner domains and registration validation (PMS_PRT codes).
 //! - [`policy`]: policy types and schema validation of policy documents (PMS_PV codes).
 //! - [`effects`]: the WebSub events, emails and audit of a state change, as a durable run.
@@ -22,6 +23,7 @@ pub mod effects;
 pub mod envelope;
 pub mod events;
 pub mod failure;
+pub mod notifications;
 pub mod onboarding;
 pub mod partner;
 pub mod policy;

@@ -1,0 +1,335 @@
+//! MISP licence keys (`/v1/partnermanager/misps`, mosip-pms.md §4.3, §9): generate, change
+//! status, list, get-or-regenerate. Keys are `pms.misp_licence_key_length` characters from a
+//! CSPRNG over `0-9a-zA-Z` (as PMS's `SecureRandom`), valid `pms.misp_licence_validity_days`.
+//! Events `MISP_LICENSE_GENERATED` / `MISP_LICENSE_UPDATED` go out through effects runs.
+//!
+//! Differences from PMS 1.2.0.1, on purpose: a new licence is refused only while a usable
+//! (active, unexpired) one exists, not whenever any row exists; regeneration attaches the
+//! policy of the MISP's approved request (PMS stored the request id, or crashed);
+//! `GET /misps` shows a MISP only its own licences.
+
+use axum::{
+    extract::{Path, State},
+    routing::{get, post},
+    Router,
+};
+use pmsflow_core::{
+    effects::{EffectsInput, TopicEvent},
+    envelope::{check_size, mosip_datetime, RequestWrapper},
+    events::{self, MISP_SERVICE},
+    notifications,
+};
+use pmsflow_store::{
+    licences::{self, LicenceRow},
+    partner_policies as pp,
+    partners::PartnerDetail,
+    policies,
+    runs::partner_ordering_key,
+};
+use rand::distr::{Alphanumeric, SampleString};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::PmsCaller;
+use crate::effects::enqueue;
+use crate::error::PmsError;
+use crate::partner_manager::{audit, locked_partner, own};
+use crate::pms::{envelope, ok, PmsResult};
+use crate::policy::policy_data;
+use crate::state::AppState;
+
+/// Routes under `/v1/partnermanager/misps`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/partnermanager/misps",
+            post(generate).put(update_status).get(list),
+        )
+        .route(
+            "/v1/partnermanager/misps/{misp_id}/licenseKey",
+            get(get_or_regenerate),
+        )
+}
+
+fn licence_json(l: &LicenceRow, status: &str) -> Value {
+    json!({
+        "providerId": l.misp_id,
+        "licenseKey": l.license_key,
+        "licenseKeyExpiry": mosip_datetime(l.valid_to_date),
+        "licenseKeyStatus": status,
+    })
+}
+
+/// The MISP partner, locked, checked to exist (`PMS_MSP_005`), be a MISP (`PMS_MSP_009`) and
+/// be active (`PMS_MSP_405`).
+async fn active_misp(conn: &mut PgConnection, misp_id: &str) -> Result<PartnerDetail, PmsError> {
+    let p = locked_partner(conn, misp_id, "PMS_MSP_005", "MISP Partner does not exist").await?;
+    if p.partner_type_code != "MISP_Partner" {
+        return Err(PmsError::new("PMS_MSP_009", "Given provider is not valid"));
+    }
+    if !p.is_active {
+        return Err(PmsError::new("PMS_MSP_405", "MISP partner is not active."));
+    }
+    Ok(p)
+}
+
+/// The MISP policy to attach: the policy of its requests, which must all be approved
+/// (`PMS_MSP_418`); `None` when it made none.
+async fn misp_policy(conn: &mut PgConnection, misp_id: &str) -> Result<Option<String>, PmsError> {
+    let requests = pp::requests_of(conn, misp_id).await?;
+    if requests.iter().any(|r| r.status_code != "approved") {
+        return Err(PmsError::new("PMS_MSP_418", "Policy not approved."));
+    }
+    Ok(requests.first().map(|r| r.policy_id.clone()))
+}
+
+/// Issue a licence for `misp` and enqueue `topic` with it, an email and the audit.
+async fn issue(
+    conn: &mut PgConnection,
+    state: &AppState,
+    by: &str,
+    misp: &PartnerDetail,
+    topic: &str,
+) -> Result<LicenceRow, PmsError> {
+    let policy_id = misp_policy(conn, &misp.id).await?;
+    let key = Alphanumeric.sample_string(&mut rand::rng(), state.pms.misp_licence_key_length);
+    let valid_to =
+        OffsetDateTime::now_utc() + Duration::days(i64::from(state.pms.misp_licence_validity_days));
+    let l = licences::insert(conn, &misp.id, &key, policy_id.as_deref(), valid_to, by).await?;
+    let policy = match policy_id.as_deref() {
+        Some(id) => policies::policy(conn, id, false).await?,
+        None => None,
+    };
+    let data = events::misp_license_event_data(
+        events::misp_license_data(
+            &l.misp_id,
+            &l.license_key,
+            l.valid_from_date,
+            l.valid_to_date,
+            true,
+        ),
+        policy.as_ref().map(policy_data).as_ref(),
+    );
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(topic, MISP_SERVICE, data))
+        .email(notifications::misp_licence(
+            &misp.email_id,
+            &misp.id,
+            true,
+            l.valid_to_date,
+        ))
+        .audit(audit(
+            "PMS_MSP_200",
+            "MISP_LICENSE_ISSUED",
+            "MISP licence issued",
+            &misp.id,
+        ));
+    enqueue(
+        conn,
+        state,
+        by,
+        &misp.id,
+        partner_ordering_key(&misp.id),
+        effects,
+    )
+    .await?;
+    Ok(l)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerateRequest {
+    #[serde(default)]
+    provider_id: String,
+}
+
+/// `POST /misps` `{providerId}` → `{providerId, licenseKey, licenseKeyExpiry,
+/// licenseKeyStatus:"Active"}`; `PMS_PRT_055`, `PMS_MSP_005`, `PMS_MSP_009`, `PMS_MSP_405`,
+/// `PMS_MSP_416` (a usable licence exists), `PMS_MSP_418`.
+async fn generate(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("postmisplicense", &caller)?;
+    let req: RequestWrapper<GenerateRequest> = envelope(&body)?;
+    check_size(&req.request.provider_id, "providerId", 1, 36)?;
+    own(&caller, &req.request.provider_id)?;
+    let mut tx = state.pool.begin().await?;
+    let misp = active_misp(&mut tx, &req.request.provider_id).await?;
+    let now = OffsetDateTime::now_utc();
+    if licences::of_misp(&mut tx, &misp.id, true)
+        .await?
+        .iter()
+        .any(|l| l.is_usable(now))
+    {
+        return Err(PmsError::new(
+            "PMS_MSP_416",
+            "License key exists for the given provider.",
+        ));
+    }
+    let l = issue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &misp,
+        events::MISP_LICENSE_GENERATED,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(req.id, req.version, licence_json(&l, "Active"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusRequest {
+    #[serde(default)]
+    provider_id: String,
+    #[serde(default)]
+    license_key: String,
+    #[serde(default)]
+    license_key_status: String,
+}
+
+/// `PUT /misps` `{providerId, licenseKey, licenseKeyStatus: active|de-active}` → the licence
+/// with status `active` / `de-active`; `PMS_MSP_407`, `PMS_MSP_408`. Publishes
+/// `MISP_LICENSE_UPDATED`.
+async fn update_status(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("putmisplicense", &caller)?;
+    let req: RequestWrapper<StatusRequest> = envelope(&body)?;
+    let r = &req.request;
+    let active = match r.license_key_status.to_ascii_lowercase().as_str() {
+        "active" => true,
+        "de-active" => false,
+        _ => {
+            return Err(PmsError::new(
+                "PMS_MSP_407",
+                "mispStatus either Active or De-active.",
+            ))
+        }
+    };
+    own(&caller, &r.provider_id)?;
+    let mut tx = state.pool.begin().await?;
+    let missing = || {
+        PmsError::new(
+            "PMS_MSP_408",
+            "MISP Partner and License key combintaion not exists.",
+        )
+    };
+    let misp = pmsflow_store::partners::partner_detail(&mut tx, &r.provider_id, true)
+        .await?
+        .ok_or_else(missing)?;
+    let l = licences::set_active(&mut tx, &misp.id, &r.license_key, active, &caller.user_id)
+        .await?
+        .ok_or_else(missing)?;
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::MISP_LICENSE_UPDATED,
+            MISP_SERVICE,
+            events::misp_license_event_data(
+                events::misp_license_data(
+                    &l.misp_id,
+                    &l.license_key,
+                    l.valid_from_date,
+                    l.valid_to_date,
+                    active,
+                ),
+                None,
+            ),
+        ))
+        .email(notifications::misp_licence(
+            &misp.email_id,
+            &misp.id,
+            active,
+            l.valid_to_date,
+        ))
+        .audit(audit(
+            "PMS_MSP_201",
+            "MISP_LICENSE_STATUS",
+            "MISP licence status changed",
+            &misp.id,
+        ));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &misp.id,
+        partner_ordering_key(&misp.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        licence_json(&l, if active { "active" } else { "de-active" }),
+    )
+}
+
+/// `GET /misps`: licences `[{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus}]`,
+/// only the caller's own unless partner admin.
+async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
+    state.roles.check("getmisplicense", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let scope = (!caller.is_partner_admin).then_some(caller.user_id.as_str());
+    let rows = licences::list(&mut conn, scope).await?;
+    let now = OffsetDateTime::now_utc();
+    ok(
+        None,
+        None,
+        Value::Array(
+            rows.iter()
+                .map(|l| {
+                    licence_json(
+                        l,
+                        if l.is_usable(now) {
+                            "active"
+                        } else {
+                            "de-active"
+                        },
+                    )
+                })
+                .collect(),
+        ),
+    )
+}
+
+/// `GET /misps/{mispId}/licenseKey` (PARTNERMANAGER, PARTNER_ADMIN): the usable licence, or
+/// a new one with `MISP_LICENSE_UPDATED` when none is usable; `PMS_MSP_005`, `PMS_MSP_405`,
+/// `PMS_MSP_408` (the MISP never had a licence).
+async fn get_or_regenerate(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(misp_id): Path<String>,
+) -> PmsResult {
+    state.roles.check("getmisplicensekey", &caller)?;
+    let mut tx = state.pool.begin().await?;
+    let misp = active_misp(&mut tx, &misp_id).await?;
+    let all = licences::of_misp(&mut tx, &misp.id, true).await?;
+    if all.is_empty() {
+        return Err(PmsError::new(
+            "PMS_MSP_408",
+            "MISP Partner and License key combintaion not exists.",
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    if let Some(l) = all.iter().find(|l| l.is_usable(now)) {
+        return ok(None, None, licence_json(l, "Active"));
+    }
+    let l = issue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &misp,
+        events::MISP_LICENSE_UPDATED,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(None, None, licence_json(&l, "Active"))
+}

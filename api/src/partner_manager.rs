@@ -1,0 +1,1022 @@
+//! PMS-compatible partner management (`/v1/partnermanager/partners`, mosip-pms.md §4.1, §4.2,
+//! §6.4, §6.5): partner update and listing, contacts, policy-group mapping, policy mapping
+//! requests and their approval, API keys, activation and deactivation. Each change that PMS
+//! announces writes its WebSub events, emails and audit as an effects run in the same
+//! transaction, ordered per partner; the partner row is locked first so a partner's changes
+//! commit one at a time.
+
+use axum::{
+    extract::{Path, Query, State},
+    routing::{get, patch, post, put},
+    Router,
+};
+use pmsflow_core::{
+    effects::{Audit, EffectsInput, TopicEvent},
+    envelope::{check_size, mosip_datetime, RequestWrapper},
+    events::{self, PARTNER_MANAGER},
+    notifications,
+    partner::is_valid_email,
+};
+use pmsflow_store::{
+    licences, partner_policies as pp,
+    partners::{self, Contact, PartnerDetail},
+    policies::{self, PolicyRow},
+    runs::partner_ordering_key,
+};
+use rand::distr::{Alphanumeric, SampleString};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, PmsCaller};
+use crate::effects::enqueue;
+use crate::error::PmsError;
+use crate::pms::{envelope, ok, PmsResult};
+use crate::policy::policy_data;
+use crate::state::AppState;
+
+/// Routes of partner management.
+pub fn routes() -> Router<AppState> {
+    let base = "/v1/partnermanager/partners";
+    Router::new()
+        .route(base, get(list_partners))
+        .route(&format!("{base}/v2"), get(list_partners_v2))
+        .route(
+            &format!("{base}/{{partner_id}}"),
+            put(update_partner).patch(activate_partner),
+        )
+        .route(&format!("{base}/v2/{{partner_id}}"), put(update_partner_v2))
+        .route(
+            &format!("{base}/{{partner_id}}/contact/add"),
+            post(add_contact),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/policygroup/{{group_name}}"),
+            put(map_policy_group),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/policy/map"),
+            post(request_policy),
+        )
+        .route(
+            &format!("{base}/policy/{{mapping_key}}"),
+            put(decide_policy_request),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/apikey/request"),
+            get(api_key_requests),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/generate/apikey"),
+            patch(generate_api_key),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/policy/{{policy_id}}/apiKey/status"),
+            patch(api_key_status),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/apikey/{{api_key}}/policies"),
+            put(repoint_api_key),
+        )
+}
+
+pub(crate) fn not_authorized() -> PmsError {
+    PmsError::new("PMS_PRT_055", "User not authorized.")
+}
+
+pub(crate) fn own(caller: &AuthUser, partner_id: &str) -> Result<(), PmsError> {
+    if caller.may_act_on(partner_id) {
+        Ok(())
+    } else {
+        Err(not_authorized())
+    }
+}
+
+/// The partner, locked for the change (`code` when missing).
+pub(crate) async fn locked_partner(
+    conn: &mut PgConnection,
+    partner_id: &str,
+    code: &str,
+    message: &str,
+) -> Result<PartnerDetail, PmsError> {
+    partners::partner_detail(conn, partner_id, true)
+        .await?
+        .ok_or_else(|| PmsError::new(code, message))
+}
+
+pub(crate) fn audit(event_id: &str, name: &str, description: &str, ref_id: &str) -> Audit {
+    Audit {
+        event_id: event_id.to_owned(),
+        event_name: name.to_owned(),
+        description: description.to_owned(),
+        ref_id: ref_id.to_owned(),
+        ref_type: "partnerId".to_owned(),
+    }
+}
+
+/// `partnerData` for the partner's events: its current MOSIP-signed certificate (empty if it
+/// has none) and status.
+pub(crate) async fn partner_data(
+    conn: &mut PgConnection,
+    p: &PartnerDetail,
+    active: bool,
+) -> Result<Value, PmsError> {
+    let pem = partners::current_certificate(&mut *conn, &p.id)
+        .await?
+        .map(|(pem, _)| pem)
+        .unwrap_or_default();
+    Ok(events::partner_updated_data(&p.id, &p.name, &pem, active)["partnerData"].take())
+}
+
+fn partner_json(p: &PartnerDetail, v2: bool) -> Value {
+    let mut v = json!({
+        "partnerID": p.id,
+        "status": if p.is_active { "Active" } else { "De-Active" },
+        "organizationName": p.name,
+        "contactNumber": p.contact_no,
+        "emailId": p.email_id,
+        "address": p.address,
+        "partnerType": p.partner_type_code,
+    });
+    if v2 {
+        v["logoUrl"] = json!(p.logo_url);
+        v["additionalInfo"] = p.additional_info.clone().unwrap_or(json!([]));
+    }
+    v
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    #[serde(default)]
+    partner_type: Option<String>,
+}
+
+async fn list(state: &AppState, caller: &AuthUser, key: &str, q: ListQuery, v2: bool) -> PmsResult {
+    state.roles.check(key, caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let ptype = q.partner_type.filter(|t| !t.is_empty() && t != "all");
+    let list = partners::partners(&mut conn, ptype.as_deref()).await?;
+    if list.is_empty() {
+        return Err(PmsError::new("PMS_PMP_013", "Partner does not exist"));
+    }
+    ok(
+        None,
+        None,
+        json!({"partners": list.iter().map(|p| partner_json(p, v2)).collect::<Vec<_>>()}),
+    )
+}
+
+/// `GET /partners?partnerType=`: `{partners:[{partnerID, status, organizationName,
+/// contactNumber, emailId, address, partnerType}]}`; an empty list is `PMS_PMP_013` (as PMS).
+async fn list_partners(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Query(q): Query<ListQuery>,
+) -> PmsResult {
+    list(&state, &caller, "getpartners", q, false).await
+}
+
+/// `GET /partners/v2?partnerType=`: as v1 plus `logoUrl`, `additionalInfo`.
+async fn list_partners_v2(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Query(q): Query<ListQuery>,
+) -> PmsResult {
+    list(&state, &caller, "getpartnersnew", q, true).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateRequest {
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    contact_number: String,
+    #[serde(default)]
+    logo_url: Option<String>,
+    #[serde(default)]
+    additional_info: Option<Value>,
+}
+
+async fn update(
+    state: &AppState,
+    caller: &AuthUser,
+    key: &str,
+    partner_id: &str,
+    body: &[u8],
+    v2: bool,
+) -> PmsResult {
+    state.roles.check(key, caller)?;
+    let req: RequestWrapper<UpdateRequest> = envelope(body)?;
+    let r = &req.request;
+    check_size(&r.address, "address", 1, 2000)?;
+    check_size(&r.contact_number, "contactNumber", 1, 16)?;
+    own(caller, partner_id)?;
+    if r.contact_number.chars().count() > state.rules.mobile_max_length {
+        return Err(PmsError::new(
+            "PMS_PRT_013",
+            format!(
+                "Invalid mobile number.Length should be less than .{}",
+                state.rules.mobile_max_length
+            ),
+        ));
+    }
+    let extra = if v2 { r.additional_info.as_ref() } else { None };
+    if extra.is_some_and(|v| !(v.is_object() || v.is_array())) {
+        return Err(PmsError::new("PMS_PRT_096", "Json is not valid"));
+    }
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(&mut tx, partner_id, "PMS_PRT_005", "Partner does not exist").await?;
+    partners::update_partner(
+        &mut tx,
+        &p.id,
+        &r.address,
+        &r.contact_number,
+        if v2 { r.logo_url.as_deref() } else { None },
+        extra,
+        &caller.user_id,
+    )
+    .await?;
+    enqueue(
+        &mut tx,
+        state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_205",
+            "UPDATE_PARTNER",
+            "Partner updated",
+            &p.id,
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    let status = if p.is_active { "Active" } else { "InProgress" };
+    ok(
+        req.id,
+        req.version,
+        json!({"partnerId": p.id, "status": status}),
+    )
+}
+
+/// `PUT /partners/{partnerId}` `{address, contactNumber}` → `{partnerId, status}`;
+/// `PMS_PRT_055`, `PMS_PRT_013`, `PMS_PRT_005`.
+async fn update_partner(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    update(&state, &caller, "putpartners", &partner_id, &body, false).await
+}
+
+/// `PUT /partners/v2/{partnerId}`: v1 plus `logoUrl`, `additionalInfo` (`PMS_PRT_096`).
+async fn update_partner_v2(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    update(&state, &caller, "putpartnersnew", &partner_id, &body, true).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactRequest {
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    contact_number: Option<String>,
+    #[serde(default)]
+    email_id: String,
+    #[serde(default, alias = "is_Active")]
+    is_active: Option<bool>,
+}
+
+/// `POST /partners/{partnerId}/contact/add` → "Contacts details added/updated successfully."
+/// (upsert by email); `PMS_PRT_012`, `PMS_PRT_013`, `PMS_PRT_005`, `PMS_PMP_016`.
+async fn add_contact(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("postpartnerscontactadd", &caller)?;
+    let req: RequestWrapper<ContactRequest> = envelope(&body)?;
+    let r = &req.request;
+    check_size(&r.email_id, "emailId", 1, 254)?;
+    own(&caller, &partner_id)?;
+    if !is_valid_email(&r.email_id) {
+        return Err(PmsError::new("PMS_PRT_012", "Invalid emailId."));
+    }
+    if r.contact_number
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > state.rules.mobile_max_length)
+    {
+        return Err(PmsError::new(
+            "PMS_PRT_013",
+            format!(
+                "Invalid mobile number.Length should be less than .{}",
+                state.rules.mobile_max_length
+            ),
+        ));
+    }
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(
+        &mut tx,
+        &partner_id,
+        "PMS_PRT_005",
+        "Partner does not exist",
+    )
+    .await?;
+    if !p.is_active {
+        return Err(PmsError::new("PMS_PMP_016", "Partner is not active."));
+    }
+    partners::upsert_contact(
+        &mut tx,
+        &Contact {
+            id: &Uuid::new_v4().to_string(),
+            partner_id: &p.id,
+            email: &r.email_id,
+            contact_no: r.contact_number.as_deref(),
+            address: r.address.as_deref(),
+            active: r.is_active.unwrap_or(true),
+            by: &caller.user_id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!("Contacts details added/updated successfully."),
+    )
+}
+
+/// `PUT /partners/{partnerId}/policygroup/{policygroupName}` → "Success" while the partner is
+/// not yet active; `PMS_PRT_005`, `PMS_PRT_050`, `PMS_PRT_048`, `PMS_PRT_002`, `PMS_PMP_023`.
+async fn map_policy_group(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((partner_id, group_name)): Path<(String, String)>,
+) -> PmsResult {
+    state.roles.check("putpartnerspolicygroup", &caller)?;
+    own(&caller, &partner_id)?;
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(
+        &mut tx,
+        &partner_id,
+        "PMS_PRT_005",
+        "Partner does not exist",
+    )
+    .await?;
+    if p.approval_status == "approved" || p.is_active {
+        return Err(PmsError::new(
+            "PMS_PRT_050",
+            "Policy group cannot be updated for approved partner",
+        ));
+    }
+    let ptype = partners::partner_type(&mut tx, &p.partner_type_code).await?;
+    if !ptype.is_some_and(|t| t.is_policy_required) {
+        return Err(PmsError::new(
+            "PMS_PRT_048",
+            "policy group mapping is not required for given partner",
+        ));
+    }
+    let g = policies::group_by_name(&mut tx, &group_name)
+        .await?
+        .ok_or_else(|| PmsError::new("PMS_PRT_002", "Policy group does not exist"))?;
+    if !g.is_active {
+        return Err(PmsError::new("PMS_PMP_023", "Policy group is not active."));
+    }
+    partners::set_policy_group(&mut tx, &p.id, &g.id, &caller.user_id).await?;
+    tx.commit().await?;
+    ok(None, None, json!("Success"))
+}
+
+/// Checks of a policy a partner asks for or uses (`PMS_PMP_019` inactive, `PMS_PMP_018`
+/// expired, `PMS_PMP_023` group inactive).
+async fn usable_policy(conn: &mut PgConnection, p: &PolicyRow) -> Result<(), PmsError> {
+    if !p.is_active {
+        return Err(PmsError::new("PMS_PMP_019", "Policy is not active."));
+    }
+    if p.is_expired(OffsetDateTime::now_utc()) {
+        return Err(PmsError::new("PMS_PMP_018", "Policy expired."));
+    }
+    let g = policies::group(conn, &p.policy_group_id, false).await?;
+    if !g.is_some_and(|g| g.is_active) {
+        return Err(PmsError::new("PMS_PMP_023", "Policy group is not active."));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyMapRequest {
+    #[serde(default)]
+    policy_name: Option<String>,
+    #[serde(default)]
+    use_case_description: Option<String>,
+}
+
+/// `POST /partners/{partnerId}/policy/map` `{policyName, useCaseDescription}` →
+/// `{mappingkey, message}`: an `InProgress` request. `PMS_PRT_055`, `PMS_PRT_005`,
+/// `PMS_PMP_016`, `PMS_PRT_047`, `PMS_PRT_098`, `PMS_PMP_019/018/023`, `PMS_PRT_053`.
+async fn request_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("postpartnerspolicymap", &caller)?;
+    let req: RequestWrapper<PolicyMapRequest> = envelope(&body)?;
+    let (Some(policy_name), Some(detail)) = (
+        req.request.policy_name.as_deref(),
+        req.request.use_case_description.as_deref(),
+    ) else {
+        return Err(PmsError::new(
+            "PMS_COR_001",
+            "Invalid request parameter - must not be null :policyName/useCaseDescription",
+        ));
+    };
+    check_size(detail, "useCaseDescription", 0, 4000)?;
+    own(&caller, &partner_id)?;
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(
+        &mut tx,
+        &partner_id,
+        "PMS_PRT_005",
+        "Partner does not exist",
+    )
+    .await?;
+    if !p.is_active {
+        return Err(PmsError::new("PMS_PMP_016", "Partner is not active."));
+    }
+    let Some(group_id) = p.policy_group_id.as_deref() else {
+        return Err(PmsError::new(
+            "PMS_PRT_047",
+            "Partner is not mapped to policy group",
+        ));
+    };
+    let policy = policies::policy_by_name(&mut tx, group_id, policy_name)
+        .await?
+        .ok_or_else(|| {
+            PmsError::new(
+                "PMS_PRT_098",
+                "Given policy under partner's policy group not exists.",
+            )
+        })?;
+    usable_policy(&mut tx, &policy).await?;
+    if let Some(open) = pp::open_request(&mut tx, &p.id, &policy.id).await? {
+        return Err(PmsError::new(
+            "PMS_PRT_053",
+            format!(
+                "Mapping exists for given policy and partner and is in {} state.",
+                open.status_code
+            ),
+        ));
+    }
+    let id = Uuid::new_v4().to_string();
+    pp::insert_request(&mut tx, &id, &p.id, &policy.id, detail, &caller.user_id).await?;
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_222",
+            "MAP_POLICY_PARTNER",
+            "Policy mapping requested",
+            &p.id,
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!({"mappingkey": id, "message": "Policy mapping request submitted successfully."}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct DecisionRequest {
+    #[serde(default)]
+    status: String,
+}
+
+/// `PUT /partners/policy/{mappingkey}` `{status: Approved|Rejected}`: `PMS_PMP_007` unknown
+/// request, `PMS_PM_034` / `PMS_PM_035` already decided, `PMS_PM_045` bad status,
+/// `PMS_PM_051` extractors missing (credential / online-verification partners), policy checks.
+/// No event and no email, as PMS; audited.
+async fn decide_policy_request(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(mapping_key): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("putpartnerspolicymapping", &caller)?;
+    let req: RequestWrapper<DecisionRequest> = envelope(&body)?;
+    let approve = match req.request.status.to_ascii_lowercase().as_str() {
+        "approved" => true,
+        "rejected" => false,
+        _ => {
+            return Err(PmsError::new(
+                "PMS_PM_045",
+                "Status should be either Approved or Rejected",
+            ))
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let r = pp::request_for_update(&mut tx, &mapping_key)
+        .await?
+        .ok_or_else(|| PmsError::new("PMS_PMP_007", "Partner api key does not exist"))?;
+    match r.status_code.as_str() {
+        "approved" => {
+            return Err(PmsError::new(
+                "PMS_PM_034",
+                "Policy request already approved.",
+            ))
+        }
+        "rejected" => {
+            return Err(PmsError::new(
+                "PMS_PM_035",
+                "Policy request already rejected.",
+            ))
+        }
+        _ => {}
+    }
+    let p = locked_partner(
+        &mut tx,
+        &r.part_id,
+        "PMS_PMP_005",
+        "Partner ID does not exist",
+    )
+    .await?;
+    if matches!(
+        p.partner_type_code.as_str(),
+        "Credential_Partner" | "Online_Verification_Partner"
+    ) {
+        let extractors: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM partner_policy_bioextract WHERE part_id = $1 AND policy_id = $2",
+        )
+        .bind(&r.part_id)
+        .bind(&r.policy_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if extractors == 0 {
+            return Err(PmsError::new(
+                "PMS_PM_051",
+                "Extractors are not present. Please add extractors.",
+            ));
+        }
+    }
+    if approve {
+        let policy = policies::policy(&mut tx, &r.policy_id, false)
+            .await?
+            .ok_or_else(|| PmsError::new("PMS_PMP_017", "Partner is not mapped to any policy."))?;
+        usable_policy(&mut tx, &policy).await?;
+    }
+    let status = if approve { "approved" } else { "rejected" };
+    pp::set_request_status(&mut tx, &r.id, status, &caller.user_id).await?;
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        EffectsInput::default().audit(audit(
+            "PMS_PRT_281",
+            "APPROVE_REJECT_PARTNER_API",
+            &format!("Policy mapping {status}"),
+            &p.id,
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    let msg = if approve {
+        "Policy mapping approved successfully"
+    } else {
+        "Policy mapping rejected successfully"
+    };
+    ok(req.id, req.version, json!(msg))
+}
+
+/// `GET /partners/{partnerId}/apikey/request`: `[{apiKeyReqID, apiKeyRequestStatus,
+/// partnerApiKey, validityTill, apikeyStatus}]`, one per request (the key fields from the
+/// request's newest key, only once approved); `PMS_PRT_006` when there is none.
+async fn api_key_requests(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+) -> PmsResult {
+    state.roles.check("getpartnersapikeyrequest", &caller)?;
+    own(&caller, &partner_id)?;
+    let mut conn = state.pool.acquire().await?;
+    let requests = pp::requests_of(&mut conn, &partner_id).await?;
+    if requests.is_empty() {
+        return Err(PmsError::new("PMS_PRT_006", "No api key req exist"));
+    }
+    let keys = pp::keys_of(&mut conn, &partner_id).await?;
+    let out: Vec<Value> = requests
+        .iter()
+        .map(|r| {
+            let key = (r.status_code == "approved")
+                .then(|| keys.iter().rev().find(|k| k.policy_id == r.policy_id))
+                .flatten();
+            json!({
+                "apiKeyReqID": r.id,
+                "apiKeyRequestStatus": r.status_code,
+                "partnerApiKey": key.map(|k| k.policy_api_key.clone()),
+                "validityTill": key.map(|k| mosip_datetime(k.valid_to_datetime)),
+                "apikeyStatus": key.map(|k| if k.is_active { "Active" } else { "De-Active" }),
+            })
+        })
+        .collect();
+    ok(None, None, Value::Array(out))
+}
+
+#[derive(Debug, Deserialize)]
+struct GenerateRequest {
+    #[serde(default, rename = "policyName")]
+    policy_name: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// `PATCH /partners/{partnerId}/generate/apikey` `{policyName, label}` → `{apiKey, label,
+/// partnerId, policyId}`: a strong random key valid for `pms.api_key_validity_days`; the caller
+/// must be the partner itself (no admin bypass, as PMS). `PMS_PRT_055`, `PMS_PMP_005`,
+/// `PMS_PMP_016`, `PMS_PMP_014`, `PMS_PRT_109`, `PMS_PRT_110`. Publishes `APIKEY_APPROVED`
+/// with the partner's re-signed certificate.
+async fn generate_api_key(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("patchpartnersgenerateapikey", &caller)?;
+    let req: RequestWrapper<GenerateRequest> = envelope(&body)?;
+    let r = &req.request;
+    check_size(&r.policy_name, "policyName", 1, 128)?;
+    check_size(&r.label, "label", 1, 36)?;
+    if caller.user_id != partner_id {
+        return Err(not_authorized());
+    }
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(
+        &mut tx,
+        &partner_id,
+        "PMS_PMP_005",
+        "Partner ID does not exist",
+    )
+    .await?;
+    if !p.is_active {
+        return Err(PmsError::new("PMS_PMP_016", "Partner is not active."));
+    }
+    let policy = match p.policy_group_id.as_deref() {
+        Some(g) => policies::policy_by_name(&mut tx, g, &r.policy_name).await?,
+        None => None,
+    }
+    .ok_or_else(|| PmsError::new("PMS_PMP_014", "Policy does not exist"))?;
+    if !pp::is_approved(&mut tx, &p.id, &policy.id).await? {
+        return Err(PmsError::new(
+            "PMS_PRT_109",
+            "Given policy is not mapped to partner",
+        ));
+    }
+    usable_policy(&mut tx, &policy).await?;
+    let key = Alphanumeric.sample_string(&mut rand::rng(), state.pms.api_key_length);
+    let valid_to =
+        OffsetDateTime::now_utc() + Duration::days(i64::from(state.pms.api_key_validity_days));
+    let Some(k) = pp::insert_key(
+        &mut tx,
+        &key,
+        &p.id,
+        &policy.id,
+        &r.label,
+        valid_to,
+        &caller.user_id,
+    )
+    .await?
+    else {
+        return Err(PmsError::new(
+            "PMS_PRT_110",
+            "Given label already exists.Provide unique label.",
+        ));
+    };
+    let data = events::api_key_approved_data(
+        partner_data(&mut tx, &p, p.is_active).await?,
+        &policy_data(&policy),
+        events::api_key_data(
+            &k.policy_api_key,
+            k.valid_from_datetime,
+            k.valid_to_datetime,
+            true,
+        ),
+    );
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::APIKEY_APPROVED,
+            PARTNER_MANAGER,
+            data,
+        ))
+        .audit(audit(
+            "PMS_PRT_279",
+            "GENERATE_API_KEY",
+            "API key generated",
+            &p.id,
+        ));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        req.id,
+        req.version,
+        json!({"apiKey": k.policy_api_key, "label": k.label, "partnerId": p.id, "policyId": policy.id}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyStatusRequest {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    status: String,
+}
+
+fn parse_active(status: &str) -> Result<bool, PmsError> {
+    match status.to_ascii_lowercase().as_str() {
+        "active" => Ok(true),
+        "de-active" => Ok(false),
+        _ => Err(PmsError::new(
+            "PMS_PM_058",
+            "Status should be either Active or De-Active",
+        )),
+    }
+}
+
+/// `PATCH /partners/{partnerId}/policy/{policyId}/apiKey/status` `{label, status}` →
+/// "Partner apikey activated/de-activated successfully."; `PMS_PRT_111`, `PMS_PM_058`.
+/// Publishes `APIKEY_UPDATED` and emails the partner.
+async fn api_key_status(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((partner_id, policy_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state
+        .roles
+        .check("patchpartnerspolicyapikeystatus", &caller)?;
+    let req: RequestWrapper<KeyStatusRequest> = envelope(&body)?;
+    check_size(&req.request.label, "label", 1, 36)?;
+    check_size(&req.request.status, "status", 1, 36)?;
+    own(&caller, &partner_id)?;
+    let active = parse_active(&req.request.status)?;
+    let mut tx = state.pool.begin().await?;
+    let missing = || {
+        PmsError::new(
+            "PMS_PRT_111",
+            "API key not exists for the given combination.",
+        )
+    };
+    let p = partners::partner_detail(&mut tx, &partner_id, true)
+        .await?
+        .ok_or_else(missing)?;
+    let k = pp::key_by_label(&mut tx, &p.id, &policy_id, &req.request.label)
+        .await?
+        .ok_or_else(missing)?;
+    let policy = policies::policy(&mut tx, &policy_id, false)
+        .await?
+        .ok_or_else(missing)?;
+    pp::set_key_active(&mut tx, &k.policy_api_key, active, &caller.user_id).await?;
+    let notice = notifications::ApiKeyNotice {
+        label: &k.label,
+        policy_name: &policy.name,
+        key_active: active,
+        key_expires_on: k.valid_to_datetime,
+        policy_active: policy.is_active,
+        policy_expires_on: policy.valid_to_date,
+    };
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::APIKEY_UPDATED,
+            PARTNER_MANAGER,
+            json!({"apiKeyData": events::api_key_data(&k.policy_api_key, k.valid_from_datetime, k.valid_to_datetime, active)}),
+        ))
+        .email(notifications::api_key_status(&p.email_id, &notice))
+        .audit(audit("PMS_PRT_299", "ACTIVATE_DEACTIVATE_API_PARTNERS", "API key status changed", &p.id));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    let msg = if active {
+        "Partner apikey activated successfully."
+    } else {
+        "Partner apikey de-activated successfully."
+    };
+    ok(req.id, req.version, json!(msg))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RepointRequest {
+    #[serde(default, rename = "oldPolicyID")]
+    old_policy_id: Option<String>,
+    #[serde(default, rename = "newPolicyID")]
+    new_policy_id: Option<String>,
+}
+
+/// `PUT /partners/{partnerId}/apikey/{apikey}/policies` `{oldPolicyID, newPolicyID}`: move
+/// an active key to another active policy of the partner's group; `PMS_PMP_50`,
+/// `PMS_PMS_022`, `PMS_PMP_014/019/023`, `PMS_PMP_51`. Publishes `APIKEY_UPDATED`.
+async fn repoint_api_key(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((partner_id, api_key)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("putpartnersapikeypolicies", &caller)?;
+    let req: RequestWrapper<RepointRequest> = envelope(&body)?;
+    let (Some(old), Some(new)) = (
+        req.request.old_policy_id.as_deref(),
+        req.request.new_policy_id.as_deref(),
+    ) else {
+        return Err(PmsError::new(
+            "PMS_COR_001",
+            "Invalid request parameter - must not be null :oldPolicyID/newPolicyID",
+        ));
+    };
+    let mut tx = state.pool.begin().await?;
+    let not_mapped = || {
+        PmsError::new(
+            "PMS_PMP_50",
+            "Given apikey,partner and policy mapping not exists.",
+        )
+    };
+    let p = partners::partner_detail(&mut tx, &partner_id, true)
+        .await?
+        .ok_or_else(not_mapped)?;
+    let k = pp::key(&mut tx, &p.id, &api_key)
+        .await?
+        .filter(|k| k.policy_id == old)
+        .ok_or_else(not_mapped)?;
+    if !k.is_active {
+        return Err(PmsError::new(
+            "PMS_PMS_022",
+            "Given Partner api key is not active.",
+        ));
+    }
+    let policy = policies::policy(&mut tx, new, false)
+        .await?
+        .ok_or_else(|| PmsError::new("PMS_PMP_014", "Policy does not exist"))?;
+    usable_policy(&mut tx, &policy).await?;
+    if p.policy_group_id.as_deref() != Some(policy.policy_group_id.as_str()) {
+        return Err(PmsError::new(
+            "PMS_PMP_51",
+            "Given policy is not belongs to partner's policy group",
+        ));
+    }
+    if !pp::repoint_key(&mut tx, &k.policy_api_key, &policy.id, &caller.user_id).await? {
+        return Err(PmsError::new(
+            "PMS_PRT_110",
+            "Given label already exists.Provide unique label.",
+        ));
+    }
+    let effects = EffectsInput::default()
+        .event(TopicEvent::new(
+            events::APIKEY_UPDATED,
+            PARTNER_MANAGER,
+            json!({"apiKeyData": events::api_key_data(&k.policy_api_key, k.valid_from_datetime, k.valid_to_datetime, true), "policyData": policy_data(&policy).to_json()}),
+        ))
+        .audit(audit("PMS_PRT_279", "API_KEY_MAPPING", "API key moved to another policy", &p.id));
+    enqueue(
+        &mut tx,
+        &state,
+        &caller.user_id,
+        &p.id,
+        partner_ordering_key(&p.id),
+        effects,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(
+        None,
+        None,
+        json!({"message": "Given apikey updated with policy successfully. "}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct PartnerStatusRequest {
+    #[serde(default)]
+    status: String,
+}
+
+/// `PATCH /partners/{partnerId}` `{status: Active|De-active}` →
+/// `{message: "Partner activated/de-activated successfully"}`: activation needs an uploaded
+/// certificate (`PMS_PRT_108`); `PMS_PMP_005`, `PMS_PM_058`. Publishes `PARTNER_UPDATED`
+/// and emails the partner when the state changes; deactivating a MISP partner also
+/// deactivates its licences, each with `MISP_LICENSE_UPDATED`. API keys are untouched (as PMS).
+async fn activate_partner(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    state.roles.check("patchpartners", &caller)?;
+    let req: RequestWrapper<PartnerStatusRequest> = envelope(&body)?;
+    check_size(&req.request.status, "status", 1, 36)?;
+    let active = parse_active(&req.request.status)?;
+    let mut tx = state.pool.begin().await?;
+    let p = locked_partner(
+        &mut tx,
+        &partner_id,
+        "PMS_PMP_005",
+        "Partner ID does not exist",
+    )
+    .await?;
+    if active && p.certificate_alias.is_none() {
+        return Err(PmsError::new(
+            "PMS_PRT_108",
+            "Certficate is not uploaded for the given partner.Cannot activate the same.",
+        ));
+    }
+    if p.is_active != active {
+        partners::set_active(&mut tx, &p.id, active, &caller.user_id).await?;
+        let mut effects = EffectsInput::default().event(TopicEvent::new(
+            events::PARTNER_UPDATED,
+            PARTNER_MANAGER,
+            json!({"partnerData": partner_data(&mut tx, &p, active).await?}),
+        ));
+        if !active && p.partner_type_code == "MISP_Partner" {
+            for l in licences::deactivate_all(&mut tx, &p.id, &caller.user_id).await? {
+                effects = effects.event(TopicEvent::new(
+                    events::MISP_LICENSE_UPDATED,
+                    PARTNER_MANAGER,
+                    events::misp_license_event_data(
+                        events::misp_license_data(
+                            &l.misp_id,
+                            &l.license_key,
+                            l.valid_from_date,
+                            l.valid_to_date,
+                            false,
+                        ),
+                        None,
+                    ),
+                ));
+            }
+        }
+        let effects = effects
+            .email(notifications::partner_status(
+                &p.email_id,
+                &p.id,
+                active,
+                OffsetDateTime::now_utc(),
+            ))
+            .audit(audit(
+                "PMS_PRT_289",
+                "ACTIVATE_DEACTIVATE_KYC_PARTNERS",
+                if active {
+                    "Partner activated"
+                } else {
+                    "Partner deactivated"
+                },
+                &p.id,
+            ));
+        enqueue(
+            &mut tx,
+            &state,
+            &caller.user_id,
+            &p.id,
+            partner_ordering_key(&p.id),
+            effects,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let msg = if active {
+        "Partner activated successfully"
+    } else {
+        "Partner de-activated successfully"
+    };
+    ok(req.id, req.version, json!({"message": msg}))
+}

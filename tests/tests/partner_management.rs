@@ -1,0 +1,420 @@
+//! Partner management end to end (mosip-pms.md §6.4, §6.5, §9): policy mapping, approval,
+//! API keys, MISP licences and deactivation, with their WebSub events delivered through
+//! effects runs to the sandbox hub.
+
+use std::time::Duration;
+
+use pmsflow_tests::{fixture_body, TestApp};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    request: Option<Value>,
+) -> Value {
+    let mut req = app
+        .http
+        .request(method, format!("{}{path}", app.api))
+        .bearer_auth(token);
+    if let Some(r) = request {
+        req = req.json(&json!({"id": "mosip.test", "version": "1.0", "requesttime": "2026-11-22T10:00:00.000Z", "request": r}));
+    }
+    let resp = req.send().await.expect("request");
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.json().await.expect("json")
+}
+
+fn error_code(v: &Value) -> Option<&str> {
+    v["errors"][0]["errorCode"].as_str()
+}
+
+/// Wait until every effects run ended; returns how many there were.
+async fn settle_effects(app: &TestApp) -> usize {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM workflow_run WHERE kind = 'effects' ORDER BY ordering_seq NULLS LAST",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for id in &ids {
+        let run = app.wait_run(*id, WAIT).await;
+        assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    }
+    ids.len()
+}
+
+async fn onboard(app: &TestApp, index: usize) -> String {
+    let body = fixture_body(index);
+    let id = app.start_onboarding(&body).await;
+    let run = app.wait_run(id, WAIT).await;
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    body["partner"]["partnerId"].as_str().unwrap().to_owned()
+}
+
+async fn published_policy(app: &TestApp, group: &str, name: &str, document: Value) -> String {
+    let admin = app.admin();
+    let created = call(
+        app,
+        reqwest::Method::POST,
+        "/v1/policymanager/policies",
+        &admin,
+        Some(json!({"policyGroupName": group, "policyType": "Auth", "name": name, "desc": "test policy", "version": "1.0", "policies": document})),
+    )
+    .await;
+    let id = created["response"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let group_id: String = sqlx::query_scalar("SELECT id FROM policy_group WHERE name = $1")
+        .bind(group)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let published = call(
+        app,
+        reqwest::Method::POST,
+        &format!("/v1/policymanager/policies/{id}/group/{group_id}/publish"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(published["response"]["status"], "PUBLISHED", "{published}");
+    id
+}
+
+fn auth_policy() -> Value {
+    let dir = std::env::var("PMSFLOW_SHARED_DIR").unwrap_or_else(|_| "../../shared".into());
+    let text = std::fs::read_to_string(format!(
+        "{dir}/fixtures/mosip/policies/auth-policy.docs-example.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn mapping_approval_and_api_keys_publish_their_events(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let partner = onboard(&app, 5).await; // Techno, Auth_Partner, mpolicygroup-default-auth
+    let policy_id =
+        published_policy(&app, "mpolicygroup-default-auth", "kyc-auth", auth_policy()).await;
+    let me = app.token(&partner, &["AUTH_PARTNER"]);
+    let other = app.token("someone-else", &["AUTH_PARTNER"]);
+    let admin = app.admin();
+    let base = "/v1/partnermanager/partners";
+
+    // Another partner cannot ask in this partner's name.
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("{base}/{partner}/policy/map"),
+        &other,
+        Some(json!({"policyName": "kyc-auth", "useCaseDescription": "eKYC"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_055"));
+    // Unknown policy in the partner's group.
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("{base}/{partner}/policy/map"),
+        &me,
+        Some(json!({"policyName": "nope", "useCaseDescription": "eKYC"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_098"));
+
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("{base}/{partner}/policy/map"),
+        &me,
+        Some(json!({"policyName": "kyc-auth", "useCaseDescription": "eKYC"})),
+    )
+    .await;
+    let mapping = v["response"]["mappingkey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_owned();
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("{base}/{partner}/policy/map"),
+        &me,
+        Some(json!({"policyName": "kyc-auth", "useCaseDescription": "again"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_053"));
+
+    // A key before approval is refused; the partner cannot approve its own request.
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("{base}/{partner}/generate/apikey"),
+        &me,
+        Some(json!({"policyName": "kyc-auth", "label": "k1"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_109"));
+    let resp = app
+        .http
+        .put(format!("{}{base}/policy/{mapping}", app.api))
+        .bearer_auth(&me)
+        .json(&json!({"request": {"status": "Approved"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+
+    let v = call(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{base}/policy/{mapping}"),
+        &admin,
+        Some(json!({"status": "Approved"})),
+    )
+    .await;
+    assert_eq!(v["response"], "Policy mapping approved successfully", "{v}");
+    let v = call(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{base}/policy/{mapping}"),
+        &admin,
+        Some(json!({"status": "Rejected"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PM_034"));
+
+    // The admin cannot generate the partner's key (as PMS); the partner can.
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("{base}/{partner}/generate/apikey"),
+        &app.token("test-admin", &["PARTNER_ADMIN", "AUTH_PARTNER"]),
+        Some(json!({"policyName": "kyc-auth", "label": "k1"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_055"));
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("{base}/{partner}/generate/apikey"),
+        &me,
+        Some(json!({"policyName": "kyc-auth", "label": "k1"})),
+    )
+    .await;
+    let key = v["response"]["apiKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_owned();
+    assert_eq!(key.len(), 32);
+    assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(v["response"]["policyId"], policy_id);
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("{base}/{partner}/generate/apikey"),
+        &me,
+        Some(json!({"policyName": "kyc-auth", "label": "k1"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_110"));
+
+    // The policy is now in use: it cannot be deactivated.
+    let group_id = "mpolicygroup-default-auth";
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/v1/policymanager/policies/{policy_id}/group/{group_id}"),
+        &admin,
+        Some(json!({"status": "De-Active"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_POL_057"));
+
+    // Deactivate the key: APIKEY_UPDATED and an email.
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("{base}/{partner}/policy/{policy_id}/apiKey/status"),
+        &me,
+        Some(json!({"label": "k1", "status": "De-Active"})),
+    )
+    .await;
+    assert_eq!(
+        v["response"], "Partner apikey de-activated successfully.",
+        "{v}"
+    );
+
+    settle_effects(&app).await;
+    let publishes = app.sandbox.sandbox.websub_publishes();
+    let approved: Vec<_> = publishes
+        .iter()
+        .filter(|p| p.topic == "APIKEY_APPROVED")
+        .collect();
+    assert_eq!(approved.len(), 1);
+    let data = &approved[0].body["event"]["data"];
+    assert_eq!(data["apiKeyData"]["apiKeyId"], key);
+    assert_eq!(data["apiKeyData"]["apiKeyStatus"], "ACTIVE");
+    assert_eq!(data["policyData"]["policyId"], policy_id);
+    assert_eq!(data["partnerData"]["partnerId"], partner);
+    assert!(data["partnerData"]["certificateData"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    let updated: Vec<_> = publishes
+        .iter()
+        .filter(|p| p.topic == "APIKEY_UPDATED")
+        .collect();
+    assert_eq!(updated.len(), 1);
+    assert_eq!(
+        updated[0].body["event"]["data"]["apiKeyData"]["apiKeyStatus"],
+        "NOT_ACTIVE"
+    );
+    // Commit order per partner: approved before updated.
+    assert!(approved[0].seq < updated[0].seq);
+    assert!(app
+        .sandbox
+        .sandbox
+        .emails()
+        .iter()
+        .any(|m| m.subject == "API Key Status Updated"));
+    app.assert_effects_once();
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn misp_licences_and_deactivation_cascade(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let misp = onboard(&app, 1).await; // misp, MISP_Partner
+    let me = app.token(&misp, &["MISP_PARTNER"]);
+    let admin = app.admin();
+
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/partnermanager/misps",
+        &app.token("other", &["MISP_PARTNER"]),
+        Some(json!({"providerId": misp})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_PRT_055"));
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/partnermanager/misps",
+        &me,
+        Some(json!({"providerId": misp})),
+    )
+    .await;
+    let key = v["response"]["licenseKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_owned();
+    assert_eq!(key.len(), 50);
+    assert_eq!(v["response"]["licenseKeyStatus"], "Active");
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/partnermanager/misps",
+        &me,
+        Some(json!({"providerId": misp})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_MSP_416"));
+    // A non-MISP partner gets no licence.
+    let v = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/partnermanager/misps",
+        &admin,
+        Some(json!({"providerId": "nobody"})),
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_MSP_005"));
+
+    // The MISP sees its own licences only; get-or-regenerate returns the usable one.
+    let v = call(
+        &app,
+        reqwest::Method::GET,
+        "/v1/partnermanager/misps",
+        &me,
+        None,
+    )
+    .await;
+    assert_eq!(v["response"].as_array().unwrap().len(), 1);
+    let v = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/partnermanager/misps/{misp}/licenseKey"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(v["response"]["licenseKey"], key);
+
+    // Deactivating the MISP partner deactivates its licence: PARTNER_UPDATED, then
+    // MISP_LICENSE_UPDATED.
+    let v = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/v1/partnermanager/partners/{misp}"),
+        &admin,
+        Some(json!({"status": "De-active"})),
+    )
+    .await;
+    assert_eq!(
+        v["response"]["message"], "Partner de-activated successfully",
+        "{v}"
+    );
+    let active: bool =
+        sqlx::query_scalar("SELECT is_active FROM misp_license WHERE license_key = $1")
+            .bind(&key)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!active);
+    let v = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/partnermanager/misps/{misp}/licenseKey"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_MSP_405"));
+
+    settle_effects(&app).await;
+    let topics: Vec<_> = app
+        .sandbox
+        .sandbox
+        .websub_publishes()
+        .into_iter()
+        .filter(|p| p.topic != "CA_CERTIFICATE_UPLOADED")
+        .map(|p| (p.topic, p.body["event"]["data"].clone()))
+        .collect();
+    let names: Vec<_> = topics.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "PARTNER_UPDATED",
+            "MISP_LICENSE_GENERATED",
+            "PARTNER_UPDATED",
+            "MISP_LICENSE_UPDATED"
+        ]
+    );
+    assert_eq!(topics[2].1["partnerData"]["partnerStatus"], "DEACTIVE");
+    assert_eq!(topics[3].1["mispLicenseData"]["licenseKey"], key);
+    assert_eq!(topics[3].1["mispLicenseData"]["mispStatus"], "NOT_ACTIVE");
+    assert!(app
+        .sandbox
+        .sandbox
+        .emails()
+        .iter()
+        .any(|m| m.subject == "Partner Status Updated"));
+    app.assert_effects_once();
+}
