@@ -35,6 +35,8 @@ enum Command {
     },
     /// Create the database if needed and apply migrations.
     Migrate,
+    /// Apply migrations, then add MOSIP's default partners, policies and API keys.
+    Seed,
     /// Run the MOSIP sandbox alone (keymanager, datashare, WebSub, notifier, audit, authmanager).
     Sandbox {
         /// Listen address.
@@ -77,6 +79,13 @@ fn main() -> anyhow::Result<()> {
                     "migrations applied to {}",
                     pmsflow::redact_url(&settings.database.url)
                 );
+                pool.close().await;
+                Ok(())
+            }
+            Command::Seed => {
+                let pool = serve::database(&settings).await?;
+                let seeded = pmsflow::seed::seed(&pool, &settings.pms.policy_schema_url).await?;
+                println!("{}", serde_json::to_string(&seeded)?);
                 pool.close().await;
                 Ok(())
             }

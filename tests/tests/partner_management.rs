@@ -418,3 +418,36 @@ async fn misp_licences_and_deactivation_cascade(pool: PgPool) {
         .any(|m| m.subject == "Partner Status Updated"));
     app.assert_effects_once();
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn seed_makes_a_mosip_sandbox_and_is_idempotent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let url = "https://schemas.mosip.io/v1/auth-policy";
+    let first = pmsflow::seed::seed(&app.pool, url).await.unwrap();
+    assert_eq!((first.partners, first.policies, first.api_keys), (8, 8, 8));
+    let again = pmsflow::seed::seed(&app.pool, url).await.unwrap();
+    assert_eq!((again.partners, again.policies, again.api_keys), (0, 0, 0));
+    // IDA and datashare read a partner's policy through its API key.
+    let v = call(
+        &app,
+        reqwest::Method::GET,
+        "/v1/policymanager/policies/mpolicy-default-cert/partner/mpartner-default-cert",
+        &app.admin(),
+        None,
+    )
+    .await;
+    assert_eq!(v["response"]["status"], "PUBLISHED", "{v}");
+    assert_eq!(
+        v["response"]["policies"]["dataSharePolicies"]["validForInMinutes"],
+        "30"
+    );
+    let v = call(
+        &app,
+        reqwest::Method::GET,
+        "/v1/policymanager/policies/mpolicy-default-cert/partner/mpartner-default-auth",
+        &app.admin(),
+        None,
+    )
+    .await;
+    assert_eq!(error_code(&v), Some("PMS_POL_017"));
+}
