@@ -1,0 +1,263 @@
+//! Every PMS-compatible endpoint checks its token, its roles and the own-data rule: no token →
+//! 401 KER-ATH-401, a token without the endpoint's roles → 403 KER-ATH-403, another partner's
+//! token on a partner's data → PMS_PRT_055, the right role → an answer of the endpoint itself.
+
+use pmsflow_api::roles::DEFAULTS;
+use pmsflow_tests::TestApp;
+use reqwest::Method;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+/// (method, path, role key, own-data rule applies). `P` is the partner, `X` a policy id, `G` a
+/// group id.
+const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
+    ("PUT", "/v1/partnermanager/partners/P", "putpartners", true),
+    (
+        "PUT",
+        "/v1/partnermanager/partners/v2/P",
+        "putpartnersnew",
+        true,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P",
+        "getpartnerspartnerid",
+        true,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/P/contact/add",
+        "postpartnerscontactadd",
+        true,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/apikey/request",
+        "getpartnersapikeyrequest",
+        true,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/certificate/ca/upload",
+        "postpartnerscacertificateupload",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/certificate/upload",
+        "postpartnerscertificateupload",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/certificate",
+        "getpartnerscertificate",
+        true,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/partners/P/policygroup/mpolicygroup-default-auth",
+        "putpartnerspolicygroup",
+        true,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/P/policy/map",
+        "postpartnerspolicymap",
+        true,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/partners/P/generate/apikey",
+        "patchpartnersgenerateapikey",
+        true,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/partners/P/apikey/K/policies",
+        "putpartnersapikeypolicies",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/partners/P",
+        "patchpartners",
+        false,
+    ),
+    ("GET", "/v1/partnermanager/partners", "getpartners", false),
+    (
+        "GET",
+        "/v1/partnermanager/partners/v2",
+        "getpartnersnew",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/partners/policy/M",
+        "putpartnerspolicymapping",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/partners/P/policy/X/apiKey/status",
+        "patchpartnerspolicyapikeystatus",
+        true,
+    ),
+    ("POST", "/v1/partnermanager/misps", "postmisplicense", false),
+    ("PUT", "/v1/partnermanager/misps", "putmisplicense", false),
+    ("GET", "/v1/partnermanager/misps", "getmisplicense", false),
+    (
+        "GET",
+        "/v1/partnermanager/misps/P/licenseKey",
+        "getmisplicensekey",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/group/new",
+        "postpoliciesgroupnew",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/policymanager/policies/group/G",
+        "putpoliciespolicygroupid",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/group/G",
+        "getpoliciesgrouppolicygroupid",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/group/all",
+        "getpoliciesgroupall",
+        false,
+    ),
+    ("POST", "/v1/policymanager/policies", "postpolicies", false),
+    ("GET", "/v1/policymanager/policies", "getpolicies", false),
+    (
+        "PUT",
+        "/v1/policymanager/policies/X",
+        "putpoliciespolicyid",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/X",
+        "getpoliciespolicyid",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/X/group/G/publish",
+        "postpoliciespolicyidgrouppublish",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/policymanager/policies/X/group/G",
+        "patchpoliciespolicyidgrouppolicygroupid",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/X/partner/P",
+        "getpoliciespolicyidpartnerpartnerid",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/active/group/mpolicygroup-default-auth",
+        "getpoliciesactivegroupgroupname",
+        false,
+    ),
+];
+
+fn roles_of(key: &str) -> &'static [&'static str] {
+    DEFAULTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, r)| *r)
+        .unwrap_or_else(|| panic!("no role list for {key}"))
+}
+
+async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+    let path = path
+        .replace("/P", "/movp")
+        .replace("/X", "/some-policy")
+        .replace("/G", "/mpolicygroup-default-auth")
+        .replace("/K", "/some-key")
+        .replace("/M", "/some-mapping");
+    let mut req = app.http.request(
+        Method::from_bytes(method.as_bytes()).unwrap(),
+        format!("{}{path}", app.api),
+    );
+    if method != "GET" {
+        req = req.json(&json!({"id": "t", "version": "1.0", "requesttime": "2026-11-22T10:00:00.000Z", "request": {
+            "partnerId": "movp", "providerId": "movp", "address": "1 Main St", "contactNumber": "12345",
+            "emailId": "movp@example.org", "policyName": "some-policy", "useCaseDescription": "eKYC",
+            "label": "k1", "status": "Active", "name": "n", "desc": "d", "certificateData": "x",
+            "partnerDomain": "AUTH"
+        }}));
+    }
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn code(v: &Value) -> Option<&str> {
+    v["errors"][0]["errorCode"].as_str()
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    assert!(ENDPOINTS.len() >= 33);
+    for (method, path, key, own_data) in ENDPOINTS {
+        let (status, body) = send(&app, method, path, None).await;
+        assert_eq!(
+            (status, code(&body)),
+            (401, Some("KER-ATH-401")),
+            "{method} {path} without token"
+        );
+
+        let wrong = app.token("movp", &["NOT_A_PMS_ROLE"]);
+        let (status, body) = send(&app, method, path, Some(&wrong)).await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, Some("KER-ATH-403")),
+            "{method} {path} with a wrong role"
+        );
+
+        let role = roles_of(key)
+            .iter()
+            .find(|r| **r != "PARTNER_ADMIN")
+            .copied()
+            .unwrap_or("PARTNER_ADMIN");
+        if *own_data {
+            let other = app.token("another-partner", &[role]);
+            let (status, body) = send(&app, method, path, Some(&other)).await;
+            assert_eq!(
+                (status, code(&body)),
+                (200, Some("PMS_PRT_055")),
+                "{method} {path} for another partner ({role}): {body}"
+            );
+        }
+        let right = app.token("movp", &[role]);
+        let (status, body) = send(&app, method, path, Some(&right)).await;
+        assert_eq!(status, 200, "{method} {path} with {role}: {body}");
+        assert!(
+            !matches!(
+                code(&body),
+                Some("KER-ATH-401" | "KER-ATH-403" | "PMS_PRT_055")
+            ),
+            "{method} {path} with {role}: {body}"
+        );
+    }
+}
