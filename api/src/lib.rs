@@ -3,7 +3,8 @@
 //! The HTTP API (axum): PMS-compatible partner endpoints under `/v1/partnermanager` (PMS's
 //! paths, envelopes, validation order and error codes, errors with HTTP 200) and the native run
 //! API under `/v1` (RFC 9457 problem+json errors). Every endpoint authenticates the caller
-//! (JWT from `Authorization: Bearer` or the `Authorization` cookie) and checks its roles.
+//! (JWT from `Authorization: Bearer` or the `Authorization` cookie) and checks its roles; only
+//! the API's own documentation (`/v1/openapi.json`, `/v1/docs`) is public.
 //!
 //! # Layout
 //! - [`auth`]: token verification (dev key or IdP JWKS), roles, the own-data rule.
@@ -14,6 +15,8 @@
 //! - [`policy`]: PMS-compatible policy manager (groups, policies).
 //! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
 //! - [`native`]: onboardings and runs.
+//! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
+//!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
 //! - [`state`]: shared handles.
 
 pub mod auth;
@@ -21,6 +24,7 @@ mod effects;
 pub mod error;
 pub mod misp;
 pub mod native;
+pub mod openapi;
 pub mod partner_manager;
 pub mod pms;
 pub mod policy;
@@ -40,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(partner_manager::routes())
         .merge(misp::routes())
         .merge(native::routes())
+        .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -138,16 +138,32 @@ async fn issue(
     Ok(l)
 }
 
-#[derive(Debug, Deserialize)]
+/// A MISP licence to issue.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MispLicenceRequest)]
 struct GenerateRequest {
+    /// MISP partner id, 1-36 characters.
     #[serde(default)]
     provider_id: String,
 }
 
+/// Issue a MISP licence key.
+///
 /// `POST /misps` `{providerId}` → `{providerId, licenseKey, licenseKeyExpiry,
 /// licenseKeyStatus:"Active"}`; `PMS_PRT_055`, `PMS_MSP_005`, `PMS_MSP_009`, `PMS_MSP_405`,
 /// `PMS_MSP_416` (a usable licence exists), `PMS_MSP_418`.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/misps",
+    tag = "misp",
+    request_body = crate::openapi::PmsRequest<GenerateRequest>,
+    responses(
+        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, id size), `PMS_PRT_055` (another partner), `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_416` (a usable licence exists), `PMS_MSP_418` (policy not approved).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn generate(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -182,20 +198,38 @@ async fn generate(
     ok(req.id, req.version, licence_json(&l, "Active"))
 }
 
-#[derive(Debug, Deserialize)]
+/// A MISP licence status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = MispLicenceStatusRequest)]
 struct StatusRequest {
+    /// MISP partner id.
     #[serde(default)]
     provider_id: String,
+    /// The licence key.
     #[serde(default)]
     license_key: String,
+    /// `Active` or `De-active` (case-insensitive).
     #[serde(default)]
     license_key_status: String,
 }
 
+/// Activate or deactivate a MISP licence key.
+///
 /// `PUT /misps` `{providerId, licenseKey, licenseKeyStatus: active|de-active}` → the licence
 /// with status `active` / `de-active`; `PMS_MSP_407`, `PMS_MSP_408`. Publishes
 /// `MISP_LICENSE_UPDATED`.
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/misps",
+    tag = "misp",
+    request_body = crate::openapi::PmsRequest<StatusRequest>,
+    responses(
+        (status = 200, description = "`response`: the licence, `licenseKeyStatus` `active` or `de-active`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_MSP_407` (status), `PMS_PRT_055` (another partner), `PMS_MSP_408` (no such MISP and key).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn update_status(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -272,8 +306,21 @@ async fn update_status(
     )
 }
 
+/// List MISP licence keys.
+///
 /// `GET /misps`: licences `[{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus}]`,
 /// only the caller's own unless partner admin.
+#[utoipa::path(
+    get,
+    operation_id = "list_misp_licences",
+    path = "/v1/partnermanager/misps",
+    tag = "misp",
+    responses(
+        (status = 200, description = "`response`: `[{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus}]` (status `active` while usable, else `de-active`); a MISP sees only its own.", body = crate::openapi::PmsResponse<Vec<crate::openapi::MispLicence>>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
     state.roles.check("getmisplicense", &caller)?;
     let mut conn = state.pool.acquire().await?;
@@ -300,9 +347,24 @@ async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> Pm
     )
 }
 
+/// Get a MISP's usable licence key, or issue a new one.
+///
 /// `GET /misps/{mispId}/licenseKey` (PARTNERMANAGER, PARTNER_ADMIN): the usable licence, or
 /// a new one with `MISP_LICENSE_UPDATED` when none is usable; `PMS_MSP_005`, `PMS_MSP_405`,
 /// `PMS_MSP_408` (the MISP never had a licence).
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/misps/{misp_id}/licenseKey",
+    tag = "misp",
+    params(
+        ("misp_id" = String, Path, description = "MISP partner id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_408` (never had a licence), `PMS_MSP_418` (policy not approved).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_or_regenerate(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,

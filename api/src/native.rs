@@ -39,10 +39,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Body of `POST /v1/onboardings`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OnboardingRequest {
     /// Registration fields (as PMS `POST /partners/v2`).
+    #[schema(value_type = crate::openapi::PartnerRegistration)]
     pub partner: PartnerRegistration,
     /// Trust domain; defaults from the partner type (portal mapping).
     #[serde(default)]
@@ -58,6 +59,32 @@ fn run_links(id: Uuid) -> serde_json::Value {
     json!({"self": format!("/v1/runs/{id}")})
 }
 
+/// Onboard a partner in one request.
+///
+/// Registers the partner (PMS's registration checks) and enqueues the onboarding run (CA
+/// chain upload, re-sign, other-domain upload, activation, `PARTNER_UPDATED`, datashare,
+/// `CA_CERTIFICATE_UPLOADED`, email, audit) in one transaction; answers `202` with the run id.
+/// With an `Idempotency-Key` header, a replay by the same caller returns the same run with
+/// `200` and `replayed: true`. Errors are problem+json with the PMS code in `code`.
+#[utoipa::path(
+    post,
+    path = "/v1/onboardings",
+    tag = "runs",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Replay key, at most 255 characters: the same caller and key return the first request's run."),
+    ),
+    request_body = OnboardingRequest,
+    responses(
+        (status = 202, description = "Accepted: `{runId, replayed: false, partnerId, links: {self}}`; follow the run at `links.self`.", body = crate::openapi::OnboardingAccepted),
+        (status = 200, description = "Replayed (same `Idempotency-Key`): `{runId, replayed: true, links}`.", body = crate::openapi::OnboardingAccepted),
+        (status = 400, description = "Body is not valid JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles may not onboard (`pmsflowonboard`): `code: KER-ATH-403`; or the partner id is not the caller's: `code: PMS_PRT_055`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Partner id or email already registered: `code: PMS_PRT_051` / `PMS_PRT_011`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request: `code` is `PMS_COR_001` (blank `partnerCertificate` or field), `KER-PCM-011` (partner domain) or a registration code (`PMS_PRT_013`, `PMS_PRT_012`, `PMS_PRT_066`, `PMS_PRT_052`, `PMS_PRT_056`, `PMS_PRT_096`, `PMS_PRT_010`, `PMS_PRT_108`, `PMS_PRT_002`, `PMS_PMP_023`).", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn onboard(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
@@ -171,6 +198,22 @@ async fn onboard(
         .into_response())
 }
 
+/// Get a run with its steps and every attempt.
+///
+/// Partners see only runs about themselves or created by them; partner admins see all. A run
+/// the caller may not see is answered as not found.
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{id}",
+    tag = "runs",
+    params(("id" = uuid::Uuid, Path, description = "Run id")),
+    responses(
+        (status = 200, description = "The run (`RunSummary` fields) with `input` and `steps[].attempts[]`.", body = crate::openapi::RunDetail),
+        (status = 404, description = "No such run, not a UUID, or another partner's run.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_run(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
@@ -190,7 +233,8 @@ async fn get_run(
 }
 
 /// Query of `GET /v1/runs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Workflow kind.
     pub kind: Option<String>,
@@ -204,6 +248,23 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+/// List runs, newest first.
+///
+/// Keyset-paged: pass the previous page's `next_cursor` as `cursor`. Partners see only runs
+/// about themselves or created by them; partner admins see all.
+#[utoipa::path(
+    get,
+    path = "/v1/runs",
+    operation_id = "list_runs",
+    tag = "runs",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "`{runs, next_cursor}`.", body = crate::openapi::RunPage),
+        (status = 400, description = "Invalid query (e.g. `cursor` not a UUID, `limit` not a number): `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,

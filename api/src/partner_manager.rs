@@ -147,9 +147,12 @@ fn partner_json(p: &PartnerDetail, v2: bool) -> Value {
     v
 }
 
-#[derive(Debug, Deserialize)]
+/// Query of the partner listings.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Partner type code to list (`all` or empty: every type).
     #[serde(default)]
     partner_type: Option<String>,
 }
@@ -169,8 +172,23 @@ async fn list(state: &AppState, caller: &AuthUser, key: &str, q: ListQuery, v2: 
     )
 }
 
+/// List partners.
+///
 /// `GET /partners?partnerType=`: `{partners:[{partnerID, status, organizationName,
 /// contactNumber, emailId, address, partnerType}]}`; an empty list is `PMS_PMP_013` (as PMS).
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners",
+    tag = "partners",
+    params(
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "`response`: `{partners: [{partnerID, status, organizationName, contactNumber, emailId, address, partnerType}]}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PMP_013` (no partner of the type).", body = crate::openapi::PmsResponse<crate::openapi::PartnerList>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn list_partners(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -179,7 +197,22 @@ async fn list_partners(
     list(&state, &caller, "getpartners", q, false).await
 }
 
+/// List partners, v2 (with logo and additional info).
+///
 /// `GET /partners/v2?partnerType=`: as v1 plus `logoUrl`, `additionalInfo`.
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners/v2",
+    tag = "partners",
+    params(
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "`response`: `{partners: [...]}`, each with `logoUrl` and `additionalInfo`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PMP_013` (no partner of the type).", body = crate::openapi::PmsResponse<crate::openapi::PartnerList>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn list_partners_v2(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -188,15 +221,21 @@ async fn list_partners_v2(
     list(&state, &caller, "getpartnersnew", q, true).await
 }
 
-#[derive(Debug, Deserialize)]
+/// New partner details.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PartnerUpdateRequest)]
 struct UpdateRequest {
+    /// Postal address, 1-2000 characters.
     #[serde(default)]
     address: String,
+    /// Phone number, 1-16 characters (at most `pmp.partner.mobileNumber.max.length`).
     #[serde(default)]
     contact_number: String,
+    /// v2 only: logo URL.
     #[serde(default)]
     logo_url: Option<String>,
+    /// v2 only: a JSON object or array.
     #[serde(default)]
     additional_info: Option<Value>,
 }
@@ -263,8 +302,24 @@ async fn update(
     )
 }
 
+/// Update a partner's address and phone number.
+///
 /// `PUT /partners/{partnerId}` `{address, contactNumber}` → `{partnerId, status}`;
 /// `PMS_PRT_055`, `PMS_PRT_013`, `PMS_PRT_005`.
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/partners/{partner_id}",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<UpdateRequest>,
+    responses(
+        (status = 200, description = "`response`: `{partnerId, status}` (`Active` or `InProgress`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner).", body = crate::openapi::PmsResponse<crate::openapi::PartnerStatus>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn update_partner(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -274,7 +329,23 @@ async fn update_partner(
     update(&state, &caller, "putpartners", &partner_id, &body, false).await
 }
 
+/// Update a partner, v2 (also logo and additional info).
+///
 /// `PUT /partners/v2/{partnerId}`: v1 plus `logoUrl`, `additionalInfo` (`PMS_PRT_096`).
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/partners/v2/{partner_id}",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<UpdateRequest>,
+    responses(
+        (status = 200, description = "`response`: `{partnerId, status}` (`Active` or `InProgress`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_096` (additional info not a JSON object or array), `PMS_PRT_005` (unknown partner).", body = crate::openapi::PmsResponse<crate::openapi::PartnerStatus>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn update_partner_v2(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -284,21 +355,42 @@ async fn update_partner_v2(
     update(&state, &caller, "putpartnersnew", &partner_id, &body, true).await
 }
 
-#[derive(Debug, Deserialize)]
+/// A contact of a partner, keyed by email.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ContactRequest {
+    /// Postal address.
     #[serde(default)]
     address: Option<String>,
+    /// Phone number (at most `pmp.partner.mobileNumber.max.length`).
     #[serde(default)]
     contact_number: Option<String>,
+    /// Email address, 1-254 characters; the contact's key.
     #[serde(default)]
     email_id: String,
+    /// Whether the contact is active (default true; `is_Active` is accepted too).
     #[serde(default, alias = "is_Active")]
     is_active: Option<bool>,
 }
 
+/// Add or update a contact of a partner.
+///
 /// `POST /partners/{partnerId}/contact/add` → "Contacts details added/updated successfully."
 /// (upsert by email); `PMS_PRT_012`, `PMS_PRT_013`, `PMS_PRT_005`, `PMS_PMP_016`.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners/{partner_id}/contact/add",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<ContactRequest>,
+    responses(
+        (status = 200, description = "`response`: `\"Contacts details added/updated successfully.\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, email size), `PMS_PRT_055` (another partner), `PMS_PRT_012` (email), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner), `PMS_PMP_016` (partner not active).", body = crate::openapi::PmsResponse<String>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn add_contact(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -357,8 +449,24 @@ async fn add_contact(
     )
 }
 
+/// Map a partner to a policy group.
+///
 /// `PUT /partners/{partnerId}/policygroup/{policygroupName}` → "Success" while the partner is
 /// not yet active; `PMS_PRT_005`, `PMS_PRT_050`, `PMS_PRT_048`, `PMS_PRT_002`, `PMS_PMP_023`.
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/partners/{partner_id}/policygroup/{group_name}",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+        ("group_name" = String, Path, description = "Policy group name"),
+    ),
+    responses(
+        (status = 200, description = "`response`: `\"Success\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner), `PMS_PRT_050` (partner approved or active), `PMS_PRT_048` (type needs no group), `PMS_PRT_002` (unknown group), `PMS_PMP_023` (group inactive).", body = crate::openapi::PmsResponse<String>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn map_policy_group(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -414,18 +522,37 @@ async fn usable_policy(conn: &mut PgConnection, p: &PolicyRow) -> Result<(), Pms
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// A request to use a policy of the partner's group.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PolicyMapRequest {
+    /// Name of a policy of the partner's policy group; must not be null.
     #[serde(default)]
     policy_name: Option<String>,
+    /// Why the partner needs it, at most 4000 characters; must not be null.
     #[serde(default)]
     use_case_description: Option<String>,
 }
 
+/// Request the use of a policy.
+///
 /// `POST /partners/{partnerId}/policy/map` `{policyName, useCaseDescription}` →
 /// `{mappingkey, message}`: an `InProgress` request. `PMS_PRT_055`, `PMS_PRT_005`,
 /// `PMS_PMP_016`, `PMS_PRT_047`, `PMS_PRT_098`, `PMS_PMP_019/018/023`, `PMS_PRT_053`.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners/{partner_id}/policy/map",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<PolicyMapRequest>,
+    responses(
+        (status = 200, description = "`response`: `{mappingkey, message}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (null field, description size), `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner), `PMS_PMP_016` (partner not active), `PMS_PRT_047` (no policy group), `PMS_PRT_098` (policy not in the group), `PMS_PMP_019` (policy inactive), `PMS_PMP_018` (policy expired), `PMS_PMP_023` (group inactive), `PMS_PRT_053` (a request is open or approved).", body = crate::openapi::PmsResponse<crate::openapi::PolicyMappingRequested>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn request_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -504,16 +631,34 @@ async fn request_policy(
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// The decision on a policy mapping request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct DecisionRequest {
+    /// `Approved` or `Rejected` (case-insensitive).
     #[serde(default)]
     status: String,
 }
 
+/// Approve or reject a policy mapping request.
+///
 /// `PUT /partners/policy/{mappingkey}` `{status: Approved|Rejected}`: `PMS_PMP_007` unknown
 /// request, `PMS_PM_034` / `PMS_PM_035` already decided, `PMS_PM_045` bad status,
 /// `PMS_PM_051` extractors missing (credential / online-verification partners), policy checks.
 /// No event and no email, as PMS; audited.
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/partners/policy/{mapping_key}",
+    tag = "partners",
+    params(
+        ("mapping_key" = String, Path, description = "Mapping request id (`mappingkey`)"),
+    ),
+    request_body = crate::openapi::PmsRequest<DecisionRequest>,
+    responses(
+        (status = 200, description = "`response`: `\"Policy mapping approved successfully\"` or `\"Policy mapping rejected successfully\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_PM_045` (status), `PMS_PMP_007` (unknown request), `PMS_PM_034` / `PMS_PM_035` (already decided), `PMS_PMP_005` (unknown partner), `PMS_PM_051` (extractors missing), `PMS_PMP_017` (policy gone), `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` (policy unusable).", body = crate::openapi::PmsResponse<String>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn decide_policy_request(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -607,9 +752,24 @@ async fn decide_policy_request(
     ok(req.id, req.version, json!(msg))
 }
 
+/// List a partner's policy mapping requests and keys.
+///
 /// `GET /partners/{partnerId}/apikey/request`: `[{apiKeyReqID, apiKeyRequestStatus,
 /// partnerApiKey, validityTill, apikeyStatus}]`, one per request (the key fields from the
 /// request's newest key, only once approved); `PMS_PRT_006` when there is none.
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners/{partner_id}/apikey/request",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: `[{apiKeyReqID, apiKeyRequestStatus, partnerApiKey, validityTill, apikeyStatus}]`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PRT_055` (another partner), `PMS_PRT_006` (no request).", body = crate::openapi::PmsResponse<Vec<crate::openapi::ApiKeyRequestView>>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn api_key_requests(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -641,19 +801,39 @@ async fn api_key_requests(
     ok(None, None, Value::Array(out))
 }
 
-#[derive(Debug, Deserialize)]
+/// An API key to generate.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = ApiKeyGenerateRequest)]
 struct GenerateRequest {
+    /// Name of an approved policy of the partner, 1-128 characters.
     #[serde(default, rename = "policyName")]
     policy_name: String,
+    /// Label, unique per partner and policy, 1-36 characters.
     #[serde(default)]
     label: String,
 }
 
+/// Generate an API key for an approved policy.
+///
 /// `PATCH /partners/{partnerId}/generate/apikey` `{policyName, label}` → `{apiKey, label,
 /// partnerId, policyId}`: a strong random key valid for `pms.api_key_validity_days`; the caller
 /// must be the partner itself (no admin bypass, as PMS). `PMS_PRT_055`, `PMS_PMP_005`,
 /// `PMS_PMP_016`, `PMS_PMP_014`, `PMS_PRT_109`, `PMS_PRT_110`. Publishes `APIKEY_APPROVED`
 /// with the partner's re-signed certificate.
+#[utoipa::path(
+    patch,
+    path = "/v1/partnermanager/partners/{partner_id}/generate/apikey",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<GenerateRequest>,
+    responses(
+        (status = 200, description = "`response`: `{apiKey, label, partnerId, policyId}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (not the partner itself), `PMS_PMP_005` (unknown partner), `PMS_PMP_016` (partner not active), `PMS_PMP_014` (unknown policy), `PMS_PRT_109` (policy not approved for the partner), `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` (policy unusable), `PMS_PRT_110` (label exists).", body = crate::openapi::PmsResponse<crate::openapi::GeneratedApiKey>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn generate_api_key(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -749,10 +929,14 @@ async fn generate_api_key(
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// An API key status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = ApiKeyStatusRequest)]
 struct KeyStatusRequest {
+    /// Label of the key, 1-36 characters.
     #[serde(default)]
     label: String,
+    /// `Active` or `De-Active` (case-insensitive).
     #[serde(default)]
     status: String,
 }
@@ -768,9 +952,26 @@ fn parse_active(status: &str) -> Result<bool, PmsError> {
     }
 }
 
+/// Activate or deactivate an API key.
+///
 /// `PATCH /partners/{partnerId}/policy/{policyId}/apiKey/status` `{label, status}` →
 /// "Partner apikey activated/de-activated successfully."; `PMS_PRT_111`, `PMS_PM_058`.
 /// Publishes `APIKEY_UPDATED` and emails the partner.
+#[utoipa::path(
+    patch,
+    path = "/v1/partnermanager/partners/{partner_id}/policy/{policy_id}/apiKey/status",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+        ("policy_id" = String, Path, description = "Policy id"),
+    ),
+    request_body = crate::openapi::PmsRequest<KeyStatusRequest>,
+    responses(
+        (status = 200, description = "`response`: `\"Partner apikey activated successfully.\"` or `\"Partner apikey de-activated successfully.\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PM_058` (status), `PMS_PRT_111` (no such key).", body = crate::openapi::PmsResponse<String>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn api_key_status(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -836,18 +1037,39 @@ async fn api_key_status(
     ok(req.id, req.version, json!(msg))
 }
 
-#[derive(Debug, Deserialize)]
+/// Move an API key to another policy.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApiKeyPolicyRequest)]
 struct RepointRequest {
+    /// The key's current policy id; must not be null.
     #[serde(default, rename = "oldPolicyID")]
     old_policy_id: Option<String>,
+    /// An active policy of the partner's group; must not be null.
     #[serde(default, rename = "newPolicyID")]
     new_policy_id: Option<String>,
 }
 
+/// Move an API key to another policy.
+///
 /// `PUT /partners/{partnerId}/apikey/{apikey}/policies` `{oldPolicyID, newPolicyID}`: move
 /// an active key to another active policy of the partner's group; `PMS_PMP_50`,
 /// `PMS_PMS_022`, `PMS_PMP_014/019/023`, `PMS_PMP_51`. Publishes `APIKEY_UPDATED`.
+#[utoipa::path(
+    put,
+    path = "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}/policies",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+        ("api_key" = String, Path, description = "The API key"),
+    ),
+    request_body = crate::openapi::PmsRequest<RepointRequest>,
+    responses(
+        (status = 200, description = "`response`: `{message}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (null field), `PMS_PMP_50` (no such key, partner and policy), `PMS_PMS_022` (key inactive), `PMS_PMP_014` (unknown policy), `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` (policy unusable), `PMS_PMP_51` (policy of another group), `PMS_PRT_110` (label exists under the new policy).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn repoint_api_key(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -925,17 +1147,35 @@ async fn repoint_api_key(
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// A partner status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PartnerStatusRequest {
+    /// `Active` or `De-active` (case-insensitive), 1-36 characters.
     #[serde(default)]
     status: String,
 }
 
+/// Activate or deactivate a partner.
+///
 /// `PATCH /partners/{partnerId}` `{status: Active|De-active}` →
 /// `{message: "Partner activated/de-activated successfully"}`: activation needs an uploaded
 /// certificate (`PMS_PRT_108`); `PMS_PMP_005`, `PMS_PM_058`. Publishes `PARTNER_UPDATED`
 /// and emails the partner when the state changes; deactivating a MISP partner also
 /// deactivates its licences, each with `MISP_LICENSE_UPDATED`. API keys are untouched (as PMS).
+#[utoipa::path(
+    patch,
+    path = "/v1/partnermanager/partners/{partner_id}",
+    tag = "partners",
+    params(
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    request_body = crate::openapi::PmsRequest<PartnerStatusRequest>,
+    responses(
+        (status = 200, description = "`response`: `{message: \"Partner activated successfully\"}` or `\"Partner de-activated successfully\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, status size), `PMS_PM_058` (status), `PMS_PMP_005` (unknown partner), `PMS_PRT_108` (no certificate uploaded).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn activate_partner(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,

@@ -142,7 +142,22 @@ pub(crate) async fn register_partner(
     Ok(())
 }
 
+/// Register a partner (self-registration).
+///
 /// `POST /partners` and `/partners/v2` (self-registration): `{partnerId, status:"InProgress"}`.
+/// PMS's checks in PMS's order (mosip-pms.md §6.2); a partner registers only itself. Emails
+/// the partner and audits through an effects run.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners",
+    tag = "partners",
+    request_body = crate::openapi::PmsRequest<crate::openapi::PartnerRegistration>,
+    responses(
+        (status = 200, description = "`response`: `{partnerId, status: \"InProgress\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed or blank field), `PMS_PRT_013` (phone), `PMS_PRT_012` (email), `PMS_PRT_066` (spaces in id), `PMS_PRT_052` (id length), `PMS_PRT_056` (language), `PMS_PRT_096` (additional info), `PMS_PRT_055` (not the caller's id), `PMS_PRT_011` (email taken), `PMS_PRT_051` (id taken), `PMS_PRT_010` (partner type), `PMS_PRT_108` (policy group mandatory), `PMS_PRT_002` (unknown group), `PMS_PMP_023` (group inactive).", body = crate::openapi::PmsResponse<crate::openapi::PartnerStatus>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn register(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -180,10 +195,13 @@ async fn register(
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// A CA or intermediate certificate to upload.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CaUpload {
+    /// The certificate, PEM; must not be blank.
     certificate_data: String,
+    /// Trust domain: `AUTH`, `DEVICE`, `FTM`.
     partner_domain: String,
 }
 
@@ -212,9 +230,24 @@ async fn wait_and_fail(state: &AppState, run_id: Uuid) -> Result<runs::RunDetail
     }
 }
 
+/// Upload a CA or intermediate certificate.
+///
 /// `POST /partners/certificate/ca/upload` (PARTNERMANAGER, PARTNER_ADMIN): a one-step run that
 /// uploads the CA or intermediate to keymanager; answers `{status, timestamp}` or keymanager's
-/// error (`KER-PCM-001/003/004/005/011`).
+/// error (`KER-PCM-001/003/004/005/011`). Waits for the run up to
+/// `api.certificate_upload_wait_ms`; if it is still going, the error `PMSFLOW_RUN_PENDING`
+/// carries the run id and the run completes anyway.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners/certificate/ca/upload",
+    tag = "partners",
+    request_body = crate::openapi::PmsRequest<CaUpload>,
+    responses(
+        (status = 200, description = "`response`: `{status, timestamp}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (blank field), `KER-PCM-011` (invalid domain), `KER-PCM-001`, `KER-PCM-003` (already in store), `KER-PCM-004`, `KER-PCM-005` (keymanager), `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::PmsResponse<crate::openapi::CaUploadResult>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn upload_ca(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -286,17 +319,36 @@ async fn upload_ca(
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// A partner certificate to have MOSIP-signed.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CertificateUpload {
+    /// Partner id.
     partner_id: String,
+    /// The partner certificate, PEM, issued under an uploaded CA.
     certificate_data: String,
+    /// Trust domain: `AUTH`, `DEVICE`, `FTM`.
     partner_domain: String,
 }
 
+/// Upload a partner certificate and get it MOSIP-signed.
+///
 /// `POST /partners/certificate/upload`: starts a certificate-upload run (re-sign, other-domain
 /// upload, activate, `PARTNER_UPDATED`, datashare, `CA_CERTIFICATE_UPLOADED`, email, audit) and
-/// answers `{certificateId, signedCertificateData (MOSIP-signed leaf PEM), timestamp}`.
+/// answers `{certificateId, signedCertificateData (MOSIP-signed leaf PEM), timestamp}`. Waits
+/// for the run up to `api.certificate_upload_wait_ms`; if it is still going, the error
+/// `PMSFLOW_RUN_PENDING` carries the run id and the run completes anyway.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners/certificate/upload",
+    tag = "partners",
+    request_body = crate::openapi::PmsRequest<CertificateUpload>,
+    responses(
+        (status = 200, description = "`response`: `{certificateId, signedCertificateData, timestamp}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (blank field), `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner), `PMS_PRT_054` (no policy group), `KER-PCM-011` (invalid domain), keymanager's `KER-PCM-*` codes from the run, `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::PmsResponse<crate::openapi::CertificateUploadResult>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn upload_certificate(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -379,8 +431,21 @@ async fn upload_certificate(
     )
 }
 
+/// Get the partner's MOSIP-signed certificate.
+///
 /// `GET /partners/{partnerId}/certificate`: the current MOSIP-signed certificate
 /// `{certificateData, timestamp}`; `PMS_PRT_108` if none was uploaded.
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners/{partner_id}/certificate",
+    tag = "partners",
+    params(("partner_id" = String, Path, description = "Partner id")),
+    responses(
+        (status = 200, description = "`response`: `{certificateData, timestamp}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner), `PMS_PRT_108` (no certificate uploaded).", body = crate::openapi::PmsResponse<crate::openapi::PartnerCertificate>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_certificate(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -409,8 +474,21 @@ async fn get_certificate(
     )
 }
 
+/// Get a partner.
+///
 /// `GET /partners/{partnerId}`: `{partnerID, status, organizationName, contactNumber, emailId,
 /// address, partnerType, policyGroup, isActive}` (status `active` / `De-active`).
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners/{partner_id}",
+    tag = "partners",
+    params(("partner_id" = String, Path, description = "Partner id")),
+    responses(
+        (status = 200, description = "`response`: the partner. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner).", body = crate::openapi::PmsResponse<crate::openapi::PartnerView>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_partner(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,

@@ -140,12 +140,16 @@ fn policy_missing() -> PmsError {
     PmsError::new("PMS_POL_008", "Policy ID does not exist")
 }
 
-#[derive(Debug, Deserialize)]
+/// A policy group to create or update.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct GroupRequest {
+    /// Unique name, 1-128 characters.
     #[serde(default)]
     name: String,
+    /// Description, 1-128 characters.
     #[serde(default)]
     desc: String,
+    /// Update only: activate or deactivate the group (unchanged when absent).
     #[serde(default, rename = "isActive")]
     is_active: Option<bool>,
 }
@@ -158,8 +162,21 @@ impl GroupRequest {
     }
 }
 
+/// Create a policy group.
+///
 /// `POST /policies/group/new` (PARTNER_ADMIN, POLICYMANAGER): `{name, desc}` → the group;
 /// `PMS_POL_014` when the name exists.
+#[utoipa::path(
+    post,
+    path = "/v1/policymanager/policies/group/new",
+    tag = "policies",
+    request_body = crate::openapi::PmsRequest<GroupRequest>,
+    responses(
+        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_POL_014` (name exists).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn create_group(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -203,9 +220,25 @@ async fn create_group(
     ok(req.id, req.version, group_json(&g))
 }
 
+/// Update a policy group.
+///
 /// `PUT /policies/group/{policygroupId}`: `{name, desc, isActive}`; `PMS_POL_008` unknown
 /// group (as PMS), `PMS_POL_014` name taken, `PMS_POL_056` deactivation while active policies
 /// exist.
+#[utoipa::path(
+    put,
+    path = "/v1/policymanager/policies/group/{group_id}",
+    tag = "policies",
+    params(
+        ("group_id" = String, Path, description = "Policy group id"),
+    ),
+    request_body = crate::openapi::PmsRequest<GroupRequest>,
+    responses(
+        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_POL_008` (unknown group), `PMS_POL_014` (name taken), `PMS_POL_056` (deactivation while active policies exist).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn update_group(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -285,7 +318,22 @@ async fn group_with_policies(
     }))
 }
 
+/// Get a policy group with its policies.
+///
 /// `GET /policies/group/{policygroupId}`: `{policyGroup, policies}`; `PMS_POL_016`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies/group/{group_id}",
+    tag = "policies",
+    params(
+        ("group_id" = String, Path, description = "Policy group id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: `{policyGroup, policies}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroupWithPolicies>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_group(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -301,7 +349,19 @@ async fn get_group(
     ok(None, None, group_with_policies(&mut conn, &g).await?)
 }
 
+/// List policy groups with their policies.
+///
 /// `GET /policies/group/all`: `[{policyGroup, policies}]`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies/group/all",
+    tag = "policies",
+    responses(
+        (status = 200, description = "`response`: `[{policyGroup, policies}]`.", body = crate::openapi::PmsResponse<Vec<crate::openapi::PolicyGroupWithPolicies>>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn all_groups(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
     state.roles.check("getpoliciesgroupall", &caller)?;
     let mut conn = state.pool.acquire().await?;
@@ -312,21 +372,30 @@ async fn all_groups(State(state): State<AppState>, PmsCaller(caller): PmsCaller)
     ok(None, None, Value::Array(out))
 }
 
-#[derive(Debug, Deserialize)]
+/// A draft policy to create or edit.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PolicyRequest {
+    /// Create only: the id to use, at most 36 characters (a UUID when absent or blank).
     #[serde(default)]
     policy_id: Option<String>,
+    /// Name of an active policy group, 1-128 characters.
     #[serde(default)]
     policy_group_name: String,
+    /// Create only: `Auth`, `DataShare`, `CredentialIssuance` or `MISP` (case-insensitive),
+    /// 1-128 characters.
     #[serde(default)]
     policy_type: String,
+    /// Name, unique in the group, 1-128 characters.
     #[serde(default)]
     name: String,
+    /// Description, 1-128 characters.
     #[serde(default)]
     desc: String,
+    /// Version, 1-8 characters.
     #[serde(default)]
     version: String,
+    /// The policy document, validated against MOSIP's JSON schema of its type.
     #[serde(default)]
     policies: Value,
 }
@@ -373,9 +442,22 @@ fn name_taken(name: &str) -> PmsError {
     )
 }
 
+/// Create a draft policy.
+///
 /// `POST /policies`: create a draft `{policyId?, policyGroupName, policyType, name, desc,
 /// version, policies}` → `{id, name, desc, is_Active:false, policyGroupName, ...}`; errors
 /// `PMS_POL_023` type, `PMS_POL_019`/`053` group, `PMS_POL_009` name, `PMS_PV_005/006` schema.
+#[utoipa::path(
+    post,
+    path = "/v1/policymanager/policies",
+    tag = "policies",
+    request_body = crate::openapi::PmsRequest<PolicyRequest>,
+    responses(
+        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_023` (policy type), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_009` (name exists), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn create_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -478,8 +560,24 @@ async fn policy_in_group(
     Ok((p, g))
 }
 
+/// Edit a draft policy.
+///
 /// `PUT /policies/{policyId}`: edit a draft `{policyGroupName, name, desc, policies,
 /// version}`; `PMS_POL_055` once published; publishes `POLICY_UPDATED {policyData}`.
+#[utoipa::path(
+    put,
+    path = "/v1/policymanager/policies/{policy_id}",
+    tag = "policies",
+    params(
+        ("policy_id" = String, Path, description = "Policy id"),
+    ),
+    request_body = crate::openapi::PmsRequest<PolicyRequest>,
+    responses(
+        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_008` (unknown policy), `PMS_POL_055` (published), `PMS_POL_009` (name taken), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn update_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -558,9 +656,25 @@ async fn update_policy(
     )
 }
 
+/// Publish a draft policy.
+///
 /// `POST /policies/{policyId}/group/{policygroupId}/publish`: draft → published, schema URL
 /// recorded; `PMS_POL_020` if already published, `PMS_POL_053` inactive group; publishes
 /// `POLICY_UPDATED {policyId}`.
+#[utoipa::path(
+    post,
+    path = "/v1/policymanager/policies/{policy_id}/group/{group_id}/publish",
+    tag = "policies",
+    params(
+        ("policy_id" = String, Path, description = "Policy id"),
+        ("group_id" = String, Path, description = "Policy group id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_053` (group inactive), `PMS_POL_020` (already published).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn publish_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -617,17 +731,37 @@ async fn publish_policy(
     ok(None, None, policy_json(&p, &g))
 }
 
-#[derive(Debug, Deserialize)]
+/// A policy status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = PolicyStatusRequest)]
 struct StatusRequest {
+    /// `Active` or `De-Active` (case-insensitive; `Status` is accepted too).
     #[serde(default, alias = "Status")]
     status: String,
 }
 
+/// Activate or deactivate a policy.
+///
 /// `PATCH /policies/{policyId}/group/{policygroupId}` `{status: Active|De-Active}`:
 /// a draft cannot be activated (`PMS_POL_054`); a published policy can be deactivated when
 /// no approved or pending mapping and no active API key uses it (`PMS_POL_057` otherwise);
 /// any other change of a published policy is `PMS_POL_058`. Publishes `POLICY_UPDATED
 /// {policyData}` when the status changed.
+#[utoipa::path(
+    patch,
+    path = "/v1/policymanager/policies/{policy_id}/group/{group_id}",
+    tag = "policies",
+    params(
+        ("policy_id" = String, Path, description = "Policy id"),
+        ("group_id" = String, Path, description = "Policy group id"),
+    ),
+    request_body = crate::openapi::PmsRequest<StatusRequest>,
+    responses(
+        (status = 200, description = "`response`: `{message: \"status updated successfully\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_POL_045` (status), `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_054` (draft cannot be activated), `PMS_POL_057` (in use), `PMS_POL_058` (other change of a published policy).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn policy_status(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -707,7 +841,19 @@ async fn policy_status(
     )
 }
 
+/// List all policies.
+///
 /// `GET /policies`: every policy as `PolicyResponseDto`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies",
+    tag = "policies",
+    responses(
+        (status = 200, description = "`response`: every policy as `PolicyResponseDto`.", body = crate::openapi::PmsResponse<Vec<crate::openapi::PolicyResponseDto>>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn all_policies(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
     state.roles.check("getpolicies", &caller)?;
     let mut conn = state.pool.acquire().await?;
@@ -725,7 +871,22 @@ async fn all_policies(State(state): State<AppState>, PmsCaller(caller): PmsCalle
     ok(None, None, Value::Array(out))
 }
 
+/// Get a policy.
+///
 /// `GET /policies/{policyId}`: `PolicyResponseDto`; `PMS_POL_008`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies/{policy_id}",
+    tag = "policies",
+    params(
+        ("policy_id" = String, Path, description = "Policy id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_016` (its group is gone).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn get_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -742,8 +903,24 @@ async fn get_policy(
     ok(None, None, policy_json(&p, &g))
 }
 
+/// Get a policy a partner holds an active API key for.
+///
 /// `GET /policies/{policyId}/partner/{partnerId}` (datashare, IDA): the policy if the partner
 /// holds an active API key for it; `PMS_POL_008`, `PMS_POL_017`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies/{policy_id}/partner/{partner_id}",
+    tag = "policies",
+    params(
+        ("policy_id" = String, Path, description = "Policy id"),
+        ("partner_id" = String, Path, description = "Partner id"),
+    ),
+    responses(
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_017` (no active API key of the partner for it), `PMS_POL_016` (its group is gone).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn policy_of_partner(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
@@ -775,8 +952,23 @@ async fn policy_of_partner(
     ok(None, None, policy_json(&p, &g))
 }
 
+/// List the active policies of a group.
+///
 /// `GET /policies/active/group/{groupName}`: `[{id, name, descr, policyGroupId,
 /// policyGroupName, policyType}]` of the group's active policies; `PMS_POL_019`, `PMS_POL_053`.
+#[utoipa::path(
+    get,
+    path = "/v1/policymanager/policies/active/group/{group_name}",
+    tag = "policies",
+    params(
+        ("group_name" = String, Path, description = "Policy group name"),
+    ),
+    responses(
+        (status = 200, description = "`response`: `[{id, name, descr, policyGroupId, policyGroupName, policyType}]`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive).", body = crate::openapi::PmsResponse<Vec<crate::openapi::ActivePolicy>>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 async fn active_policies_of_group(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
