@@ -676,9 +676,23 @@ async fn publish_and_edit_publish_policy_updated(pool: PgPool) {
     app.assert_effects_once();
 }
 
-/// Poll `query` (one scalar count) until it reaches `at_least`, at most [`WAIT`]. A polling
-/// interval, not a synchronisation sleep: the state is re-read from Postgres each time.
+/// Wait until `query` (one scalar count) reaches `at_least`, at most [`WAIT`]. No polling: a
+/// trigger installed in this test's database NOTIFYs on every recorded step attempt, and the
+/// count is re-read after each notification.
 async fn until_count(app: &TestApp, what: &str, query: &str, bind: &str, at_least: i64) {
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.pool)
+        .await
+        .unwrap();
+    listener.listen("test_step_attempt").await.unwrap();
+    sqlx::raw_sql(
+        "CREATE OR REPLACE FUNCTION test_notify_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_notify('test_step_attempt', ''); RETURN NEW; END $$;
+         CREATE OR REPLACE TRIGGER test_notify_attempt AFTER INSERT ON step_attempt
+             FOR EACH ROW EXECUTE FUNCTION test_notify_attempt();",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let deadline = Instant::now() + WAIT;
     loop {
         let n: i64 = sqlx::query_scalar(query)
@@ -689,11 +703,11 @@ async fn until_count(app: &TestApp, what: &str, query: &str, bind: &str, at_leas
         if n >= at_least {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what} ({n})"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let left = deadline.saturating_duration_since(Instant::now());
+        tokio::time::timeout(left, listener.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what} ({n})"))
+            .unwrap();
     }
 }
 
