@@ -14,7 +14,7 @@ use axum::{
     Router,
 };
 use pmsflow_core::{
-    effects::{EffectsInput, TopicEvent},
+    effects::{Audit, EffectsInput, TopicEvent},
     envelope::{check_size, mosip_datetime, RequestWrapper},
     events::{self, MISP_SERVICE},
     notifications,
@@ -35,7 +35,7 @@ use time::{Duration, OffsetDateTime};
 use crate::auth::PmsCaller;
 use crate::effects::enqueue;
 use crate::error::PmsError;
-use crate::partner_manager::{audit, locked_partner, own};
+use crate::partner_manager::{locked_partner, own};
 use crate::pms::{envelope, ok, PmsResult};
 use crate::policy::policy_data;
 use crate::state::AppState;
@@ -120,7 +120,7 @@ async fn issue(
             true,
             l.valid_to_date,
         ))
-        .audit(audit(
+        .audit(Audit::of_partner(
             "PMS_MSP_200",
             "MISP_LICENSE_ISSUED",
             "MISP licence issued",
@@ -283,7 +283,7 @@ async fn update_status(
             active,
             l.valid_to_date,
         ))
-        .audit(audit(
+        .audit(Audit::of_partner(
             "PMS_MSP_201",
             "MISP_LICENSE_STATUS",
             "MISP licence status changed",

@@ -106,16 +106,6 @@ pub(crate) async fn locked_partner(
         .ok_or_else(|| PmsError::new(code, message))
 }
 
-pub(crate) fn audit(event_id: &str, name: &str, description: &str, ref_id: &str) -> Audit {
-    Audit {
-        event_id: event_id.to_owned(),
-        event_name: name.to_owned(),
-        description: description.to_owned(),
-        ref_id: ref_id.to_owned(),
-        ref_type: "partnerId".to_owned(),
-    }
-}
-
 /// `partnerData` for the partner's events: its current MOSIP-signed certificate (empty if it
 /// has none) and status.
 pub(crate) async fn partner_data(
@@ -254,15 +244,7 @@ async fn update(
     check_size(&r.address, "address", 1, 2000)?;
     check_size(&r.contact_number, "contactNumber", 1, 16)?;
     own(caller, partner_id)?;
-    if r.contact_number.chars().count() > state.rules.mobile_max_length {
-        return Err(PmsError::new(
-            "PMS_PRT_013",
-            format!(
-                "Invalid mobile number.Length should be less than .{}",
-                state.rules.mobile_max_length
-            ),
-        ));
-    }
+    state.rules.check_mobile(&r.contact_number)?;
     let extra = if v2 { r.additional_info.as_ref() } else { None };
     if extra.is_some_and(|v| !(v.is_object() || v.is_array())) {
         return Err(PmsError::new("PMS_PRT_096", "Json is not valid"));
@@ -285,7 +267,7 @@ async fn update(
         &caller.user_id,
         &p.id,
         partner_ordering_key(&p.id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_205",
             "UPDATE_PARTNER",
             "Partner updated",
@@ -405,17 +387,8 @@ async fn add_contact(
     if !is_valid_email(&r.email_id) {
         return Err(PmsError::new("PMS_PRT_012", "Invalid emailId."));
     }
-    if r.contact_number
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > state.rules.mobile_max_length)
-    {
-        return Err(PmsError::new(
-            "PMS_PRT_013",
-            format!(
-                "Invalid mobile number.Length should be less than .{}",
-                state.rules.mobile_max_length
-            ),
-        ));
+    if let Some(number) = &r.contact_number {
+        state.rules.check_mobile(number)?;
     }
     let mut tx = state.pool.begin().await?;
     let p = locked_partner(
@@ -615,7 +588,7 @@ async fn request_policy(
         &caller.user_id,
         &p.id,
         partner_ordering_key(&p.id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_222",
             "MAP_POLICY_PARTNER",
             "Policy mapping requested",
@@ -735,7 +708,7 @@ async fn decide_policy_request(
         &caller.user_id,
         &p.id,
         partner_ordering_key(&p.id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_281",
             "APPROVE_REJECT_PARTNER_API",
             &format!("Policy mapping {status}"),
@@ -906,7 +879,7 @@ async fn generate_api_key(
             PARTNER_MANAGER,
             data,
         ))
-        .audit(audit(
+        .audit(Audit::of_partner(
             "PMS_PRT_279",
             "GENERATE_API_KEY",
             "API key generated",
@@ -1018,7 +991,7 @@ async fn api_key_status(
             json!({"apiKeyData": events::api_key_data(&k.policy_api_key, k.valid_from_datetime, k.valid_to_datetime, active)}),
         ))
         .email(notifications::api_key_status(&p.email_id, &notice))
-        .audit(audit("PMS_PRT_299", "ACTIVATE_DEACTIVATE_API_PARTNERS", "API key status changed", &p.id));
+        .audit(Audit::of_partner("PMS_PRT_299", "ACTIVATE_DEACTIVATE_API_PARTNERS", "API key status changed", &p.id));
     enqueue(
         &mut tx,
         &state,
@@ -1129,7 +1102,7 @@ async fn repoint_api_key(
             PARTNER_MANAGER,
             json!({"apiKeyData": events::api_key_data(&k.policy_api_key, k.valid_from_datetime, k.valid_to_datetime, true), "policyData": policy_data(&policy).to_json()}),
         ))
-        .audit(audit("PMS_PRT_279", "API_KEY_MAPPING", "API key moved to another policy", &p.id));
+        .audit(Audit::of_partner("PMS_PRT_279", "API_KEY_MAPPING", "API key moved to another policy", &p.id));
     enqueue(
         &mut tx,
         &state,
@@ -1232,7 +1205,7 @@ async fn activate_partner(
                 active,
                 OffsetDateTime::now_utc(),
             ))
-            .audit(audit(
+            .audit(Audit::of_partner(
                 "PMS_PRT_289",
                 "ACTIVATE_DEACTIVATE_KYC_PARTNERS",
                 if active {

@@ -10,7 +10,7 @@ use axum::{
     Json, Router,
 };
 use pmsflow_core::{
-    effects::EffectsInput,
+    effects::{Audit, EffectsInput},
     envelope::{mosip_datetime, RequestWrapper, ResponseWrapper},
     notifications,
     onboarding::CertificateRunInput,
@@ -27,7 +27,6 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, PmsCaller};
 use crate::effects::enqueue;
 use crate::error::PmsError;
-use crate::partner_manager::audit;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager`.
@@ -172,7 +171,7 @@ async fn register(
             &p.email_id,
             &p.partner_id,
         ))
-        .audit(audit(
+        .audit(Audit::of_partner(
             "PMS_PRT_201",
             "REGISTER_PARTNER",
             "Partner registered",
@@ -374,7 +373,9 @@ async fn upload_certificate(
     if !caller.may_act_on(&r.partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }
-    let Some(partner) = partners::get_partner(&state.pool, &r.partner_id).await? else {
+    let Some(partner) =
+        partners::partner_detail(&mut *state.pool.acquire().await?, &r.partner_id, false).await?
+    else {
         return Err(PmsError::new("PMS_PRT_005", "Partner does not exist"));
     };
     let mut conn = state.pool.acquire().await?;
@@ -455,7 +456,7 @@ async fn get_certificate(
     if !caller.may_act_on(&partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }
-    if partners::get_partner(&state.pool, &partner_id)
+    if partners::partner_detail(&mut *state.pool.acquire().await?, &partner_id, false)
         .await?
         .is_none()
     {
@@ -498,7 +499,9 @@ async fn get_partner(
     if !caller.may_act_on(&partner_id) {
         return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
     }
-    let Some(p) = partners::get_partner(&state.pool, &partner_id).await? else {
+    let Some(p) =
+        partners::partner_detail(&mut *state.pool.acquire().await?, &partner_id, false).await?
+    else {
         return Err(PmsError::new("PMS_PRT_005", "Partner does not exist"));
     };
     ok(

@@ -122,16 +122,6 @@ pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
     }
 }
 
-fn audit(event_id: &str, name: &str, description: &str, ref_id: &str, ref_type: &str) -> Audit {
-    Audit {
-        event_id: event_id.to_owned(),
-        event_name: name.to_owned(),
-        description: description.to_owned(),
-        ref_id: ref_id.to_owned(),
-        ref_type: ref_type.to_owned(),
-    }
-}
-
 fn group_missing() -> PmsError {
     PmsError::new("PMS_POL_016", "Policy Group ID does not exist")
 }
@@ -207,7 +197,7 @@ async fn create_group(
         &caller.user_id,
         &g.id,
         policy_ordering_key(&g.id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::new(
             "PMS_PRT_215",
             "CREATE_POLICY_GROUP",
             "Policy group created",
@@ -281,7 +271,7 @@ async fn update_group(
         &caller.user_id,
         &g.id,
         policy_ordering_key(&g.id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::new(
             "PMS_PRT_256",
             "UPDATE_POLICY_GROUP",
             "Policy group updated",
@@ -516,7 +506,7 @@ async fn create_policy(
         &caller.user_id,
         &id,
         policy_ordering_key(&id),
-        EffectsInput::default().audit(audit(
+        EffectsInput::default().audit(Audit::new(
             "PMS_PRT_237",
             "CREATE_POLICY",
             "Policy created",
@@ -627,7 +617,7 @@ async fn update_policy(
             events::POLICY_MANAGER,
             events::policy_updated_data(&policy_data(&p), false),
         ))
-        .audit(audit(
+        .audit(Audit::new(
             "PMS_PRT_283",
             "UPDATE_POLICY",
             "Policy updated",
@@ -711,7 +701,7 @@ async fn publish_policy(
             events::POLICY_MANAGER,
             events::policy_updated_data(&policy_data(&p), true),
         ))
-        .audit(audit(
+        .audit(Audit::new(
             "PMS_PRT_257",
             "PUBLISH_POLICY",
             "Policy published",
@@ -809,7 +799,7 @@ async fn policy_status(
                     events::POLICY_MANAGER,
                     events::policy_updated_data(&policy_data(&p), false),
                 ))
-                .audit(audit(
+                .audit(Audit::new(
                     "PMS_PRT_284",
                     "UPDATE_POLICY_STATUS",
                     "Policy deactivated",

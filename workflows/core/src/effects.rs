@@ -79,6 +79,30 @@ pub struct Audit {
     pub ref_type: String,
 }
 
+impl Audit {
+    /// A record of `event_id` / `name` about `ref_id` of kind `ref_type` (e.g. `policyId`).
+    pub fn new(
+        event_id: &str,
+        name: &str,
+        description: &str,
+        ref_id: &str,
+        ref_type: &str,
+    ) -> Self {
+        Self {
+            event_id: event_id.to_owned(),
+            event_name: name.to_owned(),
+            description: description.to_owned(),
+            ref_id: ref_id.to_owned(),
+            ref_type: ref_type.to_owned(),
+        }
+    }
+
+    /// A record about a partner (`idType` `partnerId`).
+    pub fn of_partner(event_id: &str, name: &str, description: &str, partner_id: &str) -> Self {
+        Self::new(event_id, name, description, partner_id, "partnerId")
+    }
+}
+
 /// Input of an effects run: what one committed state change has to tell the world.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -102,6 +102,22 @@ pub struct RegistrationRules {
     pub languages: Vec<String>,
 }
 
+impl RegistrationRules {
+    /// `PMS_PRT_013` when `number` is longer than `mobile_max_length` characters.
+    pub fn check_mobile(&self, number: &str) -> Result<(), ServiceError> {
+        if number.chars().count() > self.mobile_max_length {
+            return Err(ServiceError::new(
+                "PMS_PRT_013",
+                format!(
+                    "Invalid mobile number.Length should be less than .{}",
+                    self.mobile_max_length
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for RegistrationRules {
     fn default() -> Self {
         Self {
@@ -144,15 +160,7 @@ pub fn check_registration(
     if req.partner_type.trim().is_empty() {
         return Err(invalid("partnerType", "must not be blank"));
     }
-    if req.contact_number.chars().count() > rules.mobile_max_length {
-        return Err(ServiceError::new(
-            "PMS_PRT_013",
-            format!(
-                "Invalid mobile number.Length should be less than .{}",
-                rules.mobile_max_length
-            ),
-        ));
-    }
+    rules.check_mobile(&req.contact_number)?;
     if !is_valid_email(&req.email_id) {
         return Err(ServiceError::new("PMS_PRT_012", "Invalid emailId."));
     }

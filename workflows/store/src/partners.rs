@@ -1,7 +1,7 @@
 //! Partner rows (`partner`, `partner_type`, `policy_group`, `partner_certificate`).
 
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -117,62 +117,6 @@ pub async fn insert_partner(conn: &mut PgConnection, p: &NewPartner) -> Result<b
     .await?
     .rows_affected();
     Ok(n == 1)
-}
-
-/// A partner as `GET /partners/{id}` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct PartnerRow {
-    /// Id.
-    pub id: String,
-    /// Organisation name.
-    pub name: String,
-    /// Address.
-    pub address: String,
-    /// Phone.
-    pub contact_no: String,
-    /// Email.
-    pub email_id: String,
-    /// Partner type code.
-    pub partner_type_code: String,
-    /// Policy group name.
-    pub policy_group_name: Option<String>,
-    /// `InProgress` / `approved` ...
-    pub approval_status: String,
-    /// Active flag.
-    pub is_active: bool,
-    /// keymanager certId of the current re-signed certificate.
-    pub certificate_alias: Option<String>,
-    /// Language.
-    pub lang_code: String,
-}
-
-/// Read a partner.
-pub async fn get_partner(pool: &PgPool, id: &str) -> Result<Option<PartnerRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT p.id, p.name, p.address, p.contact_no, p.email_id, p.partner_type_code,
-                g.name AS policy_group_name, p.approval_status, p.is_active, p.certificate_alias, p.lang_code
-           FROM partner p LEFT JOIN policy_group g ON g.id = p.policy_group_id
-          WHERE p.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(PartnerRow {
-            id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            address: r.try_get("address")?,
-            contact_no: r.try_get("contact_no")?,
-            email_id: r.try_get("email_id")?,
-            partner_type_code: r.try_get("partner_type_code")?,
-            policy_group_name: r.try_get("policy_group_name")?,
-            approval_status: r.try_get("approval_status")?,
-            is_active: r.try_get("is_active")?,
-            certificate_alias: r.try_get("certificate_alias")?,
-            lang_code: r.try_get("lang_code")?,
-        })
-    })
-    .transpose()
 }
 
 /// A re-signed certificate to record.
