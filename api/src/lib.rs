@@ -14,6 +14,7 @@
 //! - [`partner_manager`]: partner update, policy mapping, API keys, activation.
 //! - [`policy`]: PMS-compatible policy manager (groups, policies).
 //! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
+//! - [`search`]: PMS searches and filter values.
 //! - [`native`]: onboardings and runs.
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
 //!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
@@ -29,6 +30,7 @@ pub mod partner_manager;
 pub mod pms;
 pub mod policy;
 pub mod roles;
+pub mod search;
 pub mod state;
 
 use axum::Router;
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policy::routes())
         .merge(partner_manager::routes())
         .merge(misp::routes())
+        .merge(search::routes())
         .merge(native::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())

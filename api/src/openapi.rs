@@ -31,7 +31,7 @@ use utoipa::{
 use uuid::Uuid;
 
 use crate::state::AppState;
-use crate::{misp, native, partner_manager, pms, policy};
+use crate::{misp, native, partner_manager, pms, policy, search};
 
 /// Security scheme of `Authorization: Bearer <jwt>`.
 pub const BEARER: &str = "bearerAuth";
@@ -94,6 +94,18 @@ pub const COOKIE: &str = "cookieAuth";
         misp::update_status,
         misp::list,
         misp::get_or_regenerate,
+        search::partners_search,
+        search::partner_types_search,
+        search::partners_filter,
+        search::requests_search,
+        search::requests_filter,
+        search::api_keys_search,
+        search::licences_search,
+        search::licences_filter,
+        search::groups_search,
+        search::groups_filter,
+        search::policies_search,
+        search::policies_filter,
         native::onboard,
         native::list,
         native::get_run,
@@ -108,6 +120,9 @@ pub const COOKIE: &str = "cookieAuth";
         (name = "policies", description = "PMS policy manager: policy groups and policies \
             (draft, publish, deactivate)."),
         (name = "misp", description = "PMS MISP licence keys."),
+        (name = "search", description = "PMS searches (`SearchDto` → `PageResponseDto`) and \
+            filter values (`FilterValueDto` → `{filters}`) over partners, partner types, policy \
+            requests, API keys, MISP licences, policy groups and policies."),
         (name = "runs", description = "Native API: one-request onboarding and the durable runs \
             behind every change."),
         (name = "docs", description = "This document."),
@@ -594,6 +609,169 @@ pub struct MispLicence {
     license_key_expiry: String,
     /// `Active` / `active` or `de-active`.
     license_key_status: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search and filter values (pms-common `SearchDto`, `FilterValueDto`, `PageResponseDto`).
+
+/// `SearchFilter`: `type` is `equals`, `contains`, `startswith` (case-insensitive; `*` at
+/// either end of `value` is a wildcard), `between` (`fromValue`..`toValue`, inclusive) or
+/// `in` (`values`). `columnName` is an API field name of the rows searched.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct SearchFilterDto {
+    /// Field of the rows searched.
+    column_name: String,
+    /// `equals`, `contains`, `startswith`, `between` or `in`.
+    #[serde(rename = "type")]
+    filter_type: String,
+    /// Value (`equals`, `contains`, `startswith`).
+    value: Option<String>,
+    /// Values (`in`).
+    values: Option<Vec<String>>,
+    /// Lower bound (`between`); date-times as `yyyy-MM-ddTHH:mm:ss.SSSZ`.
+    from_value: Option<String>,
+    /// Upper bound (`between`).
+    to_value: Option<String>,
+}
+
+/// `SearchSort`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct SearchSortDto {
+    /// Field of the rows searched.
+    sort_field: String,
+    /// `asc` or `desc`.
+    sort_type: String,
+}
+
+/// `Pagination`: page index from 0, page size (default 10). Numbers or numeric strings.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct PaginationDto {
+    /// Page index, from 0.
+    page_start: i64,
+    /// Rows per page, at least 1.
+    page_fetch: i64,
+}
+
+/// `SearchDto`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Search {
+    /// All must hold.
+    filters: Vec<SearchFilterDto>,
+    /// Sort keys in order; rows then follow their identifying column.
+    sort: Vec<SearchSortDto>,
+    /// The page; the first 10 rows when absent.
+    pagination: Option<PaginationDto>,
+    /// Ignored (PMS's search data is not translated).
+    #[serde(rename = "languageCode")]
+    language_code: Option<String>,
+}
+
+/// `PartnerSearchDto`: `SearchDto` + `partnerType`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PartnerSearch {
+    /// As `SearchDto`.
+    #[serde(flatten)]
+    search: Search,
+    /// `all` or a partner type code (required).
+    #[serde(rename = "partnerType")]
+    partner_type: String,
+}
+
+/// `PolicySearchDto`: `SearchDto` + `policyType`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PolicySearch {
+    /// As `SearchDto`.
+    #[serde(flatten)]
+    search: Search,
+    /// `all`, `Auth`, `DataShare`, `CredentialIssuance` or `MISP` (required).
+    #[serde(rename = "policyType")]
+    policy_type: String,
+}
+
+/// `PageResponseDto`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct SearchPage {
+    /// Offset of the first row of the page.
+    from_record: i64,
+    /// Offset after the last row of the page.
+    to_record: i64,
+    /// Rows matching, over all pages.
+    total_record: i64,
+    /// The rows: the entity's fields (`id`, `name`, `isActive`, `crDtimes`...).
+    data: Vec<Value>,
+}
+
+/// `FilterDto`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FilterColumnDto {
+    /// Field whose values are wanted (not a date-time field).
+    column_name: String,
+    /// `unique` (distinct values) or `all`.
+    #[serde(rename = "type")]
+    filter_type: String,
+    /// The values must contain this (case-insensitive).
+    text: Option<String>,
+}
+
+/// `FilterValueDto`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FilterValues {
+    /// Columns wanted.
+    filters: Vec<FilterColumnDto>,
+    /// Conditions the rows must meet.
+    optional_filters: Vec<SearchFilterDto>,
+    /// Ignored.
+    language_code: Option<String>,
+}
+
+/// `PolicyFilterValueDto`: `FilterValueDto` + `policyType`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PolicyFilterValues {
+    /// As `FilterValueDto`.
+    #[serde(flatten)]
+    values: FilterValues,
+    /// `all` or a policy type (required).
+    #[serde(rename = "policyType")]
+    policy_type: String,
+}
+
+/// `FilterData`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct FilterDatum {
+    /// The column asked for.
+    #[serde(rename = "fieldID")]
+    field_id: String,
+    /// A value.
+    #[serde(rename = "fieldValue")]
+    field_value: String,
+    /// The row's identifying column (`all`) or the value (`unique`); empty for booleans.
+    #[serde(rename = "fieldCode")]
+    field_code: String,
+}
+
+/// `FilterResponseCodeDto`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct FilterValuesAnswer {
+    /// One entry per value, columns in request order.
+    filters: Vec<FilterDatum>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1356,6 +1534,22 @@ mod tests {
     /// Every route the routers register, written down by hand from the `routes()` functions of
     /// the modules `router()` merges.
     const ROUTES: &[(&str, &str)] = &[
+        // search
+        ("post", "/v1/partnermanager/partners/search"),
+        ("post", "/v1/partnermanager/partners/partnertype/search"),
+        ("post", "/v1/partnermanager/partners/filtervalues"),
+        ("post", "/v1/partnermanager/partners/apikey/request/search"),
+        (
+            "post",
+            "/v1/partnermanager/partners/apikey/request/filtervalues",
+        ),
+        ("post", "/v1/partnermanager/partners/apikey/search"),
+        ("post", "/v1/partnermanager/misps/search"),
+        ("post", "/v1/partnermanager/misps/filtervalues"),
+        ("post", "/v1/policymanager/policies/group/search"),
+        ("post", "/v1/policymanager/policies/group/filtervalues"),
+        ("post", "/v1/policymanager/policies/search"),
+        ("post", "/v1/policymanager/policies/filtervalues"),
         // pms
         ("post", "/v1/partnermanager/partners"),
         ("post", "/v1/partnermanager/partners/v2"),
@@ -1447,6 +1641,7 @@ mod tests {
         ("partner_manager", include_str!("partner_manager.rs")),
         ("misp", include_str!("misp.rs")),
         ("native", include_str!("native.rs")),
+        ("search", include_str!("search.rs")),
         ("openapi", include_str!("openapi.rs")),
     ];
 

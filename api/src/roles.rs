@@ -63,6 +63,24 @@ const API_KEY_REQUESTERS: &[&str] = &[
     "ONLINE_VERIFICATION_PARTNER",
     "PARTNER_ADMIN",
 ];
+/// Bio-extractors and credential-type mappings (credential partners and their services).
+const CREDENTIAL_SHARERS: &[&str] = &[
+    "PARTNER",
+    "CREDENTIAL_PARTNER",
+    "PARTNER_ADMIN",
+    "CREDENTIAL_ISSUANCE",
+    "CREATE_SHARE",
+    "ONLINE_VERIFICATION_PARTNER",
+];
+const KEY_SEARCHERS: &[&str] = &[
+    "PARTNER",
+    "PMS_USER",
+    "AUTH_PARTNER",
+    "ABIS_PARTNER",
+    "CREDENTIAL_PARTNER",
+    "PARTNER_ADMIN",
+    "ONLINE_VERIFICATION_PARTNER",
+];
 const PARTNER_LISTERS: &[&str] = &[
     "PARTNERMANAGER",
     "PARTNER_ADMIN",
@@ -82,28 +100,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("putpartnersnew", PARTNER_WRITERS),
     ("getpartnerspartnerid", PARTNER_READERS),
     ("postpartnerscontactadd", PARTNER_WRITERS),
-    (
-        "postpartnersbioextractors",
-        &[
-            "PARTNER",
-            "CREDENTIAL_PARTNER",
-            "PARTNER_ADMIN",
-            "CREDENTIAL_ISSUANCE",
-            "CREATE_SHARE",
-            "ONLINE_VERIFICATION_PARTNER",
-        ],
-    ),
-    (
-        "getpartnersbioextractors",
-        &[
-            "PARTNER",
-            "CREDENTIAL_PARTNER",
-            "PARTNER_ADMIN",
-            "CREDENTIAL_ISSUANCE",
-            "CREATE_SHARE",
-            "ONLINE_VERIFICATION_PARTNER",
-        ],
-    ),
+    ("postpartnersbioextractors", CREDENTIAL_SHARERS),
+    ("getpartnersbioextractors", CREDENTIAL_SHARERS),
     ("getpartnersapikeyrequest", API_KEY_REQUESTERS),
     ("postpartnerscacertificateupload", MANAGERS),
     ("postpartnerscertificateupload", CERTIFICATE_UPLOADERS),
@@ -147,6 +145,63 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
             "ONLINE_VERIFICATION_PARTNER",
         ],
     ),
+    ("postpartnerscredentialtypepolicies", CREDENTIAL_SHARERS),
+    ("getpartnerscredentialtypepolicies", CREDENTIAL_SHARERS),
+    (
+        "postpartnerssearch",
+        &[
+            "PARTNER",
+            "PMS_USER",
+            "AUTH_PARTNER",
+            "ABIS_PARTNER",
+            "SDK_PARTNER",
+            "DEVICE_PROVIDER",
+            "FTM_PROVIDER",
+            "PARTNER_ADMIN",
+            "CREDENTIAL_PARTNER",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    (
+        "postpartnerspartnertypesearch",
+        &[
+            "PARTNER",
+            "PMS_USER",
+            "AUTH_PARTNER",
+            "DEVICE_PROVIDER",
+            "FTM_PROVIDER",
+            "PARTNER_ADMIN",
+            "CREDENTIAL_PARTNER",
+            "ONLINE_VERIFICATION_PARTNER",
+        ],
+    ),
+    (
+        "postpartnersfiltervalues",
+        &[
+            "PARTNER",
+            "PMS_USER",
+            "AUTH_PARTNER",
+            "DEVICE_PROVIDER",
+            "FTM_PROVIDER",
+            "CREDENTIAL_PARTNER",
+            "PARTNER_ADMIN",
+            "ONLINE_VERIFICATION_PARTNER",
+            "ABIS_PARTNER",
+        ],
+    ),
+    (
+        "postpartnersapikeyrequestfiltervalues",
+        &[
+            "PARTNER",
+            "PARTNER_ADMIN",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "ONLINE_VERIFICATION_PARTNER",
+            "ABIS_PARTNER",
+        ],
+    ),
+    ("postpartnersapikeyrequestsearch", KEY_SEARCHERS),
+    ("postpartnersapikeysearch", KEY_SEARCHERS),
     // Partner manager (§4.2).
     ("putpartnersapikeypolicies", MANAGERS),
     ("patchpartners", MANAGERS),
@@ -170,6 +225,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("putmisplicense", MISP_ROLES),
     ("getmisplicense", MISP_ROLES),
     ("getmisplicensekey", MANAGERS),
+    ("postmispfiltervalues", MISP_ROLES),
+    ("postmispsearch", MISP_ROLES),
     // Policy manager (§4.6).
     ("postpoliciesgroupnew", POLICY_MANAGERS),
     ("putpoliciespolicygroupid", POLICY_MANAGERS),
@@ -182,6 +239,40 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("getpoliciespolicyidpartnerpartnerid", POLICY_MANAGERS),
     ("getpoliciesgrouppolicygroupid", POLICY_MANAGERS),
     ("getpoliciesgroupall", POLICY_MANAGERS),
+    (
+        "postpoliciesgroupsearch",
+        &[
+            "PARTNER_ADMIN",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "POLICYMANAGER",
+        ],
+    ),
+    ("postpoliciessearch", POLICY_MANAGERS),
+    (
+        "postpoliciesgroupfiltervalues",
+        &[
+            "PARTNER_ADMIN",
+            "PARTNER",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "POLICYMANAGER",
+            "ABIS_PARTNER",
+            "FTM_PROVIDER",
+            "ONLINE_VERIFICATION_PARTNER",
+            "MANUAL_ADJUDICATION",
+        ],
+    ),
+    (
+        "postpoliciesfiltervalues",
+        &[
+            "PARTNER_ADMIN",
+            "PARTNER",
+            "AUTH_PARTNER",
+            "CREDENTIAL_PARTNER",
+            "POLICYMANAGER",
+        ],
+    ),
     (
         "getpoliciesactivegroupgroupname",
         &[

@@ -28,4 +28,5 @@ pub mod onboarding;
 pub mod partner;
 pub mod policy;
 pub mod retry;
+pub mod search;
 pub mod workflow;

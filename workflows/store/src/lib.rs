@@ -13,6 +13,7 @@
 //! - [`policies`]: policy groups and policies.
 //! - [`partner_policies`]: policy mapping requests and API keys.
 //! - [`licences`]: MISP licence keys.
+//! - [`search`]: PMS searches and filter values over the partner and policy tables.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
 //! - [`watch`]: waiting for runs to finish through one LISTEN per process.
@@ -26,6 +27,7 @@ pub mod partner_policies;
 pub mod partners;
 pub mod policies;
 pub mod runs;
+pub mod search;
 pub mod telemetry;
 pub mod watch;
 

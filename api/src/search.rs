@@ -1,0 +1,495 @@
+//! PMS's search and filter-values endpoints (mosip-pms.md §4.1 #15–#20, §4.3 #38–#39, §4.6
+//! P12, P13, P15, P16): `SearchDto` in, `PageResponseDto{fromRecord, toRecord, totalRecord,
+//! data}` out; `FilterValueDto` in, `{filters: [{fieldID, fieldValue, fieldCode}]}` out.
+//! Errors are pms-common's `PMS-MSD-3xx` ([`pmsflow_core::search::SearchError`]).
+//!
+//! Own data: a caller without PARTNER_ADMIN sees only rows of its own partner id in partner,
+//! policy-request, API-key and licence searches (as `SearchHelper#addPartnerFilter`).
+
+use axum::{extract::State, routing::post, Router};
+use pmsflow_core::envelope::ServiceError;
+use pmsflow_core::search::{
+    filter_plan, plan, Column, Condition, FilterValueRequest, Predicate, SearchRequest,
+};
+use pmsflow_store::search::{self as store, Entity};
+use serde_json::{json, Value};
+
+use crate::auth::{AuthUser, PmsCaller};
+use crate::error::PmsError;
+use crate::pms::{envelope, ok, PmsResult};
+use crate::state::AppState;
+
+/// Routes of the search and filter-values endpoints.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/partnermanager/partners/search", post(partners_search))
+        .route(
+            "/v1/partnermanager/partners/partnertype/search",
+            post(partner_types_search),
+        )
+        .route(
+            "/v1/partnermanager/partners/filtervalues",
+            post(partners_filter),
+        )
+        .route(
+            "/v1/partnermanager/partners/apikey/request/search",
+            post(requests_search),
+        )
+        .route(
+            "/v1/partnermanager/partners/apikey/request/filtervalues",
+            post(requests_filter),
+        )
+        .route(
+            "/v1/partnermanager/partners/apikey/search",
+            post(api_keys_search),
+        )
+        .route("/v1/partnermanager/misps/search", post(licences_search))
+        .route(
+            "/v1/partnermanager/misps/filtervalues",
+            post(licences_filter),
+        )
+        .route(
+            "/v1/policymanager/policies/group/search",
+            post(groups_search),
+        )
+        .route(
+            "/v1/policymanager/policies/group/filtervalues",
+            post(groups_filter),
+        )
+        .route("/v1/policymanager/policies/search", post(policies_search))
+        .route(
+            "/v1/policymanager/policies/filtervalues",
+            post(policies_filter),
+        )
+}
+
+/// What a search endpoint adds to the client's filters.
+enum Scope {
+    /// Nothing.
+    All,
+    /// Rows of the caller's own partner (unless PARTNER_ADMIN), by this column.
+    Own(&'static str),
+}
+
+fn own_rows(scope: &Scope, entity: &Entity, caller: &AuthUser) -> Vec<Predicate> {
+    match scope {
+        Scope::Own(col) if !caller.is_partner_admin => vec![Predicate {
+            column: column(entity, col),
+            condition: Condition::In(vec![caller.user_id.clone()]),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+fn column(entity: &Entity, name: &str) -> Column {
+    entity
+        .columns
+        .iter()
+        .copied()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("entity has no column {name}"))
+}
+
+/// `partnerType` / `policyType` of a search body: `all` (any case) means no condition; a
+/// missing or blank value is `PMS_COR_001`, as the DTO's `@NotBlank` / `@NotNull` answers.
+fn type_filter(
+    request: &Value,
+    field: &str,
+    entity: &Entity,
+    col: &str,
+) -> Result<Vec<Predicate>, PmsError> {
+    let value = request[field]
+        .as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            PmsError::new(
+                "PMS_COR_001",
+                format!("Missing Input Parameter - request.{field}"),
+            )
+        })?;
+    if value.eq_ignore_ascii_case("all") {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Predicate {
+        column: column(entity, col),
+        condition: Condition::TextEquals(value.to_owned()),
+    }])
+}
+
+fn parse<T: serde::de::DeserializeOwned>(request: &Value) -> Result<T, PmsError> {
+    serde_json::from_value(request.clone()).map_err(|e| {
+        PmsError::new(
+            "PMS_COR_002",
+            format!("Invalid Input Parameter - request: {e}"),
+        )
+    })
+}
+
+async fn search(
+    state: &AppState,
+    caller: &AuthUser,
+    key: &str,
+    body: &[u8],
+    entity: &Entity,
+    scope: Scope,
+    extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
+) -> PmsResult {
+    state.roles.check(key, caller)?;
+    let req = envelope::<Value>(body)?;
+    let mut conditions = extra(&req.request)?;
+    let search: SearchRequest = parse(&req.request)?;
+    let plan = plan(entity.columns, &search).map_err(ServiceError::from)?;
+    conditions.extend(own_rows(&scope, entity, caller));
+    let mut conn = state.pool.acquire().await?;
+    let page = store::search(&mut conn, entity, &plan, &conditions).await?;
+    ok(req.id, req.version, json!(page))
+}
+
+async fn filter_values(
+    state: &AppState,
+    caller: &AuthUser,
+    key: &str,
+    body: &[u8],
+    entity: &Entity,
+    scope: Scope,
+    extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
+) -> PmsResult {
+    state.roles.check(key, caller)?;
+    let req = envelope::<Value>(body)?;
+    let mut conditions = extra(&req.request)?;
+    let request: FilterValueRequest = parse(&req.request)?;
+    let plan = filter_plan(entity.columns, &request).map_err(ServiceError::from)?;
+    conditions.extend(own_rows(&scope, entity, caller));
+    let mut conn = state.pool.acquire().await?;
+    let values = store::filter_values(&mut conn, entity, &plan, &conditions).await?;
+    ok(req.id, req.version, json!({ "filters": values }))
+}
+
+fn none(_: &Value) -> Result<Vec<Predicate>, PmsError> {
+    Ok(Vec::new())
+}
+
+/// Search partners.
+///
+/// `POST /partners/search` (`postpartnerssearch`): `SearchDto` + `partnerType` (`all` or a
+/// type code, required) → page of `Partner`; own partner only unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::PartnerSearch>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of partners. Errors: `PMS_COR_001` (no `partnerType`), `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn partners_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let e = &store::PARTNERS;
+    search(
+        &state,
+        &caller,
+        "postpartnerssearch",
+        &body,
+        e,
+        Scope::Own("id"),
+        |r| type_filter(r, "partnerType", e, "partnerTypeCode"),
+    )
+    .await
+}
+
+/// Search partner types.
+///
+/// `POST /partners/partnertype/search` (`postpartnerspartnertypesearch`): `SearchDto` → page
+/// of `PartnerType{code, partnerDescription, isPolicyRequired, isActive, crBy, crDtimes}`.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/partnertype/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of partner types. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn partner_types_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let key = "postpartnerspartnertypesearch";
+    search(
+        &state,
+        &caller,
+        key,
+        &body,
+        &store::PARTNER_TYPES,
+        Scope::All,
+        none,
+    )
+    .await
+}
+
+/// Filter values of partners.
+///
+/// `POST /partners/filtervalues` (`postpartnersfiltervalues`): `FilterValueDto` → values of
+/// partner columns; own partner only unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/filtervalues", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn partners_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let key = "postpartnersfiltervalues";
+    filter_values(
+        &state,
+        &caller,
+        key,
+        &body,
+        &store::PARTNERS,
+        Scope::Own("id"),
+        none,
+    )
+    .await
+}
+
+/// Search policy mapping requests.
+///
+/// `POST /partners/apikey/request/search` (`postpartnersapikeyrequestsearch`): `SearchDto`
+/// over `{apikeyRequestId, partnerId, partnerName, policyId, policyName, requestDatetimes,
+/// requestDetail, statusCode, ...}`; own requests only unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/request/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policy mapping requests. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn requests_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postpartnersapikeyrequestsearch", &store::POLICY_REQUESTS);
+    search(
+        &state,
+        &caller,
+        key,
+        &body,
+        e,
+        Scope::Own("partnerId"),
+        none,
+    )
+    .await
+}
+
+/// Filter values of policy mapping requests.
+///
+/// `POST /partners/apikey/request/filtervalues` (`postpartnersapikeyrequestfiltervalues`);
+/// own requests only unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/request/filtervalues", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn requests_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        "postpartnersapikeyrequestfiltervalues",
+        &store::POLICY_REQUESTS,
+    );
+    filter_values(
+        &state,
+        &caller,
+        key,
+        &body,
+        e,
+        Scope::Own("partnerId"),
+        none,
+    )
+    .await
+}
+
+/// Search API keys (the key itself is never answered).
+///
+/// `POST /partners/apikey/search` (`postpartnersapikeysearch`): `SearchDto` over `{label,
+/// partnerId, partnerName, policyId, policyName, validFromDatetime, validToDatetime,
+/// isActive, ...}`; own keys only unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of API keys without their value. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn api_keys_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postpartnersapikeysearch", &store::API_KEYS);
+    search(
+        &state,
+        &caller,
+        key,
+        &body,
+        e,
+        Scope::Own("partnerId"),
+        none,
+    )
+    .await
+}
+
+/// Search MISP licences.
+///
+/// `POST /misps/search` (`postmispsearch`): `SearchDto` over `{providerId, licenseKey,
+/// policyId, validFromDate, validToDate, isActive, ...}`; own licences only unless
+/// PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/misps/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of licences. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn licences_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postmispsearch", &store::LICENCES);
+    search(
+        &state,
+        &caller,
+        key,
+        &body,
+        e,
+        Scope::Own("providerId"),
+        none,
+    )
+    .await
+}
+
+/// Filter values of MISP licences.
+///
+/// `POST /misps/filtervalues` (`postmispfiltervalues`); own licences only unless
+/// PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/misps/filtervalues", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn licences_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postmispfiltervalues", &store::LICENCES);
+    filter_values(
+        &state,
+        &caller,
+        key,
+        &body,
+        e,
+        Scope::Own("providerId"),
+        none,
+    )
+    .await
+}
+
+/// Search policy groups.
+///
+/// `POST /policies/group/search` (`postpoliciesgroupsearch`): `SearchDto` over `{id, name,
+/// desc, isActive, userId, crBy, crDtimes, updBy, updDtimes}`.
+#[utoipa::path(post, path = "/v1/policymanager/policies/group/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policy groups. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn groups_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postpoliciesgroupsearch", &store::POLICY_GROUPS);
+    search(&state, &caller, key, &body, e, Scope::All, none).await
+}
+
+/// Filter values of policy groups.
+///
+/// `POST /policies/group/filtervalues` (`postpoliciesgroupfiltervalues`).
+#[utoipa::path(post, path = "/v1/policymanager/policies/group/filtervalues", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn groups_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = ("postpoliciesgroupfiltervalues", &store::POLICY_GROUPS);
+    filter_values(&state, &caller, key, &body, e, Scope::All, none).await
+}
+
+/// A filter without `columnName` in a policy search or policy filter-values request is
+/// `PMS_COR_003`, as 1.2.0.1's policy service answers it (its pseudo-column handling
+/// dereferences the missing name before `SearchHelper` can report `PMS-MSD-311`).
+fn policy_filters_named(request: &Value) -> Result<(), PmsError> {
+    let unnamed = ["filters", "optionalFilters"]
+        .iter()
+        .filter_map(|k| request[k].as_array())
+        .flatten()
+        .any(|f| f.get("columnName").is_none_or(Value::is_null));
+    if unnamed {
+        return Err(PmsError::new(
+            "PMS_COR_003",
+            "Could not process the request",
+        ));
+    }
+    Ok(())
+}
+
+/// Search policies.
+///
+/// `POST /policies/search` (`postpoliciessearch`): `SearchDto` + `policyType` (`all` or a
+/// type, required) over `{id, name, desc, policyType, version, schema, policies,
+/// policyGroupId, policyGroupName, isActive, validFromDate, validToDate, status, ...}`.
+#[utoipa::path(post, path = "/v1/policymanager/policies/search", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::PolicySearch>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policies. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003` (a filter without `columnName`), `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn policies_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let e = &store::POLICIES;
+    search(
+        &state,
+        &caller,
+        "postpoliciessearch",
+        &body,
+        e,
+        Scope::All,
+        |r| {
+            policy_filters_named(r)?;
+            type_filter(r, "policyType", e, "policyType")
+        },
+    )
+    .await
+}
+
+/// Filter values of policies.
+///
+/// `POST /policies/filtervalues` (`postpoliciesfiltervalues`): `FilterValueDto` +
+/// `policyType` (`all` or a type, required).
+#[utoipa::path(post, path = "/v1/policymanager/policies/filtervalues", tag = "search",
+    request_body = crate::openapi::PmsRequest<crate::openapi::PolicyFilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003`, `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn policies_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let e = &store::POLICIES;
+    filter_values(
+        &state,
+        &caller,
+        "postpoliciesfiltervalues",
+        &body,
+        e,
+        Scope::All,
+        |r| {
+            policy_filters_named(r)?;
+            type_filter(r, "policyType", e, "policyType")
+        },
+    )
+    .await
+}

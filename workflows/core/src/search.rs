@@ -1,0 +1,611 @@
+//! PMS's search and filter-values requests, checked and turned into a plan the store runs.
+//!
+//! Source: pms-common `SearchDto`, `SearchFilter`, `SearchSort`, `Pagination`, `FilterValueDto`,
+//! `FilterDto`, and the rules of `SearchHelper` / `FilterHelper`
+//! (`partner/pms-common/src/main/java/io/mosip/pms/common/helper/`). Error codes are
+//! pms-common's `SearchErrorCode` (`PMS-MSD-3xx`, hyphenated, as 1.2.0.1 answers them).
+//!
+//! A search names columns by the API field names of the entity searched (`name`, `isActive`,
+//! `crDtimes`...). Each searchable entity declares its [`Column`]s; anything else is refused
+//! before any SQL is written, so column names reaching the store are always known ones.
+
+use serde::Deserialize;
+use time::{format_description::well_known::Iso8601, OffsetDateTime, PrimitiveDateTime};
+
+use crate::envelope::ServiceError;
+
+/// The type of a searchable column: decides how `equals` and `between` compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Text: `equals` is case-insensitive, `contains` / `startswith` are case-insensitive LIKE.
+    Text,
+    /// Boolean: `equals` takes `true` / `false` (any case).
+    Bool,
+    /// Timestamp (UTC): `equals` matches the millisecond, `between` takes two ISO date-times.
+    Timestamp,
+}
+
+/// One searchable field of an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The API field name a request uses (`columnName`, `sortField`).
+    pub name: &'static str,
+    /// Its type.
+    pub kind: ColumnKind,
+}
+
+impl Column {
+    /// A text column.
+    pub const fn text(name: &'static str) -> Self {
+        Self {
+            name,
+            kind: ColumnKind::Text,
+        }
+    }
+    /// A boolean column.
+    pub const fn boolean(name: &'static str) -> Self {
+        Self {
+            name,
+            kind: ColumnKind::Bool,
+        }
+    }
+    /// A timestamp column.
+    pub const fn timestamp(name: &'static str) -> Self {
+        Self {
+            name,
+            kind: ColumnKind::Timestamp,
+        }
+    }
+}
+
+/// A number PMS's Jackson accepts as a JSON number or a numeric string (`"pageStart": "0"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Lenient {
+    Number(i64),
+    Text(String),
+}
+
+impl Lenient {
+    fn value(self) -> Result<i64, SearchError> {
+        match self {
+            Self::Number(n) => Ok(n),
+            Self::Text(s) => s.trim().parse().map_err(|_| SearchError::Pagination),
+        }
+    }
+}
+
+/// `Pagination{pageStart, pageFetch}`: page index from 0 and page size (default 10).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    page_start: Option<Lenient>,
+    page_fetch: Option<Lenient>,
+}
+
+/// `SearchFilter{columnName, type, value, values, fromValue, toValue}`; `type` is one of
+/// `equals`, `contains`, `startswith`, `between`, `in` (any case).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchFilter {
+    /// API field name.
+    pub column_name: Option<String>,
+    /// Filter type.
+    #[serde(rename = "type")]
+    pub filter_type: Option<String>,
+    /// Value of `equals`, `contains`, `startswith` (`*` wildcards at either end allowed).
+    pub value: Option<String>,
+    /// Values of `in`.
+    pub values: Option<Vec<String>>,
+    /// Lower bound of `between`.
+    pub from_value: Option<String>,
+    /// Upper bound of `between`.
+    pub to_value: Option<String>,
+}
+
+/// `SearchSort{sortField, sortType}`; `sortType` is `asc` or `desc` (any case).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchSort {
+    /// API field name.
+    pub sort_field: Option<String>,
+    /// `asc` or `desc`.
+    pub sort_type: Option<String>,
+}
+
+/// PMS's `SearchDto{filters, sort, pagination, languageCode}`. Entity-specific extras
+/// (`partnerType`, `policyType`) are read by the endpoint from the same JSON.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchRequest {
+    /// Filters, all of which must hold.
+    #[serde(default)]
+    pub filters: Vec<SearchFilter>,
+    /// Sort keys, in order.
+    #[serde(default)]
+    pub sort: Vec<SearchSort>,
+    /// Page; the first page of 10 when absent.
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// A checked condition on a known column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Case-insensitive LIKE with this pattern (`%` added as PMS does).
+    Like(String),
+    /// Case-insensitive equality of text.
+    TextEquals(String),
+    /// Boolean equality.
+    BoolEquals(bool),
+    /// Timestamps in `[from, to]`, inclusive.
+    TimeBetween(OffsetDateTime, OffsetDateTime),
+    /// Text in `[from, to]` (string order).
+    TextBetween(String, String),
+    /// Text equal to one of these (case-sensitive, as PMS's `in`).
+    In(Vec<String>),
+}
+
+/// A condition on a column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predicate {
+    /// The column.
+    pub column: Column,
+    /// What must hold.
+    pub condition: Condition,
+}
+
+/// A checked search: conditions (all must hold), order, page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPlan {
+    /// Conditions.
+    pub predicates: Vec<Predicate>,
+    /// Sort keys: (column, ascending).
+    pub order: Vec<(Column, bool)>,
+    /// Rows to skip (`pageStart × pageFetch`).
+    pub offset: i64,
+    /// Page size (`pageFetch`).
+    pub limit: i64,
+}
+
+/// Why a search or filter-values request was refused; `code()` / `message()` are PMS's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    /// `PMS-MSD-310`: a column the entity does not have.
+    #[error("Invalid column received : {0}")]
+    InvalidColumn(String),
+    /// `PMS-MSD-311`: a filter without `columnName`.
+    #[error("Column is missing in request")]
+    MissingColumn,
+    /// `PMS-MSD-312`: a filter without `type`.
+    #[error("Filter type is missing")]
+    MissingType,
+    /// `PMS-MSD-313`: `pageStart < 0` or `pageFetch < 1`, or not a number.
+    #[error("Invalid pagination value received pagestart and pagefetch")]
+    Pagination,
+    /// `PMS-MSD-314`: a sort without field or type.
+    #[error("Missing sort field or sort type values")]
+    SortInput,
+    /// `PMS-MSD-315`: `between` without both bounds, or bounds of the wrong type.
+    #[error("Invalid fromValue or toValue")]
+    Between,
+    /// `PMS-MSD-357`: an unknown sort field.
+    #[error("Invalid sort field {0}")]
+    SortField(String),
+    /// `PMS-MSD-358`: a sort type other than `asc` / `desc`.
+    #[error("Sort type {0} is not supported")]
+    SortType(String),
+    /// `PMS-MSD-390`: a filter without a usable value.
+    #[error("Invalid filter value")]
+    Value,
+    /// `PMS-MSD-391`: `in` without values.
+    #[error("Invalid filter values")]
+    Values,
+    /// `PMS-MSD-392`: both `value` and `values`.
+    #[error("Both value and values cannot be present")]
+    ValueAndValues,
+    /// `PMS-MSD-317`: a filter type the request kind does not know.
+    #[error("Filter type {0} is not supported")]
+    FilterType(String),
+}
+
+impl SearchError {
+    /// PMS's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidColumn(_) => "PMS-MSD-310",
+            Self::MissingColumn => "PMS-MSD-311",
+            Self::MissingType => "PMS-MSD-312",
+            Self::Pagination => "PMS-MSD-313",
+            Self::SortInput => "PMS-MSD-314",
+            Self::Between => "PMS-MSD-315",
+            Self::SortField(_) => "PMS-MSD-357",
+            Self::SortType(_) => "PMS-MSD-358",
+            Self::Value => "PMS-MSD-390",
+            Self::Values => "PMS-MSD-391",
+            Self::ValueAndValues => "PMS-MSD-392",
+            Self::FilterType(_) => "PMS-MSD-317",
+        }
+    }
+}
+
+impl From<SearchError> for ServiceError {
+    fn from(e: SearchError) -> Self {
+        ServiceError::new(e.code(), e.to_string())
+    }
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn column(columns: &[Column], name: &str) -> Option<Column> {
+    columns.iter().copied().find(|c| c.name == name)
+}
+
+/// A MOSIP date-time (`2026-11-22T10:00:00.000Z`, or without zone: UTC).
+fn parse_time(s: &str) -> Result<OffsetDateTime, SearchError> {
+    OffsetDateTime::parse(s, &Iso8601::DEFAULT)
+        .or_else(|_| PrimitiveDateTime::parse(s, &Iso8601::DEFAULT).map(|t| t.assume_utc()))
+        .map_err(|_| SearchError::Between)
+}
+
+/// Check one filter as `SearchHelper#validateFilters` then `#buildFilters` do.
+pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Predicate, SearchError> {
+    let name = present(&f.column_name).ok_or(SearchError::MissingColumn)?;
+    let kind = present(&f.filter_type)
+        .ok_or(SearchError::MissingType)?
+        .to_ascii_lowercase();
+    let values = f.values.as_ref().filter(|v| !v.is_empty());
+    if present(&f.value).is_some() && values.is_some() {
+        return Err(SearchError::ValueAndValues);
+    }
+    let col = column(columns, name).ok_or_else(|| SearchError::InvalidColumn(name.into()))?;
+    let value = || present(&f.value).ok_or(SearchError::Value);
+    let condition = match kind.as_str() {
+        "equals" => match col.kind {
+            ColumnKind::Bool => match value()?.to_ascii_lowercase().as_str() {
+                "true" => Condition::BoolEquals(true),
+                "false" => Condition::BoolEquals(false),
+                _ => return Err(SearchError::Value),
+            },
+            ColumnKind::Timestamp => {
+                let at = parse_time(value()?).map_err(|_| SearchError::Value)?;
+                Condition::TimeBetween(at, at + time::Duration::milliseconds(1))
+            }
+            ColumnKind::Text => Condition::TextEquals(value()?.to_owned()),
+        },
+        "contains" => {
+            let v = value()?;
+            let inner = v.strip_prefix('*').unwrap_or(v);
+            let inner = inner.strip_suffix('*').unwrap_or(inner);
+            Condition::Like(format!("%{}%", escape_like(inner)))
+        }
+        "startswith" => {
+            let v = value()?;
+            Condition::Like(format!(
+                "{}%",
+                escape_like(v.strip_suffix('*').unwrap_or(v))
+            ))
+        }
+        "between" => {
+            let (Some(from), Some(to)) = (present(&f.from_value), present(&f.to_value)) else {
+                return Err(SearchError::Between);
+            };
+            match col.kind {
+                ColumnKind::Timestamp => Condition::TimeBetween(parse_time(from)?, parse_time(to)?),
+                ColumnKind::Text => Condition::TextBetween(from.into(), to.into()),
+                ColumnKind::Bool => return Err(SearchError::InvalidColumn(name.into())),
+            }
+        }
+        "in" => Condition::In(values.ok_or(SearchError::Values)?.clone()),
+        other => return Err(SearchError::FilterType(other.into())),
+    };
+    if matches!(condition, Condition::Like(_)) && col.kind != ColumnKind::Text {
+        return Err(SearchError::InvalidColumn(name.into()));
+    }
+    Ok(Predicate {
+        column: col,
+        condition,
+    })
+}
+
+/// `%`, `_` and `\` in a user's value match themselves (PMS passes them to LIKE unescaped, so
+/// a `%` in a search text matched anything; here it matches a `%`).
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Check a whole search against the entity's columns: filters, then sort, then page (the
+/// order in which `SearchHelper` reports errors).
+pub fn plan(columns: &[Column], req: &SearchRequest) -> Result<SearchPlan, SearchError> {
+    let predicates = req
+        .filters
+        .iter()
+        .map(|f| predicate(columns, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut order = Vec::with_capacity(req.sort.len());
+    for s in &req.sort {
+        let (Some(field), Some(kind)) = (present(&s.sort_field), present(&s.sort_type)) else {
+            return Err(SearchError::SortInput);
+        };
+        let col = column(columns, field).ok_or_else(|| SearchError::SortField(field.into()))?;
+        let asc = match kind.to_ascii_lowercase().as_str() {
+            "asc" => true,
+            "desc" => false,
+            _ => return Err(SearchError::SortType(kind.into())),
+        };
+        order.push((col, asc));
+    }
+    let page = req.pagination.clone().unwrap_or_default();
+    let start = page
+        .page_start
+        .map(Lenient::value)
+        .transpose()?
+        .unwrap_or(0);
+    let fetch = page
+        .page_fetch
+        .map(Lenient::value)
+        .transpose()?
+        .unwrap_or(10);
+    if start < 0 || fetch < 1 {
+        return Err(SearchError::Pagination);
+    }
+    Ok(SearchPlan {
+        predicates,
+        order,
+        offset: start.saturating_mul(fetch),
+        limit: fetch,
+    })
+}
+
+/// `FilterDto{columnName, type, text}`: `type` is `all` (every row's value) or `unique`
+/// (distinct values); `text` narrows to values containing it (case-insensitive).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterColumn {
+    /// API field name.
+    pub column_name: Option<String>,
+    /// `all` or `unique` (empty = `unique`).
+    #[serde(rename = "type")]
+    pub filter_type: Option<String>,
+    /// Substring the values must contain.
+    pub text: Option<String>,
+}
+
+/// PMS's `FilterValueDto{filters, optionalFilters, languageCode}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterValueRequest {
+    /// The columns whose values are wanted.
+    #[serde(default)]
+    pub filters: Vec<FilterColumn>,
+    /// Conditions every row must meet (`SearchFilter`s).
+    #[serde(default)]
+    pub optional_filters: Vec<SearchFilter>,
+}
+
+/// One checked filter-values column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuesOf {
+    /// The column.
+    pub column: Column,
+    /// Distinct values only.
+    pub unique: bool,
+    /// `LIKE` pattern of `text` (`%text%`), `None` for a boolean column (whose values are
+    /// always `true` and `false`, as `FilterHelper` answers).
+    pub like: Option<String>,
+}
+
+/// A checked filter-values request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterPlan {
+    /// The columns, in request order.
+    pub columns: Vec<ValuesOf>,
+    /// Conditions on the rows.
+    pub predicates: Vec<Predicate>,
+}
+
+/// Check a filter-values request. Timestamp columns are refused (`PMS-MSD-310`), as
+/// `FilterHelper#columnTypeValidator` refuses date columns.
+pub fn filter_plan(
+    columns: &[Column],
+    req: &FilterValueRequest,
+) -> Result<FilterPlan, SearchError> {
+    let mut out = Vec::with_capacity(req.filters.len());
+    for f in &req.filters {
+        let name = present(&f.column_name).ok_or(SearchError::MissingColumn)?;
+        let col = column(columns, name).ok_or_else(|| SearchError::InvalidColumn(name.into()))?;
+        let unique = match present(&f.filter_type)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("unique") => true,
+            Some("all") => false,
+            Some(other) => return Err(SearchError::FilterType(other.into())),
+        };
+        let like = match col.kind {
+            ColumnKind::Text => Some(format!(
+                "%{}%",
+                escape_like(f.text.as_deref().unwrap_or("").trim())
+            )),
+            ColumnKind::Bool => None,
+            ColumnKind::Timestamp => return Err(SearchError::InvalidColumn(name.into())),
+        };
+        out.push(ValuesOf {
+            column: col,
+            unique,
+            like,
+        });
+    }
+    let predicates = req
+        .optional_filters
+        .iter()
+        .map(|f| predicate(columns, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FilterPlan {
+        columns: out,
+        predicates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const COLUMNS: &[Column] = &[
+        Column::text("name"),
+        Column::boolean("isActive"),
+        Column::timestamp("crDtimes"),
+    ];
+
+    fn req(v: serde_json::Value) -> SearchRequest {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn err(v: serde_json::Value) -> &'static str {
+        plan(COLUMNS, &req(v)).unwrap_err().code()
+    }
+
+    #[test]
+    fn string_pagination_and_defaults() {
+        let p = plan(
+            COLUMNS,
+            &req(json!({"pagination": {"pageStart": "2", "pageFetch": 5}})),
+        )
+        .unwrap();
+        assert_eq!((p.offset, p.limit), (10, 5));
+        let p = plan(COLUMNS, &req(json!({"pagination": {"pageStart": "0"}}))).unwrap();
+        assert_eq!((p.offset, p.limit), (0, 10));
+        assert_eq!(err(json!({"pagination": {"pageStart": -1}})), "PMS-MSD-313");
+        assert_eq!(
+            err(json!({"pagination": {"pageFetch": "0"}})),
+            "PMS-MSD-313"
+        );
+    }
+
+    #[test]
+    fn filter_errors_as_search_helper() {
+        let f = |f: serde_json::Value| err(json!({"filters": [f]}));
+        assert_eq!(f(json!({"type": "equals", "value": "x"})), "PMS-MSD-311");
+        assert_eq!(
+            f(json!({"columnName": "name", "value": "x"})),
+            "PMS-MSD-312"
+        );
+        assert_eq!(
+            f(json!({"columnName": "n@@e", "type": "equals", "value": "x"})),
+            "PMS-MSD-310"
+        );
+        assert_eq!(
+            f(json!({"columnName": "name", "type": "equals"})),
+            "PMS-MSD-390"
+        );
+        assert_eq!(
+            f(json!({"columnName": "isActive", "type": "equals", "value": "yes"})),
+            "PMS-MSD-390"
+        );
+        assert_eq!(
+            f(json!({"columnName": "name", "type": "between", "fromValue": "a"})),
+            "PMS-MSD-315"
+        );
+        assert_eq!(
+            f(json!({"columnName": "name", "type": "in"})),
+            "PMS-MSD-391"
+        );
+        assert_eq!(
+            f(json!({"columnName": "name", "type": "near", "value": "x"})),
+            "PMS-MSD-317"
+        );
+        assert_eq!(
+            f(json!({"columnName": "isActive", "type": "contains", "value": "x"})),
+            "PMS-MSD-310"
+        );
+    }
+
+    #[test]
+    fn sort_errors_as_search_helper() {
+        let s = |s: serde_json::Value| err(json!({"sort": [s]}));
+        assert_eq!(s(json!({"sortField": "name"})), "PMS-MSD-314");
+        assert_eq!(s(json!({"sortType": "asc"})), "PMS-MSD-314");
+        assert_eq!(
+            s(json!({"sortField": "n@@", "sortType": "asc"})),
+            "PMS-MSD-357"
+        );
+        assert_eq!(
+            s(json!({"sortField": "name", "sortType": "dc"})),
+            "PMS-MSD-358"
+        );
+        let p = plan(
+            COLUMNS,
+            &req(json!({"sort": [{"sortField": "name", "sortType": "DESC"}]})),
+        )
+        .unwrap();
+        assert_eq!(p.order, vec![(COLUMNS[0], false)]);
+    }
+
+    #[test]
+    fn conditions() {
+        let one = |f: serde_json::Value| {
+            plan(COLUMNS, &req(json!({"filters": [f]})))
+                .unwrap()
+                .predicates[0]
+                .condition
+                .clone()
+        };
+        assert_eq!(
+            one(json!({"columnName": "name", "type": "contains", "value": "*Auth*"})),
+            Condition::Like("%Auth%".into())
+        );
+        assert_eq!(
+            one(json!({"columnName": "name", "type": "startsWith", "value": "50%_x*"})),
+            Condition::Like("50\\%\\_x%".into())
+        );
+        assert_eq!(
+            one(json!({"columnName": "name", "type": "EQUALS", "value": "Auth"})),
+            Condition::TextEquals("Auth".into())
+        );
+        assert_eq!(
+            one(json!({"columnName": "isActive", "type": "equals", "value": "TRUE"})),
+            Condition::BoolEquals(true)
+        );
+        let Condition::TimeBetween(a, b) = one(
+            json!({"columnName": "crDtimes", "type": "between", "fromValue": "2026-01-01T00:00:00.000Z", "toValue": "2026-12-31T00:00:00"}),
+        ) else {
+            panic!()
+        };
+        assert!(a < b);
+    }
+
+    #[test]
+    fn filter_values() {
+        let r: FilterValueRequest = serde_json::from_value(json!({
+            "filters": [{"columnName": "name", "type": "all", "text": "mo"}, {"columnName": "isActive", "type": "unique"}],
+            "optionalFilters": [{"columnName": "isActive", "type": "equals", "value": "true"}]
+        })).unwrap();
+        let p = filter_plan(COLUMNS, &r).unwrap();
+        assert_eq!(
+            p.columns[0],
+            ValuesOf {
+                column: COLUMNS[0],
+                unique: false,
+                like: Some("%mo%".into())
+            }
+        );
+        assert_eq!(p.columns[1].like, None);
+        assert_eq!(p.predicates.len(), 1);
+        let bad: FilterValueRequest =
+            serde_json::from_value(json!({"filters": [{"columnName": "crDtimes", "type": "all"}]}))
+                .unwrap();
+        assert_eq!(
+            filter_plan(COLUMNS, &bad).unwrap_err().code(),
+            "PMS-MSD-310"
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! Runs checked PMS searches and filter-values requests ([`pmsflow_core::search`]) against the
+//! searchable entities: policy groups, policies, partners, partner types, policy mapping
+//! requests, API keys and MISP licences.
+//!
+//! Each [`Entity`] is a SQL sub-select whose columns carry the API field names (PMS's JPA
+//! entity field names, e.g. `crDtimes`), so a row is answered as `to_jsonb` of it and a filter
+//! names a column by the same name the client used. Only names from the entity's
+//! [`Column`] list reach the SQL (the core refuses others), always as quoted identifiers;
+//! values are bound parameters.
+
+use pmsflow_core::envelope::mosip_datetime;
+use pmsflow_core::search::{Column, ColumnKind, Condition, FilterPlan, Predicate, SearchPlan};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+/// A searchable entity: its sub-select, its columns and the column that identifies a row.
+#[derive(Debug, Clone, Copy)]
+pub struct Entity {
+    /// `SELECT ... FROM ...` whose output columns are named as in [`columns`](Self::columns).
+    pub select: &'static str,
+    /// Searchable, sortable columns.
+    pub columns: &'static [Column],
+    /// Column answered as `fieldCode` of an `all` filter value.
+    pub code: &'static str,
+}
+
+/// The audit columns of table alias `$t` (`"p."`, or `""` for none), as a literal.
+macro_rules! audit {
+    ($t:literal) => {
+        concat!(
+            $t,
+            "cr_by AS \"crBy\", ",
+            $t,
+            "cr_dtimes AS \"crDtimes\", ",
+            $t,
+            "upd_by AS \"updBy\", ",
+            $t,
+            "upd_dtimes AS \"updDtimes\""
+        )
+    };
+}
+
+macro_rules! audited {
+    ($($c:expr),* $(,)?) => {
+        &[
+            $($c,)*
+            Column::text("crBy"),
+            Column::timestamp("crDtimes"),
+            Column::text("updBy"),
+            Column::timestamp("updDtimes"),
+        ]
+    };
+}
+
+/// Policy groups (`PolicyGroup`): `POST /policies/group/search`, `/group/filtervalues`.
+pub const POLICY_GROUPS: Entity = Entity {
+    select: concat!(
+        r#"SELECT id, name, descr AS "desc", is_active AS "isActive", user_id AS "userId", "#,
+        audit!(""),
+        " FROM policy_group",
+    ),
+    columns: audited![
+        Column::text("id"),
+        Column::text("name"),
+        Column::text("desc"),
+        Column::boolean("isActive"),
+        Column::text("userId"),
+    ],
+    code: "id",
+};
+
+/// Policies (`SearchAuthPolicy`, with the group's name and the derived status):
+/// `POST /policies/search`, `/policies/filtervalues`.
+pub const POLICIES: Entity = Entity {
+    select: concat!(
+        r#"SELECT p.id, p.name, p.descr AS "desc", p.policy_type AS "policyType", p.version,
+                  p.policy_schema AS "schema", p.policy_file_id AS "policies",
+                  p.policy_group_id AS "policyGroupId", g.name AS "policyGroupName",
+                  p.is_active AS "isActive", p.valid_from_date AS "validFromDate",
+                  p.valid_to_date AS "validToDate",
+                  CASE WHEN p.policy_schema IS NULL THEN 'DRAFTED'
+                       WHEN p.is_active THEN 'PUBLISHED' ELSE 'DEACTIVATED' END AS "status", "#,
+        audit!("p."),
+        " FROM auth_policy p JOIN policy_group g ON g.id = p.policy_group_id",
+    ),
+    columns: audited![
+        Column::text("id"),
+        Column::text("name"),
+        Column::text("desc"),
+        Column::text("policyType"),
+        Column::text("version"),
+        Column::text("policyGroupId"),
+        Column::text("policyGroupName"),
+        Column::boolean("isActive"),
+        Column::timestamp("validFromDate"),
+        Column::timestamp("validToDate"),
+        Column::text("status"),
+    ],
+    code: "id",
+};
+
+/// Partners (`Partner`): `POST /partners/search`, `/partners/filtervalues`.
+pub const PARTNERS: Entity = Entity {
+    select: concat!(
+        r#"SELECT p.id, p.policy_group_id AS "policyGroupId", g.name AS "policyGroupName",
+                  p.name, p.address, p.contact_no AS "contactNo", p.email_id AS "emailId",
+                  p.certificate_alias AS "certificateAlias", p.user_id AS "userId",
+                  p.partner_type_code AS "partnerTypeCode", p.approval_status AS "approvalStatus",
+                  p.is_active AS "isActive", p.lang_code AS "langCode", p.logo_url AS "logoUrl", "#,
+        audit!("p."),
+        " FROM partner p LEFT JOIN policy_group g ON g.id = p.policy_group_id",
+    ),
+    columns: audited![
+        Column::text("id"),
+        Column::text("policyGroupId"),
+        Column::text("policyGroupName"),
+        Column::text("name"),
+        Column::text("address"),
+        Column::text("contactNo"),
+        Column::text("emailId"),
+        Column::text("certificateAlias"),
+        Column::text("userId"),
+        Column::text("partnerTypeCode"),
+        Column::text("approvalStatus"),
+        Column::boolean("isActive"),
+        Column::text("langCode"),
+    ],
+    code: "id",
+};
+
+/// Partner types (`PartnerType`): `POST /partners/partnertype/search`.
+pub const PARTNER_TYPES: Entity = Entity {
+    select: r#"SELECT code, partner_description AS "partnerDescription",
+                      is_policy_required AS "isPolicyRequired", is_active AS "isActive",
+                      cr_by AS "crBy", cr_dtimes AS "crDtimes" FROM partner_type"#,
+    columns: &[
+        Column::text("code"),
+        Column::text("partnerDescription"),
+        Column::boolean("isPolicyRequired"),
+        Column::boolean("isActive"),
+        Column::text("crBy"),
+        Column::timestamp("crDtimes"),
+    ],
+    code: "code",
+};
+
+/// Policy mapping requests (`PartnerPolicySearchResponseDto` of requests):
+/// `POST /partners/apikey/request/search`, `/apikey/request/filtervalues`.
+pub const POLICY_REQUESTS: Entity = Entity {
+    select: concat!(
+        r#"SELECT r.id AS "apikeyRequestId", r.part_id AS "partnerId", p.name AS "partnerName",
+                  r.policy_id AS "policyId", a.name AS "policyName",
+                  r.request_datetimes AS "requestDatetimes", r.request_detail AS "requestDetail",
+                  r.status_code AS "statusCode", "#,
+        audit!("r."),
+        " FROM partner_policy_request r JOIN partner p ON p.id = r.part_id JOIN auth_policy a ON a.id = r.policy_id",
+    ),
+    columns: audited![
+        Column::text("apikeyRequestId"),
+        Column::text("partnerId"),
+        Column::text("partnerName"),
+        Column::text("policyId"),
+        Column::text("policyName"),
+        Column::timestamp("requestDatetimes"),
+        Column::text("requestDetail"),
+        Column::text("statusCode"),
+    ],
+    code: "apikeyRequestId",
+};
+
+/// API keys, without the key itself (`PartnerPolicySearchResponseDto`):
+/// `POST /partners/apikey/search`.
+pub const API_KEYS: Entity = Entity {
+    select: concat!(
+        r#"SELECT k.label, k.part_id AS "partnerId", p.name AS "partnerName",
+                  k.policy_id AS "policyId", a.name AS "policyName",
+                  k.valid_from_datetime AS "validFromDatetime", k.valid_to_datetime AS "validToDatetime",
+                  k.is_active AS "isActive", "#,
+        audit!("k."),
+        " FROM partner_policy k JOIN partner p ON p.id = k.part_id JOIN auth_policy a ON a.id = k.policy_id",
+    ),
+    columns: audited![
+        Column::text("label"),
+        Column::text("partnerId"),
+        Column::text("partnerName"),
+        Column::text("policyId"),
+        Column::text("policyName"),
+        Column::timestamp("validFromDatetime"),
+        Column::timestamp("validToDatetime"),
+        Column::boolean("isActive"),
+    ],
+    code: "label",
+};
+
+/// MISP licences (`MISPLicenseEntity`): `POST /misps/search`, `/misps/filtervalues`.
+pub const LICENCES: Entity = Entity {
+    select: concat!(
+        r#"SELECT misp_id AS "providerId", license_key AS "licenseKey", policy_id AS "policyId",
+                  valid_from_date AS "validFromDate", valid_to_date AS "validToDate",
+                  is_active AS "isActive", "#,
+        audit!(""),
+        " FROM misp_license",
+    ),
+    columns: audited![
+        Column::text("providerId"),
+        Column::text("licenseKey"),
+        Column::text("policyId"),
+        Column::timestamp("validFromDate"),
+        Column::timestamp("validToDate"),
+        Column::boolean("isActive"),
+    ],
+    code: "licenseKey",
+};
+
+/// One page of a search: PMS's `PageResponseDto{fromRecord, toRecord, totalRecord, data}`;
+/// `fromRecord` is the offset of the first row (0-based), `toRecord` the offset after the last.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    /// Offset of the first row of this page.
+    pub from_record: i64,
+    /// Offset after the last row of this page.
+    pub to_record: i64,
+    /// Rows matching the filters, over all pages.
+    pub total_record: i64,
+    /// The rows, as the entity's JSON (timestamps in MOSIP's format).
+    pub data: Vec<Value>,
+}
+
+/// One value of a filter-values answer: PMS's `FilterData{fieldID, fieldValue, fieldCode}`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FilterData {
+    /// The column asked for.
+    #[serde(rename = "fieldID")]
+    pub field_id: String,
+    /// A value of it.
+    #[serde(rename = "fieldValue")]
+    pub field_value: String,
+    /// The row's identifying column for `all`, the value itself for `unique`.
+    #[serde(rename = "fieldCode")]
+    pub field_code: String,
+}
+
+/// At most this many values per filter-values column (`mosip.pms.filtervalue.max_columns`).
+pub const MAX_FILTER_VALUES: i64 = 500;
+
+fn quoted(name: &str) -> String {
+    format!("t.\"{name}\"")
+}
+
+fn push_conditions(qb: &mut QueryBuilder<'_, Postgres>, predicates: &[Predicate]) {
+    for (i, p) in predicates.iter().enumerate() {
+        qb.push(if i == 0 { " WHERE " } else { " AND " });
+        let col = quoted(p.column.name);
+        match &p.condition {
+            Condition::Like(pattern) => {
+                qb.push(format!("lower({col}) LIKE lower("))
+                    .push_bind(pattern.clone())
+                    .push(")");
+            }
+            Condition::TextEquals(v) => {
+                qb.push(format!("lower({col}) = lower("))
+                    .push_bind(v.clone())
+                    .push(")");
+            }
+            Condition::BoolEquals(v) => {
+                qb.push(format!("{col} = ")).push_bind(*v);
+            }
+            Condition::TimeBetween(a, b) => {
+                qb.push(format!("{col} BETWEEN "))
+                    .push_bind(*a)
+                    .push(" AND ")
+                    .push_bind(*b);
+            }
+            Condition::TextBetween(a, b) => {
+                qb.push(format!("{col} BETWEEN "))
+                    .push_bind(a.clone())
+                    .push(" AND ")
+                    .push_bind(b.clone());
+            }
+            Condition::In(values) => {
+                qb.push(format!("{col} = ANY("))
+                    .push_bind(values.clone())
+                    .push(")");
+            }
+        }
+    }
+}
+
+/// Timestamps of `row` as MOSIP writes them (`yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`).
+fn mosip_times(entity: &Entity, mut row: Value) -> Value {
+    for c in entity
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Timestamp)
+    {
+        if let Some(v) = row.get_mut(c.name) {
+            if let Some(at) = v
+                .as_str()
+                .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+            {
+                *v = Value::String(mosip_datetime(at));
+            }
+        }
+    }
+    row
+}
+
+/// One page of `entity` under `plan`, plus `extra` conditions the endpoint adds (own data,
+/// `partnerType`, `policyType`). Rows are ordered by the plan's sort keys, then by the
+/// entity's identifying column, so pages are stable.
+pub async fn search(
+    conn: &mut PgConnection,
+    entity: &Entity,
+    plan: &SearchPlan,
+    extra: &[Predicate],
+) -> Result<Page, sqlx::Error> {
+    let predicates: Vec<Predicate> = plan.predicates.iter().chain(extra).cloned().collect();
+    let mut count =
+        QueryBuilder::<Postgres>::new(format!("SELECT count(*) FROM ({}) t", entity.select));
+    push_conditions(&mut count, &predicates);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+    let mut page =
+        QueryBuilder::<Postgres>::new(format!("SELECT to_jsonb(t) FROM ({}) t", entity.select));
+    push_conditions(&mut page, &predicates);
+    page.push(" ORDER BY ");
+    for (col, asc) in &plan.order {
+        page.push(format!(
+            "{} {} NULLS LAST, ",
+            quoted(col.name),
+            if *asc { "ASC" } else { "DESC" }
+        ));
+    }
+    page.push(quoted(entity.code))
+        .push(" LIMIT ")
+        .push_bind(plan.limit)
+        .push(" OFFSET ")
+        .push_bind(plan.offset);
+    let rows: Vec<Value> = page.build_query_scalar().fetch_all(&mut *conn).await?;
+    let data: Vec<Value> = rows.into_iter().map(|r| mosip_times(entity, r)).collect();
+    Ok(Page {
+        from_record: plan.offset,
+        to_record: plan.offset + data.len() as i64,
+        total_record: total,
+        data,
+    })
+}
+
+/// The values of each column of `plan` (at most [`MAX_FILTER_VALUES`] each, in value order)
+/// among the rows meeting its optional filters and `extra`. A boolean column answers `true`
+/// and `false`, as PMS's `FilterHelper` does.
+pub async fn filter_values(
+    conn: &mut PgConnection,
+    entity: &Entity,
+    plan: &FilterPlan,
+    extra: &[Predicate],
+) -> Result<Vec<FilterData>, sqlx::Error> {
+    let predicates: Vec<Predicate> = plan.predicates.iter().chain(extra).cloned().collect();
+    let mut out = Vec::new();
+    for v in &plan.columns {
+        let id = v.column.name.to_owned();
+        let Some(like) = &v.like else {
+            for b in ["true", "false"] {
+                out.push(FilterData {
+                    field_id: id.clone(),
+                    field_value: b.into(),
+                    field_code: String::new(),
+                });
+            }
+            continue;
+        };
+        let col = quoted(v.column.name);
+        let select = if v.unique {
+            format!("SELECT DISTINCT {col}::text, {col}::text")
+        } else {
+            format!("SELECT {col}::text, {}::text", quoted(entity.code))
+        };
+        let mut qb = QueryBuilder::<Postgres>::new(format!("{select} FROM ({}) t", entity.select));
+        let mut all = predicates.clone();
+        all.push(Predicate {
+            column: v.column,
+            condition: Condition::Like(like.clone()),
+        });
+        push_conditions(&mut qb, &all);
+        qb.push(" ORDER BY 1, 2 LIMIT ")
+            .push_bind(MAX_FILTER_VALUES);
+        let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows.into_iter().map(|(value, code)| FilterData {
+            field_id: id.clone(),
+            field_value: value,
+            field_code: code,
+        }));
+    }
+    Ok(out)
+}
