@@ -11,8 +11,10 @@
 //! - [`error`]: PMS envelopes and problem+json.
 //! - [`pms`]: PMS-compatible partner registration and certificates.
 //! - [`misp`]: MISP licence keys.
+//! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
 //! - [`partner_manager`]: partner update, policy mapping, API keys, activation.
 //! - [`policy`]: PMS-compatible policy manager (groups, policies).
+//! - [`lookups`]: e-mail check, portal roles, request and API-key lookups.
 //! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
 //! - [`search`]: PMS searches and filter values.
 //! - [`native`]: onboardings and runs.
@@ -21,8 +23,10 @@
 //! - [`state`]: shared handles.
 
 pub mod auth;
+pub mod credentials;
 mod effects;
 pub mod error;
+pub mod lookups;
 pub mod misp;
 pub mod native;
 pub mod openapi;
@@ -46,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .merge(partner_manager::routes())
         .merge(misp::routes())
         .merge(search::routes())
+        .merge(credentials::routes())
+        .merge(lookups::routes())
         .merge(native::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())

@@ -31,7 +31,7 @@ use utoipa::{
 use uuid::Uuid;
 
 use crate::state::AppState;
-use crate::{misp, native, partner_manager, pms, policy, search};
+use crate::{credentials, lookups, misp, native, partner_manager, pms, policy, search};
 
 /// Security scheme of `Authorization: Bearer <jwt>`.
 pub const BEARER: &str = "bearerAuth";
@@ -94,6 +94,15 @@ pub const COOKIE: &str = "cookieAuth";
         misp::update_status,
         misp::list,
         misp::get_or_regenerate,
+        credentials::add_extractors,
+        credentials::get_extractors,
+        credentials::map_credential_type,
+        credentials::credential_type_policy,
+        lookups::verify_email,
+        lookups::portal_roles,
+        lookups::all_policy_requests,
+        lookups::policy_request,
+        lookups::api_key_policy,
         search::partners_search,
         search::partner_types_search,
         search::partners_filter,
@@ -1534,6 +1543,17 @@ mod tests {
     /// Every route the routers register, written down by hand from the `routes()` functions of
     /// the modules `router()` merges.
     const ROUTES: &[(&str, &str)] = &[
+        // credentials
+        ("post", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
+        ("post", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies/{policy_name}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies"),
+        // lookups
+        ("put", "/v1/partnermanager/partners/email/verify"),
+        ("get", "/v1/partnermanager/partners/apikey"),
+        ("get", "/v1/partnermanager/partners/apikey/{request_id}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}"),
+        ("get", "/v1/partnermanager/roles"),
         // search
         ("post", "/v1/partnermanager/partners/search"),
         ("post", "/v1/partnermanager/partners/partnertype/search"),
@@ -1642,6 +1662,8 @@ mod tests {
         ("misp", include_str!("misp.rs")),
         ("native", include_str!("native.rs")),
         ("search", include_str!("search.rs")),
+        ("credentials", include_str!("credentials.rs")),
+        ("lookups", include_str!("lookups.rs")),
         ("openapi", include_str!("openapi.rs")),
     ];
 
@@ -1860,11 +1882,13 @@ mod tests {
                 }
             }
         }
-        // Every PMS write with a body documents it.
+        // Every PMS write with a body documents it (publish, group mapping and credential-type
+        // mapping take their input from the path only).
         for (method, path) in ROUTES {
             if matches!(*method, "post" | "put" | "patch")
                 && !path.ends_with("/publish")
                 && !path.contains("/policygroup/")
+                && !path.contains("/credentialtype/")
             {
                 assert!(
                     doc["paths"][path][method].get("requestBody").is_some(),

@@ -481,7 +481,7 @@ async fn map_policy_group(
 
 /// Checks of a policy a partner asks for or uses (`PMS_PMP_019` inactive, `PMS_PMP_018`
 /// expired, `PMS_PMP_023` group inactive).
-async fn usable_policy(conn: &mut PgConnection, p: &PolicyRow) -> Result<(), PmsError> {
+pub(crate) async fn usable_policy(conn: &mut PgConnection, p: &PolicyRow) -> Result<(), PmsError> {
     if !p.is_active {
         return Err(PmsError::new("PMS_PMP_019", "Policy is not active."));
     }

@@ -61,6 +61,14 @@ pub struct PmsSettings {
     pub policy_schema_url: String,
     /// Policy validity from creation (PMS: 200 years), years.
     pub policy_validity_years: u32,
+    /// Credential types a partner may map to a policy (`pmp.allowed.credential.types`).
+    pub allowed_credential_types: Vec<String>,
+    /// Partner types that may map credential types
+    /// (`policy.credential.type.mapping.allowed.partner.types`).
+    pub credential_type_partner_types: Vec<String>,
+    /// Roles the partner portal offers (`mosip.pms.ui.required.roles`), answered by
+    /// `GET /roles`.
+    pub ui_roles: Vec<String>,
 }
 
 /// `[database]`.

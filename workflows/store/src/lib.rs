@@ -13,12 +13,14 @@
 //! - [`policies`]: policy groups and policies.
 //! - [`partner_policies`]: policy mapping requests and API keys.
 //! - [`licences`]: MISP licence keys.
+//! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
 //! - [`search`]: PMS searches and filter values over the partner and policy tables.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
 //! - [`watch`]: waiting for runs to finish through one LISTEN per process.
 
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod engine;
 pub mod jobs;

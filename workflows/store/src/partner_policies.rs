@@ -45,6 +45,56 @@ pub async fn open_request(
     .await
 }
 
+/// The partner's latest request for the policy, whatever its status.
+pub async fn latest_request(
+    conn: &mut PgConnection,
+    partner_id: &str,
+    policy_id: &str,
+) -> Result<Option<MappingRequestRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{REQUEST_SELECT} WHERE r.part_id = $1 AND r.policy_id = $2
+          ORDER BY r.request_datetimes DESC, r.id DESC LIMIT 1"
+    ))
+    .bind(partner_id)
+    .bind(policy_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A request with its partner's organisation name, as PMS's `ApikeyRequests` lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RequestView {
+    /// Request id (`apiKeyReqNo`).
+    pub id: String,
+    /// Partner id.
+    pub part_id: String,
+    /// The partner's organisation name.
+    pub organization_name: String,
+    /// Policy id.
+    pub policy_id: String,
+    /// Use-case description.
+    pub request_detail: String,
+    /// `InProgress`, `approved`, `rejected`.
+    pub status_code: String,
+}
+
+/// Every request (oldest first), or the one with id `id`.
+pub async fn request_views(
+    conn: &mut PgConnection,
+    id: Option<&str>,
+) -> Result<Vec<RequestView>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.part_id, p.name AS organization_name, r.policy_id, r.request_detail,
+                r.status_code
+           FROM partner_policy_request r JOIN partner p ON p.id = r.part_id
+          WHERE $1::text IS NULL OR r.id = $1
+          ORDER BY r.request_datetimes, r.id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
 /// Insert an `InProgress` request.
 pub async fn insert_request(
     conn: &mut PgConnection,

@@ -370,3 +370,12 @@ pub async fn upsert_contact(conn: &mut PgConnection, c: &Contact<'_>) -> Result<
     .fetch_one(conn)
     .await
 }
+
+/// Codes of the active partner types that need a policy group, by code.
+pub async fn policy_required_types(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT code FROM partner_type WHERE is_policy_required AND is_active ORDER BY code",
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,182 @@
+//! Read-only lookups the partner portal and MOSIP services use (mosip-pms.md §4.1 #22,
+//! §4.2 #29–#31, §4.5): whether an e-mail is registered, the portal's roles, the policy
+//! mapping requests as the partner manager lists them, and which policy an API key of a
+//! partner is for.
+
+use axum::{
+    extract::{Path, State},
+    routing::{get, put},
+    Router,
+};
+use pmsflow_core::{envelope::RequestWrapper, partner::is_valid_email};
+use pmsflow_store::{
+    partner_policies::{self as pp, RequestView},
+    partners,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::PmsCaller;
+use crate::error::PmsError;
+use crate::pms::{envelope, ok, PmsResult};
+use crate::state::AppState;
+
+/// Routes of the lookups.
+pub fn routes() -> Router<AppState> {
+    let base = "/v1/partnermanager/partners";
+    Router::new()
+        .route(&format!("{base}/email/verify"), put(verify_email))
+        .route(&format!("{base}/apikey"), get(all_policy_requests))
+        .route(
+            &format!("{base}/apikey/{{request_id}}"),
+            get(policy_request),
+        )
+        .route(
+            &format!("{base}/{{partner_id}}/apikey/{{api_key}}"),
+            get(api_key_policy),
+        )
+        .route("/v1/partnermanager/roles", get(portal_roles))
+}
+
+/// `EmailVerificationRequestDto`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct EmailVerification {
+    /// The e-mail address to look up.
+    #[serde(default, rename = "emailId")]
+    email_id: String,
+}
+
+/// Whether an e-mail address already belongs to a partner.
+///
+/// `PUT /partners/email/verify` (any authenticated caller, as PMS has no role list for it)
+/// `{emailId}` → `{emailExists, policyRequiredPartnerTypes: [UPPER-CASE type codes]}`;
+/// `PMS_PRT_012` when the address is not an e-mail.
+#[utoipa::path(put, path = "/v1/partnermanager/partners/email/verify", tag = "partners",
+    request_body = crate::openapi::PmsRequest<EmailVerification>,
+    responses((status = 200, description = "`response`: `{emailExists: bool, policyRequiredPartnerTypes: [string]}`. Business errors (HTTP 200): `PMS_COR_001` (malformed body), `PMS_PRT_012` (not an e-mail).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn verify_email(
+    State(state): State<AppState>,
+    PmsCaller(_caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let req: RequestWrapper<EmailVerification> = envelope(&body)?;
+    if !is_valid_email(&req.request.email_id) {
+        return Err(PmsError::new("PMS_PRT_012", "Invalid emailId."));
+    }
+    let mut conn = state.pool.acquire().await?;
+    let exists = partners::email_taken(&mut conn, &req.request.email_id).await?;
+    let types: Vec<String> = partners::policy_required_types(&mut conn)
+        .await?
+        .iter()
+        .map(|t| t.to_uppercase())
+        .collect();
+    ok(
+        req.id,
+        req.version,
+        json!({"emailExists": exists, "policyRequiredPartnerTypes": types}),
+    )
+}
+
+/// The roles the partner portal offers.
+///
+/// `GET /roles` (any authenticated caller) → `{roles: [...]}` from `[pms] ui_roles`
+/// (`mosip.pms.ui.required.roles`). This is the only configuration value answered, and it
+/// is the one the portal needs.
+#[utoipa::path(get, path = "/v1/partnermanager/roles", tag = "partners",
+    responses((status = 200, description = "`response`: `{roles: [string]}`.", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn portal_roles(State(state): State<AppState>, PmsCaller(_caller): PmsCaller) -> PmsResult {
+    ok(None, None, json!({ "roles": state.pms.ui_roles }))
+}
+
+/// PMS's `ApikeyRequests`.
+fn request_json(r: &RequestView) -> Value {
+    json!({
+        "apiKeyReqNo": r.id,
+        "partnerID": r.part_id,
+        "organizationName": r.organization_name,
+        "policyId": r.policy_id,
+        "policyDesc": r.request_detail,
+        "status": r.status_code,
+    })
+}
+
+fn no_requests() -> PmsError {
+    PmsError::new(
+        "PMS_PMP_015",
+        "No Partner api key requests for the Policy Group",
+    )
+}
+
+/// Every policy mapping request.
+///
+/// `GET /partners/apikey` (`getpartnersapikey`: PARTNERMANAGER, PARTNER_ADMIN) →
+/// `{apikeyRequests: [{apiKeyReqNo, partnerID, organizationName, policyId, policyDesc,
+/// status}]}`, oldest first; `PMS_PMP_015` when there is none.
+#[utoipa::path(get, path = "/v1/partnermanager/partners/apikey", tag = "partners",
+    responses((status = 200, description = "`response`: `{apikeyRequests: [...]}`. Business errors (HTTP 200): `PMS_PMP_015` (none).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn all_policy_requests(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+) -> PmsResult {
+    state.roles.check("getpartnersapikey", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let all = pp::request_views(&mut conn, None).await?;
+    if all.is_empty() {
+        return Err(no_requests());
+    }
+    let list: Vec<Value> = all.iter().map(request_json).collect();
+    ok(None, None, json!({ "apikeyRequests": list }))
+}
+
+/// One policy mapping request.
+///
+/// `GET /partners/apikey/{requestId}` (`getpartnersapikey`) → `ApikeyRequests`;
+/// `PMS_PMP_015` when unknown. (PMS names the path variable `apikey`; it is the request id.)
+#[utoipa::path(get, path = "/v1/partnermanager/partners/apikey/{request_id}", tag = "partners",
+    params(("request_id" = String, Path, description = "Policy mapping request id (`mappingkey`).")),
+    responses((status = 200, description = "`response`: `{apiKeyReqNo, partnerID, organizationName, policyId, policyDesc, status}`. Business errors (HTTP 200): `PMS_PMP_015` (unknown).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn policy_request(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(request_id): Path<String>,
+) -> PmsResult {
+    state.roles.check("getpartnersapikey", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let one = pp::request_views(&mut conn, Some(&request_id)).await?;
+    let r = one.first().ok_or_else(no_requests)?;
+    ok(None, None, request_json(r))
+}
+
+/// Which policy an API key of a partner is for.
+///
+/// `GET /partners/{partnerId}/apikey/{apikey}` (`getpartnersapikey`) → `{partnerID,
+/// policyId}`; `PMS_PMP_009` when the partner has no such key.
+#[utoipa::path(get, path = "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}", tag = "partners",
+    params(("partner_id" = String, Path, description = "Partner id."), ("api_key" = String, Path, description = "API key value.")),
+    responses((status = 200, description = "`response`: `{partnerID, policyId}`. Business errors (HTTP 200): `PMS_PMP_009` (no such key of the partner).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn api_key_policy(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path((partner_id, api_key)): Path<(String, String)>,
+) -> PmsResult {
+    state.roles.check("getpartnersapikey", &caller)?;
+    let mut conn = state.pool.acquire().await?;
+    let key = pp::key(&mut conn, &partner_id, &api_key)
+        .await?
+        .ok_or_else(|| {
+            PmsError::new(
+                "PMS_PMP_009",
+                "For given partner and apikey mapping not exists.",
+            )
+        })?;
+    ok(
+        None,
+        None,
+        json!({"partnerID": key.part_id, "policyId": key.policy_id}),
+    )
+}
