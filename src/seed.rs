@@ -14,9 +14,11 @@ use pmsflow_core::policy::{validate_policy, PolicyType};
 use serde_json::Value;
 use sqlx::PgPool;
 
-/// One default partner: (partner id, partner type, policy group, policy id, policy document).
+/// One default partner: (partner id, e-mail, partner type, policy group, policy id, policy
+/// document). E-mails are the DML's (`pms-partner.csv`); partners it lacks get `<id>@mosip.io`.
 struct DefaultPartner {
     id: &'static str,
+    email: &'static str,
     partner_type: &'static str,
     group: &'static str,
     policy: &'static str,
@@ -31,6 +33,7 @@ const CERT: &str = include_str!("../seeds/mpolicy-default-cert.json");
 const DEFAULTS: &[DefaultPartner] = &[
     DefaultPartner {
         id: "mpartner-default-auth",
+        email: "info@mosip.io",
         partner_type: "Online_Verification_Partner",
         group: "mpolicygroup-default-auth",
         policy: "mpolicy-default-auth",
@@ -38,6 +41,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-abis",
+        email: "absi@mosip.io",
         partner_type: "ABIS_Partner",
         group: "mpolicygroup-default-abis",
         policy: "mpolicy-default-abis",
@@ -45,6 +49,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-print",
+        email: "print@mosip.io",
         partner_type: "Credential_Partner",
         group: "mpolicygroup-default-print",
         policy: "mpolicy-default-PDFCard",
@@ -52,6 +57,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-resident",
+        email: "resident@mosip.io",
         partner_type: "Credential_Partner",
         group: "mpolicygroup-default-resident",
         policy: "mpolicy-default-resident",
@@ -59,6 +65,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-digitalcard",
+        email: "mpartner-default-digitalcard@mosip.io",
         partner_type: "Credential_Partner",
         group: "mpolicygroup-default-digitalcard",
         policy: "mpolicy-default-digitalcard",
@@ -66,6 +73,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-mobile",
+        email: "mpartner-default-mobile@mosip.io",
         partner_type: "Credential_Partner",
         group: "mpolicygroup-default-mobile",
         policy: "mpolicy-default-mobile",
@@ -73,6 +81,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-adjudication",
+        email: "adjudication@mosip.io",
         partner_type: "Manual_Adjudication",
         group: "mpolicygroup-default-adjudication",
         policy: "mpolicy-default-adjudication",
@@ -80,6 +89,7 @@ const DEFAULTS: &[DefaultPartner] = &[
     },
     DefaultPartner {
         id: "mpartner-default-cert",
+        email: "mpartner-default-cert@mosip.io",
         partner_type: "Internal_Partner",
         group: "mpolicygroup-default-cert",
         policy: "mpolicy-default-cert",
@@ -125,12 +135,13 @@ pub async fn seed(pool: &PgPool, schema_url: &str) -> anyhow::Result<Seeded> {
         out.partners += sqlx::query(
             "INSERT INTO partner (id, policy_group_id, name, address, contact_no, email_id, user_id,
                                   partner_type_code, approval_status, is_active, cr_by)
-             VALUES ($1, $2, $1, 'MOSIP', '9999999999', $1 || '@mosip.io', $1, $3, 'approved', true, 'pmsflow-seed')
+             VALUES ($1, $2, $1, 'MOSIP', '9999999999', $4, $1, $3, 'approved', true, 'pmsflow-seed')
              ON CONFLICT DO NOTHING",
         )
         .bind(d.id)
         .bind(d.group)
         .bind(d.partner_type)
+        .bind(d.email)
         .execute(&mut *tx)
         .await?
         .rows_affected();

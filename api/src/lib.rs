@@ -38,13 +38,13 @@ pub mod search;
 pub mod state;
 
 use axum::Router;
-use tower_http::trace::TraceLayer;
+use tower_http::{normalize_path::NormalizePath, trace::TraceLayer};
 
 pub use state::AppState;
 
 /// The whole API router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routed = Router::new()
         .merge(pms::routes())
         .merge(policy::routes())
         .merge(partner_manager::routes())
@@ -55,5 +55,9 @@ pub fn router(state: AppState) -> Router {
         .merge(native::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
+    // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
+    // before routing, so the routed app is the fallback of an outer router with no routes.
+    Router::new().fallback_service(NormalizePath::trim_trailing_slash(routed))
 }

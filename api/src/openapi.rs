@@ -809,6 +809,35 @@ pub struct PolicyGroup {
     upd_dtimes: Option<String>,
 }
 
+/// PMS's `PolicyGroup` entity as listed with its policies (`GET /policies/group/...`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct PolicyGroupEntity {
+    /// Group id.
+    id: String,
+    /// Unique name.
+    name: String,
+    /// Description.
+    desc: String,
+    /// Whether the group is active.
+    is_active: bool,
+    /// Always `false` (groups are not deleted).
+    is_deleted: bool,
+    /// Created by.
+    cr_by: String,
+    /// Created at, `yyyy-MM-ddTHH:mm:ss.SSSZ`.
+    cr_dtimes: String,
+    /// Updated by.
+    upd_by: Option<String>,
+    /// Updated at.
+    upd_dtimes: Option<String>,
+    /// Always `null`.
+    del_dtimes: Option<String>,
+    /// Who created the group.
+    user_id: String,
+}
+
 /// A policy as listed inside its group.
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
@@ -857,7 +886,7 @@ pub struct PolicyDto {
 #[allow(dead_code)]
 pub struct PolicyGroupWithPolicies {
     /// The group.
-    policy_group: PolicyGroup,
+    policy_group: PolicyGroupEntity,
     /// Its policies.
     policies: Vec<PolicyDto>,
 }
@@ -2006,6 +2035,10 @@ mod tests {
         assert_eq!(
             keys(&crate::policy::group_json(&group)),
             property_names(&doc, "PolicyGroup")
+        );
+        assert_eq!(
+            keys(&crate::policy::group_entity_json(&group)),
+            property_names(&doc, "PolicyGroupEntity")
         );
         assert_eq!(
             keys(&crate::policy::policy_json(&policy, &group)),

@@ -18,7 +18,7 @@ use pmsflow_core::{
     partner::is_valid_email,
 };
 use pmsflow_store::{
-    licences, partner_policies as pp,
+    credentials, licences, partner_policies as pp,
     partners::{self, Contact, PartnerDetail},
     policies::{self, PolicyRow},
     runs::partner_ordering_key,
@@ -614,9 +614,10 @@ struct DecisionRequest {
 
 /// Approve or reject a policy mapping request.
 ///
-/// `PUT /partners/policy/{mappingkey}` `{status: Approved|Rejected}`: `PMS_PMP_007` unknown
-/// request, `PMS_PM_034` / `PMS_PM_035` already decided, `PMS_PM_045` bad status,
-/// `PMS_PM_051` extractors missing (credential / online-verification partners), policy checks.
+/// `PUT /partners/policy/{mappingkey}` `{status: Approved|Rejected}`, checked in PMS's order:
+/// `PMS_COR_001` blank status, `PMS_PMP_007` unknown request, `PMS_PM_034` / `PMS_PM_035`
+/// already decided, `PMS_PM_051` extractors missing (credential / online-verification
+/// partners), policy checks, and last `PMS_PM_045` a status other than the two.
 /// No event and no email, as PMS; audited.
 #[utoipa::path(
     put,
@@ -627,7 +628,7 @@ struct DecisionRequest {
     ),
     request_body = crate::openapi::PmsRequest<DecisionRequest>,
     responses(
-        (status = 200, description = "`response`: `\"Policy mapping approved successfully\"` or `\"Policy mapping rejected successfully\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_PM_045` (status), `PMS_PMP_007` (unknown request), `PMS_PM_034` / `PMS_PM_035` (already decided), `PMS_PMP_005` (unknown partner), `PMS_PM_051` (extractors missing), `PMS_PMP_017` (policy gone), `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` (policy unusable).", body = crate::openapi::PmsResponse<String>),
+        (status = 200, description = "`response`: `\"Policy mapping approved successfully\"` or `\"Policy mapping rejected successfully\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, blank status), `PMS_PMP_007` (unknown request), `PMS_PM_034` / `PMS_PM_035` (already decided), `PMS_PMP_005` (unknown partner), `PMS_PM_051` (extractors missing), `PMS_PMP_017` (policy gone), `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` (policy unusable), `PMS_PM_045` (status neither Approved nor Rejected, checked last).", body = crate::openapi::PmsResponse<String>),
         crate::openapi::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -640,16 +641,13 @@ async fn decide_policy_request(
 ) -> PmsResult {
     state.roles.check("putpartnerspolicymapping", &caller)?;
     let req: RequestWrapper<DecisionRequest> = envelope(&body)?;
-    let approve = match req.request.status.to_ascii_lowercase().as_str() {
-        "approved" => true,
-        "rejected" => false,
-        _ => {
-            return Err(PmsError::new(
-                "PMS_PM_045",
-                "Status should be either Approved or Rejected",
-            ))
-        }
-    };
+    // `@NotBlank` in PMS: bean validation, before the service runs.
+    if req.request.status.trim().is_empty() {
+        return Err(PmsError::new(
+            "PMS_COR_001",
+            "Missing Input Parameter - request.status",
+        ));
+    }
     let mut tx = state.pool.begin().await?;
     let r = pp::request_for_update(&mut tx, &mapping_key)
         .await?
@@ -680,26 +678,29 @@ async fn decide_policy_request(
         p.partner_type_code.as_str(),
         "Credential_Partner" | "Online_Verification_Partner"
     ) {
-        let extractors: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM partner_policy_bioextract WHERE part_id = $1 AND policy_id = $2",
-        )
-        .bind(&r.part_id)
-        .bind(&r.policy_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if extractors == 0 {
+        let extractors = credentials::extractors(&mut tx, &r.part_id, &r.policy_id).await?;
+        if extractors.is_empty() {
             return Err(PmsError::new(
                 "PMS_PM_051",
                 "Extractors are not present. Please add extractors.",
             ));
         }
     }
-    if approve {
-        let policy = policies::policy(&mut tx, &r.policy_id, false)
-            .await?
-            .ok_or_else(|| PmsError::new("PMS_PMP_017", "Partner is not mapped to any policy."))?;
-        usable_policy(&mut tx, &policy).await?;
-    }
+    let policy = policies::policy(&mut tx, &r.policy_id, false)
+        .await?
+        .ok_or_else(|| PmsError::new("PMS_PMP_017", "Partner is not mapped to any policy."))?;
+    usable_policy(&mut tx, &policy).await?;
+    // PMS checks the value last (mosip api-test README §6, validation order).
+    let approve = match req.request.status.to_ascii_lowercase().as_str() {
+        "approved" => true,
+        "rejected" => false,
+        _ => {
+            return Err(PmsError::new(
+                "PMS_PM_045",
+                "Status should be either Approved or Rejected",
+            ))
+        }
+    };
     let status = if approve { "approved" } else { "rejected" };
     pp::set_request_status(&mut tx, &r.id, status, &caller.user_id).await?;
     enqueue(

@@ -103,7 +103,7 @@ pub(crate) async fn register_partner(
     if ptype.is_policy_required && group.is_none() {
         return Err(PmsError::new(
             "PMS_PRT_108",
-            format!("Policy group is Mandatory for {}", req.partner_type),
+            format!("Policy group is Mandatory for {}", ptype.code),
         ));
     }
     if let Some(name) = group {
@@ -124,7 +124,7 @@ pub(crate) async fn register_partner(
             address: req.address.clone(),
             contact_no: req.contact_number.clone(),
             email_id: req.email_id.clone(),
-            partner_type_code: req.partner_type.clone(),
+            partner_type_code: ptype.code.clone(),
             lang_code: lang,
             logo_url: req.logo_url.clone(),
             additional_info: req.additional_info.clone(),

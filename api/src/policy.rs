@@ -109,6 +109,19 @@ pub(crate) fn policy_json(p: &PolicyRow, g: &PolicyGroupRow) -> Value {
     })
 }
 
+/// PMS's `PolicyGroup` JPA entity as Jackson writes it inside `{policyGroup, policies}`
+/// (P10, P11): `{id, name, desc, isActive, isDeleted, crBy, crDtimes, updBy, updDtimes,
+/// delDtimes, userId}`. (Create and update answer the `PolicyGroupCreateResponseDto` shape
+/// of [`group_json`].)
+pub(crate) fn group_entity_json(g: &PolicyGroupRow) -> Value {
+    json!({
+        "id": g.id, "name": g.name, "desc": g.descr, "isActive": g.is_active,
+        "isDeleted": false, "crBy": g.cr_by, "crDtimes": mosip_datetime(g.cr_dtimes),
+        "updBy": g.upd_by, "updDtimes": dt(g.upd_dtimes), "delDtimes": Value::Null,
+        "userId": g.cr_by,
+    })
+}
+
 /// `policyData` of the events for `p`.
 pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
     PolicyData {
@@ -120,6 +133,12 @@ pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
         commence_on: p.valid_from_date,
         expires_on: p.valid_to_date,
     }
+}
+
+/// `PMS_COR_003`: what the policy service answers when a field its code dereferences is
+/// missing (its DTOs carry no validation).
+fn could_not_process() -> PmsError {
+    PmsError::new("PMS_COR_003", "Could not process the request")
 }
 
 fn group_missing() -> PmsError {
@@ -139,7 +158,7 @@ struct GroupRequest {
     /// Description, 1-128 characters.
     #[serde(default)]
     desc: String,
-    /// Update only: activate or deactivate the group (unchanged when absent).
+    /// Update only, required there: activate or deactivate the group.
     #[serde(default, rename = "isActive")]
     is_active: Option<bool>,
 }
@@ -224,7 +243,7 @@ async fn create_group(
     ),
     request_body = crate::openapi::PmsRequest<GroupRequest>,
     responses(
-        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_POL_008` (unknown group), `PMS_POL_014` (name taken), `PMS_POL_056` (deactivation while active policies exist).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
+        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_COR_003` (no `isActive`), `PMS_POL_008` (unknown group), `PMS_POL_014` (name taken), `PMS_POL_056` (deactivation while active policies exist).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
         crate::openapi::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -242,7 +261,11 @@ async fn update_group(
     let Some(current) = policies::group(&mut tx, &group_id, true).await? else {
         return Err(PmsError::new("PMS_POL_008", "Policy group does not exist"));
     };
-    let active = req.request.is_active.unwrap_or(current.is_active);
+    // PMS 1.2.0.1 dereferences a missing `isActive` (a null pointer answered as
+    // `PMS_COR_003`); answered the same, before anything is written.
+    let Some(active) = req.request.is_active else {
+        return Err(could_not_process());
+    };
     if current.is_active && !active && policies::active_policy_count(&mut tx, &group_id).await? > 0
     {
         return Err(PmsError::new(
@@ -303,7 +326,7 @@ async fn group_with_policies(
 ) -> Result<Value, PmsError> {
     let list = policies::policies(conn, Some(&g.id), false).await?;
     Ok(json!({
-        "policyGroup": group_json(g),
+        "policyGroup": group_entity_json(g),
         "policies": list.iter().map(policy_dto).collect::<Vec<_>>(),
     }))
 }
@@ -727,7 +750,7 @@ async fn publish_policy(
 struct StatusRequest {
     /// `Active` or `De-Active` (case-insensitive; `Status` is accepted too).
     #[serde(default, alias = "Status")]
-    status: String,
+    status: Option<String>,
 }
 
 /// Activate or deactivate a policy.
@@ -747,7 +770,7 @@ struct StatusRequest {
     ),
     request_body = crate::openapi::PmsRequest<StatusRequest>,
     responses(
-        (status = 200, description = "`response`: `{message: \"status updated successfully\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_POL_045` (status), `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_054` (draft cannot be activated), `PMS_POL_057` (in use), `PMS_POL_058` (other change of a published policy).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
+        (status = 200, description = "`response`: `{message: \"status updated successfully\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_COR_003` (no `status`), `PMS_POL_045` (status), `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_054` (draft cannot be activated), `PMS_POL_057` (in use), `PMS_POL_058` (other change of a published policy).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
         crate::openapi::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -762,7 +785,10 @@ async fn policy_status(
         .roles
         .check("patchpoliciespolicyidgrouppolicygroupid", &caller)?;
     let req: RequestWrapper<StatusRequest> = envelope(&body)?;
-    let activate = match req.request.status.to_ascii_lowercase().as_str() {
+    let Some(status) = &req.request.status else {
+        return Err(could_not_process());
+    };
+    let activate = match status.to_ascii_lowercase().as_str() {
         "active" => true,
         "de-active" => false,
         _ => {

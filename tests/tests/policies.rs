@@ -291,6 +291,25 @@ async fn policy_group_lifecycle(pool: PgPool) {
     .await;
     assert_eq!(response(&v)["policyGroup"]["name"], "g-renamed", "{v}");
     assert_eq!(response(&v)["policies"], json!([]), "{v}");
+    // An update without `isActive` is refused as 1.2.0.1 refuses it, and changes nothing.
+    let v = pms(
+        &app,
+        Method::PUT,
+        &format!("{BASE}/group/{group_id}"),
+        &admin,
+        Some(json!({"name": "g-other", "desc": "other"})),
+    )
+    .await;
+    assert_eq!(code(&v), Some("PMS_COR_003"), "{v}");
+    let v = pms(
+        &app,
+        Method::GET,
+        &format!("{BASE}/group/{group_id}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(response(&v)["policyGroup"]["desc"], "renamed", "{v}");
     // The old name is free again; renaming onto a taken name is refused.
     let v = pms(
         &app,
@@ -351,7 +370,7 @@ async fn policy_group_lifecycle(pool: PgPool) {
         None,
     )
     .await;
-    assert_eq!(response(&v)["policyGroup"]["is_Active"], true, "{v}");
+    assert_eq!(response(&v)["policyGroup"]["isActive"], true, "{v}");
     assert_eq!(response(&v)["policies"][0]["id"], policy_id, "{v}");
     assert_eq!(response(&v)["policies"][0]["status"], "PUBLISHED", "{v}");
 

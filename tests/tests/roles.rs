@@ -1,6 +1,7 @@
-//! Every PMS-compatible endpoint checks its token, its roles and the own-data rule: no token →
-//! 401 KER-ATH-401, a token without the endpoint's roles → 403 KER-ATH-403, another partner's
-//! token on a partner's data → PMS_PRT_055, the right role → an answer of the endpoint itself.
+//! Every PMS-compatible endpoint with a role list (52) checks its token, its roles and the
+//! own-data rule: no token → 401 KER-ATH-401, a token without the endpoint's roles → 403
+//! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
+//! an answer of the endpoint itself.
 
 use pmsflow_api::roles::DEFAULTS;
 use pmsflow_tests::TestApp;
@@ -174,6 +175,121 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
         "getpoliciesactivegroupgroupname",
         false,
     ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/P/bioextractors/X",
+        "postpartnersbioextractors",
+        true,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/bioextractors/X",
+        "getpartnersbioextractors",
+        true,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/P/credentialtype/auth/policies/some-policy",
+        "postpartnerscredentialtypepolicies",
+        true,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/credentialtype/auth/policies",
+        "getpartnerscredentialtypepolicies",
+        true,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/apikey",
+        "getpartnersapikey",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/apikey/R",
+        "getpartnersapikey",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/apikey/K",
+        "getpartnersapikey",
+        false,
+    ),
+    // Searches never refuse a partner: they answer only its own rows (tests/search.rs).
+    (
+        "POST",
+        "/v1/partnermanager/partners/search",
+        "postpartnerssearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/partnertype/search",
+        "postpartnerspartnertypesearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/filtervalues",
+        "postpartnersfiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/apikey/request/search",
+        "postpartnersapikeyrequestsearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/apikey/request/filtervalues",
+        "postpartnersapikeyrequestfiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/partners/apikey/search",
+        "postpartnersapikeysearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/misps/search",
+        "postmispsearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/misps/filtervalues",
+        "postmispfiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/group/search",
+        "postpoliciesgroupsearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/group/filtervalues",
+        "postpoliciesgroupfiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/search",
+        "postpoliciessearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/policymanager/policies/filtervalues",
+        "postpoliciesfiltervalues",
+        false,
+    ),
 ];
 
 fn roles_of(key: &str) -> &'static [&'static str] {
@@ -190,7 +306,8 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
         .replace("/X", "/some-policy")
         .replace("/G", "/mpolicygroup-default-auth")
         .replace("/K", "/some-key")
-        .replace("/M", "/some-mapping");
+        .replace("/M", "/some-mapping")
+        .replace("/R", "/some-request");
     let mut req = app.http.request(
         Method::from_bytes(method.as_bytes()).unwrap(),
         format!("{}{path}", app.api),
@@ -218,7 +335,7 @@ fn code(v: &Value) -> Option<&str> {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert!(ENDPOINTS.len() >= 33);
+    assert_eq!(ENDPOINTS.len(), 52);
     for (method, path, key, own_data) in ENDPOINTS {
         let (status, body) = send(&app, method, path, None).await;
         assert_eq!(
@@ -260,4 +377,23 @@ async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
             "{method} {path} with {role}: {body}"
         );
     }
+}
+
+/// The two endpoints PMS gives no role list (the e-mail check of the registration form and
+/// the portal's roles) still need a token, and answer any authenticated caller.
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn unlisted_endpoints_need_a_token(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    for (method, path) in [
+        ("PUT", "/v1/partnermanager/partners/email/verify"),
+        ("GET", "/v1/partnermanager/roles"),
+    ] {
+        let (status, body) = send(&app, method, path, None).await;
+        assert_eq!((status, code(&body)), (401, Some("KER-ATH-401")), "{path}");
+        let anyone = app.token("someone", &["NOT_A_PMS_ROLE"]);
+        let (status, body) = send(&app, method, path, Some(&anyone)).await;
+        assert_eq!((status, code(&body)), (200, None), "{path}: {body}");
+    }
+    let (_, body) = send(&app, "GET", "/v1/partnermanager/roles", Some(&app.admin())).await;
+    assert_eq!(body["response"]["roles"][0], "AUTH_PARTNER", "{body}");
 }

@@ -47,11 +47,14 @@ impl PartnerDomain {
 
     /// The domain the partner portal sends for a partner type
     /// (`pmp-ui-v2/src/utils/AppUtils.js#getPartnerDomainType`).
+    /// Partner types match case-insensitively, as PMS matches them.
     pub fn for_partner_type(partner_type: &str) -> Self {
-        match partner_type {
-            "Device_Provider" => Self::Device,
-            "FTM_Provider" => Self::Ftm,
-            _ => Self::Auth,
+        if partner_type.eq_ignore_ascii_case("Device_Provider") {
+            Self::Device
+        } else if partner_type.eq_ignore_ascii_case("FTM_Provider") {
+            Self::Ftm
+        } else {
+            Self::Auth
         }
     }
 }

@@ -16,13 +16,16 @@ pub struct PartnerTypeRow {
     pub is_active: bool,
 }
 
-/// Look up a partner type by code.
+/// Look up a partner type by code, case-insensitively (`AUTH_PARTNER` is `Auth_Partner`, as
+/// PMS's repository query matches it).
 pub async fn partner_type(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Option<PartnerTypeRow>, sqlx::Error> {
     let row =
-        sqlx::query("SELECT code, is_policy_required, is_active FROM partner_type WHERE code = $1")
+        sqlx::query(
+            "SELECT code, is_policy_required, is_active FROM partner_type WHERE lower(code) = lower($1)",
+        )
             .bind(code)
             .fetch_optional(conn)
             .await?;
