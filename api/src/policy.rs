@@ -466,7 +466,7 @@ fn name_taken(name: &str) -> PmsError {
     tag = "policies",
     request_body = crate::openapi::PmsRequest<PolicyRequest>,
     responses(
-        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_023` (policy type), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_009` (name exists), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
+        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_023` (policy type), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_009` (name exists in the group, or caller-chosen `policyId` exists), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
         crate::openapi::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -500,6 +500,14 @@ async fn create_policy(
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| Uuid::new_v4().to_string());
     check_size(&id, "policyId", 1, 36)?;
+    // A caller-chosen id that exists is refused (PMS's JPA `save` would have overwritten that
+    // policy, whatever its group).
+    if policies::policy(&mut tx, &id, false).await?.is_some() {
+        return Err(PmsError::new(
+            "PMS_POL_009",
+            format!("Auth policy exists with id : {id}"),
+        ));
+    }
     let now = OffsetDateTime::now_utc();
     let valid_to = now + Duration::days(365 * i64::from(state.pms.policy_validity_years));
     if !policies::insert_policy(

@@ -350,6 +350,33 @@ async fn policy_group_lifecycle(pool: PgPool) {
     )
     .await;
     let policy_id = response(&v)["id"].as_str().unwrap().to_owned();
+    // A caller-chosen id that exists is refused, and the existing policy is left as it was.
+    let v = pms(
+        &app,
+        Method::POST,
+        BASE,
+        &admin,
+        Some(
+            json!({"policyId": policy_id, "policyGroupName": "g-renamed", "policyType": "Auth",
+            "name": "another-name", "desc": "d", "version": "1.0",
+            "policies": example("auth-policy.docs-example.json")}),
+        ),
+    )
+    .await;
+    assert_eq!(code(&v), Some("PMS_POL_009"), "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("with id"),
+        "{v}"
+    );
+    let name: String = sqlx::query_scalar("SELECT name FROM auth_policy WHERE id = $1")
+        .bind(&policy_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "p-in-group");
     let v = publish(&app, &policy_id, &group_id).await;
     assert_eq!(response(&v)["status"], "PUBLISHED", "{v}");
     let deactivate = json!({"name": "g-renamed", "desc": "renamed", "isActive": false});
