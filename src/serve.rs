@@ -13,7 +13,7 @@ use pmsflow_workers::{
     mosip::{ClientSettings, MosipClients, MosipEndpoints, ServiceCredentials},
     reconciler::ReconcilerSettings,
     runtime::{self, RedisHandles, WorkerRoleSettings},
-    steps::{Executors, StepSettings},
+    steps::{Executors, StepSettings, SweepContext},
 };
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -25,7 +25,7 @@ pub enum Role {
     Api,
     /// Step workers, outbox relay and reconciler.
     Worker,
-    /// Cron sweeps (none are defined yet; the scheduler issue adds them).
+    /// Cron sweeps (`[scheduler.schedules]`): starts their runs, once per fire across replicas.
     Scheduler,
 }
 
@@ -71,6 +71,10 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         certificate_upload_wait: Duration::from_millis(settings.api.certificate_upload_wait_ms),
         roles: Arc::new(RoleTable::new(&settings.roles)),
         pms: Arc::new(settings.pms.clone()),
+        schedules: Arc::new(
+            pmsflow_scheduler::parse_schedules(&settings.scheduler.schedules)
+                .context("scheduler.schedules")?,
+        ),
     })
 }
 
@@ -99,6 +103,28 @@ pub struct WorkerRole {
     pub tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
+/// Start the scheduler loop (`[scheduler]`).
+///
+/// # Errors
+/// An unknown sweep name or a bad cron expression in `[scheduler.schedules]`.
+pub fn start_scheduler_role(
+    settings: &Settings,
+    pool: PgPool,
+    cancel: CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let schedules = pmsflow_scheduler::parse_schedules(&settings.scheduler.schedules)
+        .context("scheduler.schedules")?;
+    tracing::info!(
+        schedules = ?settings.scheduler.schedules,
+        "scheduler role started"
+    );
+    let scheduler = pmsflow_scheduler::Scheduler::new(pool, schedules, settings.engine.budgets());
+    Ok(tokio::spawn(scheduler.run(
+        Duration::from_millis(settings.scheduler.tick_ms),
+        cancel,
+    )))
+}
+
 /// Start worker, relay and reconciler.
 pub fn start_worker_role(
     settings: &Settings,
@@ -117,7 +143,12 @@ pub fn start_worker_role(
             other_domain_application_id: settings.mosip.other_domain_application_id.clone(),
             audit_host_name: settings.mosip.audit_host_name.clone(),
         },
-    );
+    )
+    .with_sweeps(SweepContext {
+        pool: pool.clone(),
+        batch: settings.scheduler.batch,
+        budgets: settings.engine.budgets(),
+    });
     let worker_name = format!(
         "{}-worker-{}-{}",
         settings.redis.namespace,
@@ -188,7 +219,11 @@ pub async fn serve(mut settings: Settings, roles: Vec<Role>) -> anyhow::Result<(
         tasks.extend(role.tasks);
     }
     if roles.contains(&Role::Scheduler) {
-        tracing::info!("scheduler role: no sweeps are configured in this version");
+        tasks.push(start_scheduler_role(
+            &settings,
+            pool.clone(),
+            cancel.clone(),
+        )?);
     }
     let shutdown = {
         let cancel = cancel.clone();

@@ -3,10 +3,7 @@
 //! inside a request, so a hub or auditmanager outage delays effects and never fails or loses
 //! them.
 
-use pmsflow_core::{
-    effects::{effects_steps, EffectsInput},
-    workflow::WorkflowKind,
-};
+use pmsflow_core::effects::EffectsInput;
 use pmsflow_store::runs;
 use sqlx::PgConnection;
 
@@ -24,22 +21,13 @@ pub(crate) async fn enqueue(
     ordering_key: String,
     input: EffectsInput,
 ) -> Result<(), PmsError> {
-    if input.is_empty() {
-        return Ok(());
-    }
-    let steps = effects_steps(&input, &state.budgets);
-    let ordering_key = (!input.events.is_empty()).then_some(ordering_key);
-    runs::create_run(
+    runs::enqueue_effects(
         conn,
-        runs::NewRun {
-            kind: WorkflowKind::Effects,
-            subject: Some(subject.to_owned()),
-            input: serde_json::to_value(&input).map_err(|e| PmsError::Internal(e.to_string()))?,
-            idempotency_key: None,
-            created_by: created_by.to_owned(),
-            steps,
-            ordering_key,
-        },
+        &state.budgets,
+        created_by,
+        subject,
+        ordering_key,
+        &input,
     )
     .await?;
     Ok(())

@@ -18,6 +18,7 @@
 //! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
 //! - [`search`]: PMS searches and filter values.
 //! - [`native`]: onboardings and runs.
+//! - [`schedules`]: the sweeps' schedules: list, pause, resume, trigger now.
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
 //!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
 //! - [`state`]: shared handles.
@@ -34,6 +35,7 @@ pub mod partner_manager;
 pub mod pms;
 pub mod policy;
 pub mod roles;
+pub mod schedules;
 pub mod search;
 pub mod state;
 
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials::routes())
         .merge(lookups::routes())
         .merge(native::routes())
+        .merge(schedules::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state);

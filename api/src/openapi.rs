@@ -31,7 +31,7 @@ use utoipa::{
 use uuid::Uuid;
 
 use crate::state::AppState;
-use crate::{credentials, lookups, misp, native, partner_manager, pms, policy, search};
+use crate::{credentials, lookups, misp, native, partner_manager, pms, policy, schedules, search};
 
 /// Security scheme of `Authorization: Bearer <jwt>`.
 pub const BEARER: &str = "bearerAuth";
@@ -118,6 +118,10 @@ pub const COOKIE: &str = "cookieAuth";
         native::onboard,
         native::list,
         native::get_run,
+        schedules::list,
+        schedules::pause,
+        schedules::resume,
+        schedules::trigger,
         openapi_json,
         docs_page,
     ),
@@ -134,6 +138,8 @@ pub const COOKIE: &str = "cookieAuth";
             requests, API keys, MISP licences, policy groups and policies."),
         (name = "runs", description = "Native API: one-request onboarding and the durable runs \
             behind every change."),
+        (name = "schedules", description = "Native API: the scheduler's sweeps (licence and \
+            API-key expiry): list, pause, resume, trigger now."),
         (name = "docs", description = "This document."),
     )
 )]
@@ -1572,6 +1578,11 @@ mod tests {
     /// Every route the routers register, written down by hand from the `routes()` functions of
     /// the modules `router()` merges.
     const ROUTES: &[(&str, &str)] = &[
+        // schedules
+        ("get", "/v1/schedules"),
+        ("post", "/v1/schedules/{name}/pause"),
+        ("post", "/v1/schedules/{name}/resume"),
+        ("post", "/v1/schedules/{name}/trigger"),
         // credentials
         ("post", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
         ("get", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
@@ -1691,6 +1702,7 @@ mod tests {
         ("misp", include_str!("misp.rs")),
         ("native", include_str!("native.rs")),
         ("search", include_str!("search.rs")),
+        ("schedules", include_str!("schedules.rs")),
         ("credentials", include_str!("credentials.rs")),
         ("lookups", include_str!("lookups.rs")),
         ("openapi", include_str!("openapi.rs")),
@@ -1914,7 +1926,10 @@ mod tests {
         // Every PMS write with a body documents it (publish, group mapping and credential-type
         // mapping take their input from the path only).
         for (method, path) in ROUTES {
-            if matches!(*method, "post" | "put" | "patch")
+            let pms =
+                path.starts_with("/v1/partnermanager") || path.starts_with("/v1/policymanager");
+            if pms
+                && matches!(*method, "post" | "put" | "patch")
                 && !path.ends_with("/publish")
                 && !path.contains("/policygroup/")
                 && !path.contains("/credentialtype/")

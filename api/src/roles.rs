@@ -287,6 +287,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ),
     // pmsflow's native run API.
     ("pmsflowonboard", CERTIFICATE_UPLOADERS),
+    ("pmsflowschedules", &["PARTNER_ADMIN"]),
+    ("pmsflowschedulesmanage", &["PARTNER_ADMIN"]),
 ];
 
 /// The role list of every endpoint key.

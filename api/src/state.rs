@@ -29,6 +29,8 @@ pub struct AppState {
     pub roles: Arc<RoleTable>,
     /// PMS behaviour settings (validities, key lengths, schema URL).
     pub pms: Arc<PmsSettings>,
+    /// The configured sweeps (`[scheduler.schedules]`), for `/v1/schedules`.
+    pub schedules: Arc<Vec<pmsflow_core::schedule::CronSchedule>>,
 }
 
 impl std::fmt::Debug for AppState {

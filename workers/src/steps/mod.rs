@@ -7,7 +7,10 @@
 
 mod effects;
 mod onboarding;
+mod sweep;
 mod synthetic;
+
+pub use sweep::SweepContext;
 
 use std::sync::Arc;
 
@@ -70,6 +73,7 @@ pub struct StepSettings {
 pub struct Executors {
     clients: Arc<MosipClients>,
     settings: Arc<StepSettings>,
+    sweeps: Option<Arc<SweepContext>>,
 }
 
 impl std::fmt::Debug for Executors {
@@ -86,7 +90,14 @@ impl Executors {
         Self {
             clients,
             settings: Arc::new(settings),
+            sweeps: None,
         }
+    }
+
+    /// These executors also run sweep steps, on `ctx`'s database.
+    pub fn with_sweeps(mut self, ctx: SweepContext) -> Self {
+        self.sweeps = Some(Arc::new(ctx));
+        self
     }
 
     /// `true` for steps whose whole work is a database change or a pure computation
@@ -101,6 +112,15 @@ impl Executors {
     pub async fn run(&self, step: &Claimed) -> Result<StepDone, StepFailure> {
         if step.kind == WorkflowKind::Effects.as_str() {
             return effects::run(step, &self.clients, &self.settings).await;
+        }
+        if step.kind == WorkflowKind::Sweep.as_str() {
+            let ctx = self.sweeps.as_deref().ok_or_else(|| {
+                StepFailure::retryable(
+                    "PMSFLOW_NO_SWEEPS",
+                    "this worker was started without a database for sweeps",
+                )
+            })?;
+            return sweep::run(step, ctx).await;
         }
         let ctx = onboarding::Ctx {
             step,

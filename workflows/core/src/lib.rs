@@ -28,5 +28,6 @@ pub mod onboarding;
 pub mod partner;
 pub mod policy;
 pub mod retry;
+pub mod schedule;
 pub mod search;
 pub mod workflow;

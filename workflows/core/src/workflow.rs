@@ -22,6 +22,9 @@ pub enum WorkflowKind {
     /// WebSub events, emails and audit of one committed PMS state change
     /// ([`effects`](crate::effects)).
     Effects,
+    /// One fire of a scheduled sweep ([`schedule`](crate::schedule)): its single step
+    /// `sweep.<schedule>` works through the expired rows in batches.
+    Sweep,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -34,6 +37,7 @@ impl WorkflowKind {
             Self::CertificateUpload => "certificate_upload",
             Self::CaUpload => "ca_upload",
             Self::Effects => "effects",
+            Self::Sweep => "sweep",
             Self::Synthetic => "synthetic",
         }
     }
@@ -45,6 +49,7 @@ impl WorkflowKind {
             "certificate_upload" => Some(Self::CertificateUpload),
             "ca_upload" => Some(Self::CaUpload),
             "effects" => Some(Self::Effects),
+            "sweep" => Some(Self::Sweep),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }

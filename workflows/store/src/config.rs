@@ -40,9 +40,24 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[pms]`.
     pub pms: PmsSettings,
+    /// `[scheduler]`.
+    pub scheduler: SchedulerSettings,
     /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[scheduler]`: the sweeps and how often the scheduler looks at them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// How often each scheduler replica checks whether a fire is due, milliseconds.
+    pub tick_ms: u64,
+    /// Rows per sweep transaction.
+    pub batch: i64,
+    /// Sweep name → 5-field cron expression (UTC). Known sweeps: `licence-expiry`,
+    /// `api-key-expiry`; an unknown name or a bad expression stops start-up.
+    pub schedules: std::collections::BTreeMap<String, String>,
 }
 
 /// `[pms]`: PMS behaviour settings (mosip-pms.md §3).

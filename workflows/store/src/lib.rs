@@ -15,6 +15,8 @@
 //! - [`licences`]: MISP licence keys.
 //! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
 //! - [`search`]: PMS searches and filter values over the partner and policy tables.
+//! - [`schedules`]: cron fires (one per schedule and fire time), pause flags, sweep runs.
+//! - [`sweeps`]: the expiry sweeps in set-based batches.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
 //! - [`watch`]: waiting for runs to finish through one LISTEN per process.
@@ -29,7 +31,9 @@ pub mod partner_policies;
 pub mod partners;
 pub mod policies;
 pub mod runs;
+pub mod schedules;
 pub mod search;
+pub mod sweeps;
 pub mod telemetry;
 pub mod watch;
 

@@ -1,7 +1,10 @@
 //! Runs: created in the caller's transaction with their steps and first outbox row, read back
 //! with steps and attempts.
 
-use pmsflow_core::workflow::{StepSpec, WorkflowKind};
+use pmsflow_core::{
+    effects::{effects_steps, EffectsInput},
+    workflow::{Budgets, StepSpec, WorkflowKind},
+};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
@@ -48,6 +51,39 @@ pub struct CreatedRun {
     pub run_id: Uuid,
     /// `true` when the idempotency key matched an existing run and nothing was created.
     pub replayed: bool,
+}
+
+/// Create the effects run of `input` ([`pmsflow_core::effects`]) on `conn`, the caller's
+/// transaction: runs with events take `ordering_key`, so the events of one partner or policy
+/// go out in commit order; a run with only email and audit starts at once. Nothing is created
+/// for an empty input; returns the run id otherwise.
+pub async fn enqueue_effects(
+    conn: &mut PgConnection,
+    budgets: &Budgets,
+    created_by: &str,
+    subject: &str,
+    ordering_key: String,
+    input: &EffectsInput,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let steps = effects_steps(input, budgets);
+    let ordering_key = (!input.events.is_empty()).then_some(ordering_key);
+    let created = create_run(
+        conn,
+        NewRun {
+            kind: WorkflowKind::Effects,
+            subject: Some(subject.to_owned()),
+            input: serde_json::to_value(input).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+            idempotency_key: None,
+            created_by: created_by.to_owned(),
+            steps,
+            ordering_key,
+        },
+    )
+    .await?;
+    Ok(Some(created.run_id))
 }
 
 /// Insert the run, its steps (first one `queued`, the others `pending`) and the first outbox

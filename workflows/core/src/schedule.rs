@@ -1,0 +1,195 @@
+//! Cron schedules of the sweeps and when one is due (DESIGN.md §3, issue 4 "Scheduler").
+//!
+//! A schedule is a name and a cron expression (5 fields, POSIX/Vixie semantics, UTC; parsed
+//! with the `croner` crate). The scheduler asks [`CronSchedule::due`] on each tick: the fire to
+//! start is the **latest** fire time not after now that is later than the last fire recorded.
+//! Fires missed while no scheduler ran therefore collapse into one, caught up once on start.
+//! Whether that fire then starts a run (not paused, no earlier run of the schedule still
+//! running, not claimed by another replica) is decided by the store, which records every fire
+//! once per `(schedule, fire time)`.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeZone, Utc};
+use croner::Cron;
+use time::OffsetDateTime;
+
+use crate::workflow::{Budgets, StepSpec};
+
+/// Prefix of the one step of a sweep run: `sweep.<schedule name>`.
+pub const SWEEP_STEP_PREFIX: &str = "sweep.";
+
+/// The step of a sweep run of `schedule`: required, with the external budget (a sweep is
+/// idempotent: a retried attempt continues with the rows still to do).
+pub fn sweep_steps(schedule: &str, budgets: &Budgets) -> Vec<StepSpec> {
+    vec![StepSpec {
+        key: format!("{SWEEP_STEP_PREFIX}{schedule}"),
+        max_attempts: budgets.external,
+        required: true,
+        backoff: budgets.backoff,
+    }]
+}
+
+/// The names of pmsflow's sweeps, as configured under `[scheduler.schedules]`.
+pub mod sweeps {
+    /// Licence expiry: mark MISP licences past their validity inactive, publish
+    /// `MISP_LICENSE_UPDATED`, email the MISP.
+    pub const LICENCE_EXPIRY: &str = "licence-expiry";
+    /// API-key expiry: mark API keys past their validity inactive.
+    pub const API_KEY_EXPIRY: &str = "api-key-expiry";
+    /// Every sweep pmsflow knows.
+    pub const ALL: &[&str] = &[LICENCE_EXPIRY, API_KEY_EXPIRY];
+}
+
+/// A schedule that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// The cron expression does not parse.
+    #[error("schedule {name}: invalid cron expression {expr:?}: {reason}")]
+    InvalidCron {
+        /// Schedule name.
+        name: String,
+        /// The expression.
+        expr: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// No sweep has this name.
+    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry)")]
+    UnknownSweep(String),
+}
+
+/// A named cron schedule (UTC).
+#[derive(Debug, Clone)]
+pub struct CronSchedule {
+    name: String,
+    expr: String,
+    cron: Cron,
+}
+
+fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
+    let nanos = t.unix_timestamp_nanos();
+    Utc.timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
+}
+
+fn to_time(t: DateTime<Utc>) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.timestamp_nanos_opt()?)).ok()
+}
+
+impl CronSchedule {
+    /// Parse `expr` for the sweep `name`.
+    ///
+    /// # Errors
+    /// [`ScheduleError::UnknownSweep`] for a name not in [`sweeps::ALL`],
+    /// [`ScheduleError::InvalidCron`] for an expression croner refuses.
+    pub fn parse(name: &str, expr: &str) -> Result<Self, ScheduleError> {
+        if !sweeps::ALL.contains(&name) {
+            return Err(ScheduleError::UnknownSweep(name.to_owned()));
+        }
+        let cron = Cron::from_str(expr).map_err(|e| ScheduleError::InvalidCron {
+            name: name.to_owned(),
+            expr: expr.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            name: name.to_owned(),
+            expr: expr.to_owned(),
+            cron,
+        })
+    }
+
+    /// The schedule's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cron expression as configured.
+    pub fn expr(&self) -> &str {
+        &self.expr
+    }
+
+    /// The first fire time strictly after `t`.
+    pub fn next_after(&self, t: OffsetDateTime) -> Option<OffsetDateTime> {
+        self.cron
+            .find_next_occurrence(&to_chrono(t), false)
+            .ok()
+            .and_then(to_time)
+    }
+
+    /// The latest fire time at or before `t`.
+    pub fn latest_at_or_before(&self, t: OffsetDateTime) -> Option<OffsetDateTime> {
+        self.cron
+            .find_previous_occurrence(&to_chrono(t), true)
+            .ok()
+            .and_then(to_time)
+    }
+
+    /// The fire to start at `now`, given the last fire recorded for this schedule: the latest
+    /// fire time `≤ now` when it is later than `last` (or when nothing was ever recorded).
+    /// Several missed fires give one: the latest.
+    pub fn due(&self, last: Option<OffsetDateTime>, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        let latest = self.latest_at_or_before(now)?;
+        match last {
+            Some(l) if l >= latest => None,
+            _ => Some(latest),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn nightly() -> CronSchedule {
+        CronSchedule::parse(sweeps::LICENCE_EXPIRY, "0 3 * * *").unwrap()
+    }
+
+    #[test]
+    fn next_and_latest() {
+        let s = nightly();
+        let t = datetime!(2026-11-22 10:15:30 UTC);
+        assert_eq!(s.next_after(t), Some(datetime!(2026-11-23 03:00 UTC)));
+        assert_eq!(
+            s.latest_at_or_before(t),
+            Some(datetime!(2026-11-22 03:00 UTC))
+        );
+        let on = datetime!(2026-11-22 03:00 UTC);
+        assert_eq!(s.latest_at_or_before(on), Some(on));
+        assert_eq!(s.next_after(on), Some(datetime!(2026-11-23 03:00 UTC)));
+    }
+
+    #[test]
+    fn due_once_per_fire_and_missed_fires_collapse() {
+        let s = nightly();
+        let now = datetime!(2026-11-22 10:00 UTC);
+        // Never fired: the latest fire is caught up.
+        assert_eq!(s.due(None, now), Some(datetime!(2026-11-22 03:00 UTC)));
+        // Already recorded: nothing until the next fire time.
+        assert_eq!(s.due(Some(datetime!(2026-11-22 03:00 UTC)), now), None);
+        assert_eq!(
+            s.due(
+                Some(datetime!(2026-11-22 03:00 UTC)),
+                datetime!(2026-11-23 03:00 UTC)
+            ),
+            Some(datetime!(2026-11-23 03:00 UTC))
+        );
+        // Down for three days: one fire, the latest.
+        assert_eq!(
+            s.due(Some(datetime!(2026-11-19 03:00 UTC)), now),
+            Some(datetime!(2026-11-22 03:00 UTC))
+        );
+    }
+
+    #[test]
+    fn bad_schedules_are_refused() {
+        assert!(matches!(
+            CronSchedule::parse("nightly-cleanup", "0 3 * * *"),
+            Err(ScheduleError::UnknownSweep(_))
+        ));
+        assert!(matches!(
+            CronSchedule::parse(sweeps::API_KEY_EXPIRY, "61 * * * *"),
+            Err(ScheduleError::InvalidCron { .. })
+        ));
+    }
+}
