@@ -263,19 +263,13 @@ async fn update_status(
         .await?
         .ok_or_else(missing)?;
     let effects = EffectsInput::default()
-        .event(TopicEvent::new(
-            events::MISP_LICENSE_UPDATED,
+        .event(TopicEvent::licence_updated(
             MISP_SERVICE,
-            events::misp_license_event_data(
-                events::misp_license_data(
-                    &l.misp_id,
-                    &l.license_key,
-                    l.valid_from_date,
-                    l.valid_to_date,
-                    active,
-                ),
-                None,
-            ),
+            &l.misp_id,
+            &l.license_key,
+            l.valid_from_date,
+            l.valid_to_date,
+            active,
         ))
         .email(notifications::misp_licence(
             &misp.email_id,

@@ -1183,19 +1183,13 @@ async fn activate_partner(
         ));
         if !active && p.partner_type_code == "MISP_Partner" {
             for l in licences::deactivate_all(&mut tx, &p.id, &caller.user_id).await? {
-                effects = effects.event(TopicEvent::new(
-                    events::MISP_LICENSE_UPDATED,
+                effects = effects.event(TopicEvent::licence_updated(
                     PARTNER_MANAGER,
-                    events::misp_license_event_data(
-                        events::misp_license_data(
-                            &l.misp_id,
-                            &l.license_key,
-                            l.valid_from_date,
-                            l.valid_to_date,
-                            false,
-                        ),
-                        None,
-                    ),
+                    &l.misp_id,
+                    &l.license_key,
+                    l.valid_from_date,
+                    l.valid_to_date,
+                    false,
                 ));
             }
         }

@@ -49,6 +49,32 @@ impl TopicEvent {
             data,
         }
     }
+
+    /// `MISP_LICENSE_UPDATED` of one licence now `active` or not: `{mispLicenseData}`
+    /// ([`events::misp_license_data`](crate::events::misp_license_data)).
+    pub fn licence_updated(
+        publisher: Publisher<'_>,
+        misp_id: &str,
+        license_key: &str,
+        commence_on: time::OffsetDateTime,
+        expires_on: time::OffsetDateTime,
+        active: bool,
+    ) -> Self {
+        Self::new(
+            crate::events::MISP_LICENSE_UPDATED,
+            publisher,
+            crate::events::misp_license_event_data(
+                crate::events::misp_license_data(
+                    misp_id,
+                    license_key,
+                    commence_on,
+                    expires_on,
+                    active,
+                ),
+                None,
+            ),
+        )
+    }
 }
 
 /// One email to send through the notifier (mosip-pms.md §12), already rendered.

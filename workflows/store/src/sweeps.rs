@@ -7,7 +7,7 @@
 
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
-    events::{self, MISP_SERVICE},
+    events::MISP_SERVICE,
     notifications,
     workflow::Budgets,
 };
@@ -65,19 +65,13 @@ pub async fn expire_licences_batch(
     .await?;
     for l in &expired {
         let input = EffectsInput::default()
-            .event(TopicEvent::new(
-                events::MISP_LICENSE_UPDATED,
+            .event(TopicEvent::licence_updated(
                 MISP_SERVICE,
-                events::misp_license_event_data(
-                    events::misp_license_data(
-                        &l.misp_id,
-                        &l.license_key,
-                        l.valid_from_date,
-                        l.valid_to_date,
-                        false,
-                    ),
-                    None,
-                ),
+                &l.misp_id,
+                &l.license_key,
+                l.valid_from_date,
+                l.valid_to_date,
+                false,
             ))
             .email(notifications::misp_licence(
                 &l.email_id,
