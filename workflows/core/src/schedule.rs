@@ -67,9 +67,11 @@ pub struct CronSchedule {
     cron: Cron,
 }
 
+/// `t` to whole seconds (cron has no finer unit; croner keeps the fraction it is given).
 fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
-    let nanos = t.unix_timestamp_nanos();
-    Utc.timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
+    Utc.timestamp_opt(t.unix_timestamp(), 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn to_time(t: DateTime<Utc>) -> Option<OffsetDateTime> {
@@ -154,6 +156,9 @@ mod tests {
             s.latest_at_or_before(t),
             Some(datetime!(2026-11-22 03:00 UTC))
         );
+        // Fractions of a second never leak into fire times.
+        let late = datetime!(2026-11-22 10:15:30.688 UTC);
+        assert_eq!(s.next_after(late), Some(datetime!(2026-11-23 03:00 UTC)));
         let on = datetime!(2026-11-22 03:00 UTC);
         assert_eq!(s.latest_at_or_before(on), Some(on));
         assert_eq!(s.next_after(on), Some(datetime!(2026-11-23 03:00 UTC)));

@@ -1,0 +1,240 @@
+//! The expiry sweeps end to end: a sweep run started through `/v1/schedules`, executed by the
+//! workers, marking expired rows and publishing through effects runs to the sandbox hub.
+
+use std::time::Duration;
+
+use pmsflow_tests::{fixture_body, TestApp};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn onboard(app: &TestApp, index: usize) -> String {
+    let body = fixture_body(index);
+    let id = app.start_onboarding(&body).await;
+    let run = app.wait_run(id, WAIT).await;
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    body["partner"]["partnerId"].as_str().unwrap().to_owned()
+}
+
+async fn licence(app: &TestApp, misp: &str) -> String {
+    let v: Value = app
+        .http
+        .post(format!("{}/v1/partnermanager/misps", app.api))
+        .bearer_auth(app.admin())
+        .json(&json!({"request": {"providerId": misp}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["response"]["licenseKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_owned()
+}
+
+async fn native(app: &TestApp, method: reqwest::Method, path: &str, token: &str) -> (u16, Value) {
+    let resp = app
+        .http
+        .request(method, format!("{}{path}", app.api))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Wait for every effects run, in creation order.
+async fn settle_effects(app: &TestApp) {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM workflow_run WHERE kind = 'effects' ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    for id in ids {
+        let run = app.wait_run(id, WAIT).await;
+        assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    }
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin();
+    let misp = onboard(&app, 1).await;
+    let expired = licence(&app, &misp).await;
+    // Time passes for this licence only; a second MISP keeps a valid one.
+    sqlx::query("UPDATE misp_license SET valid_to_date = now() - interval '1 minute' WHERE license_key = $1")
+        .bind(&expired)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let other = onboard(&app, 2).await;
+    let valid = licence(&app, &other).await;
+    settle_effects(&app).await;
+    let before = app.sandbox.sandbox.websub_publishes().len();
+
+    // Roles: only the partner admin may see and act on schedules.
+    let partner = app.token(&misp, &["MISP_PARTNER"]);
+    let (status, _) = native(&app, reqwest::Method::GET, "/v1/schedules", &partner).await;
+    assert_eq!(status, 403);
+
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/licence-expiry/trigger",
+        &admin,
+    )
+    .await;
+    assert_eq!(status, 202, "{v}");
+    let run_id: Uuid = serde_json::from_value(v["runId"].clone()).unwrap();
+    let run = app.wait_run(run_id, WAIT).await;
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    assert_eq!(run.run.kind, "sweep");
+    assert_eq!(
+        run.steps[0].output.as_ref().unwrap()["marked"],
+        1,
+        "{:?}",
+        run.steps[0].output
+    );
+    settle_effects(&app).await;
+
+    let active: Vec<(String, bool)> =
+        sqlx::query_as("SELECT license_key, is_active FROM misp_license ORDER BY license_key")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(active.contains(&(expired.clone(), false)), "{active:?}");
+    assert!(active.contains(&(valid.clone(), true)), "{active:?}");
+    let publishes = app.sandbox.sandbox.websub_publishes();
+    let new: Vec<&Value> = publishes[before..].iter().map(|p| &p.body).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0]["topic"], "MISP_LICENSE_UPDATED", "{}", new[0]);
+    let data = &new[0]["event"]["data"]["mispLicenseData"];
+    assert_eq!(
+        (data["licenseKey"].as_str(), data["mispStatus"].as_str()),
+        (Some(expired.as_str()), Some("NOT_ACTIVE")),
+        "{data}"
+    );
+    assert!(app
+        .sandbox
+        .sandbox
+        .emails()
+        .iter()
+        .any(|m| m.subject == "MISP License Key Updated" && m.content.contains("De-active")));
+
+    // A second sweep finds nothing; the listing shows the last fire and its result.
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/licence-expiry/trigger",
+        &admin,
+    )
+    .await;
+    if status == 202 {
+        let again: Uuid = serde_json::from_value(v["runId"].clone()).unwrap();
+        let run = app.wait_run(again, WAIT).await;
+        assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 0);
+    } else {
+        // Triggered twice in the same second: the first fire stands.
+        assert_eq!(status, 409, "{v}");
+    }
+    assert_eq!(
+        app.sandbox.sandbox.websub_publishes().len(),
+        publishes.len()
+    );
+    let (status, list) = native(&app, reqwest::Method::GET, "/v1/schedules", &admin).await;
+    assert_eq!(status, 200);
+    let sweep = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "licence-expiry")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(sweep["cron"], "0 3 * * *");
+    assert_eq!(sweep["paused"], false);
+    assert_eq!(sweep["lastFire"]["outcome"], "triggered", "{sweep}");
+    assert_eq!(sweep["lastFire"]["runStatus"], "completed", "{sweep}");
+    assert!(
+        sweep["nextFireAt"]
+            .as_str()
+            .unwrap()
+            .ends_with("T03:00:00.000Z"),
+        "{sweep}"
+    );
+
+    // Pause and resume; unknown schedules are 404.
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/licence-expiry/pause",
+        &admin,
+    )
+    .await;
+    assert_eq!((status, v["paused"].as_bool()), (200, Some(true)), "{v}");
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/licence-expiry/resume",
+        &admin,
+    )
+    .await;
+    assert_eq!((status, v["paused"].as_bool()), (200, Some(false)), "{v}");
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/nightly/pause",
+        &admin,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("PMSFLOW_UNKNOWN_SCHEDULE")),
+        "{v}"
+    );
+    app.assert_effects_once();
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn api_key_expiry_sweep_marks_only_expired_keys(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    pmsflow::seed::seed(&app.pool, &app.settings.pms.policy_schema_url)
+        .await
+        .unwrap();
+    let n = sqlx::query(
+        "UPDATE partner_policy SET valid_to_datetime = now() - interval '1 day'
+          WHERE part_id IN ('mpartner-default-auth', 'mpartner-default-print')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(n, 2);
+    let (status, v) = native(
+        &app,
+        reqwest::Method::POST,
+        "/v1/schedules/api-key-expiry/trigger",
+        &app.admin(),
+    )
+    .await;
+    assert_eq!(status, 202, "{v}");
+    let run = app
+        .wait_run(serde_json::from_value(v["runId"].clone()).unwrap(), WAIT)
+        .await;
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 2);
+    let inactive: Vec<String> = sqlx::query_scalar(
+        "SELECT part_id FROM partner_policy WHERE NOT is_active ORDER BY part_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        inactive,
+        ["mpartner-default-auth", "mpartner-default-print"]
+    );
+}
