@@ -3,6 +3,9 @@
 //! - `engine`: synthetic workflows of N database-only steps (each step: `UPDATE` a row and
 //!   `INSERT` a log row, committed with the step's completion) through the whole engine:
 //!   transactional enqueue, outbox, relay, Redis, claim, commit, fast path.
+//! - `sweep`: the licence-expiry sweep over N licences (a tenth expired), with one effects
+//!   run (`MISP_LICENSE_UPDATED`, email, audit) written per expired licence; no worker runs,
+//!   so the figure is the sweep's own work.
 //! - `onboarding`: full onboardings through the HTTP API against the in-process sandbox, each
 //!   with a freshly generated chain (rcgen, ECDSA P-256 root -> partner).
 //!
@@ -43,6 +46,16 @@ pub enum Bench {
         /// Paced enqueue in workflows/s (default: as fast as possible).
         #[arg(long)]
         rate: Option<f64>,
+    },
+    /// The licence-expiry sweep over `licences` MISP licences, a tenth of them expired: the
+    /// sweep itself (marking plus one effects run per expired licence) is timed.
+    Sweep {
+        /// Licences in the table.
+        #[arg(long, default_value_t = 1_000_000)]
+        licences: u32,
+        /// Rows per sweep transaction (default: `scheduler.batch`).
+        #[arg(long)]
+        batch: Option<i64>,
     },
     /// Full onboardings through the API against the in-process sandbox.
     Onboarding {
@@ -145,6 +158,10 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
             );
             engine(&pool, workflows, steps, concurrency, rate).await
         }
+        Bench::Sweep { licences, batch } => {
+            let batch = batch.unwrap_or(settings.scheduler.batch);
+            sweep(&pool, licences, batch, &settings.engine.budgets()).await
+        }
         Bench::Onboarding { runs, concurrency } => {
             let sandbox = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
             settings.mosip.point_all_at(&sandbox.base_url);
@@ -169,6 +186,97 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
         let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
     }
     result
+}
+
+/// Current resident set of this process, MiB (`VmRSS`).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn sweep(
+    pool: &PgPool,
+    licences: u32,
+    batch: i64,
+    budgets: &pmsflow_core::workflow::Budgets,
+) -> anyhow::Result<()> {
+    // The data exists before the clock starts: one MISP partner per 100 licences, every tenth
+    // licence expired yesterday, the others valid for 90 days.
+    let partners = licences.div_ceil(100).max(1);
+    let setup = Instant::now();
+    sqlx::query(
+        "INSERT INTO partner (id, name, address, contact_no, email_id, user_id, partner_type_code,
+                              approval_status, is_active, cr_by)
+         SELECT 'bench-misp-' || i, 'Bench MISP ' || i, 'bench', '9999999999',
+                'bench-misp-' || i || '@example.org', 'bench-misp-' || i, 'MISP_Partner',
+                'approved', true, 'bench'
+           FROM generate_series(1, $1) i",
+    )
+    .bind(partners as i32)
+    .execute(pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO misp_license (misp_id, license_key, valid_from_date, valid_to_date, is_active, cr_by)
+         SELECT 'bench-misp-' || (1 + (i - 1) % $2), md5(i::text) || md5((i * 7)::text),
+                now() - interval '90 days',
+                CASE WHEN i % 10 = 0 THEN now() - interval '1 day' ELSE now() + interval '90 days' END,
+                true, 'bench'
+           FROM generate_series(1, $1) i",
+    )
+    .bind(licences as i32)
+    .bind(partners as i32)
+    .execute(pool)
+    .await?;
+    sqlx::query("ANALYZE misp_license").execute(pool).await?;
+    let setup_s = setup.elapsed().as_secs_f64();
+
+    let rss_before = rss_mib();
+    let start = Instant::now();
+    let report = pmsflow_store::sweeps::expire_licences(
+        pool,
+        time::OffsetDateTime::now_utc(),
+        batch,
+        budgets,
+    )
+    .await?;
+    let sweep_s = start.elapsed().as_secs_f64();
+    let rss_after = rss_mib();
+    let (runs, steps, outbox): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM workflow_run WHERE kind = 'effects'),
+                (SELECT count(*) FROM workflow_step),
+                (SELECT count(*) FROM outbox)",
+    )
+    .fetch_one(pool)
+    .await?;
+    println!(
+        "{}",
+        json!({
+            "bench": "sweep",
+            "sweep": "licence-expiry",
+            "licences": licences,
+            "expired": report.marked,
+            "batch": batch,
+            "batches": report.batches,
+            "setup_s": setup_s,
+            "sweep_s": sweep_s,
+            "licences_per_s": report.marked as f64 / sweep_s.max(1e-9),
+            "effects_runs": runs,
+            "steps_written": steps,
+            "outbox_rows": outbox,
+            "rss_before_mib": rss_before,
+            "rss_after_mib": rss_after,
+            "peak_rss_mib": peak_rss_mib(),
+        })
+    );
+    Ok(())
 }
 
 async fn engine(
