@@ -77,6 +77,11 @@ pub(crate) async fn audits(State(app): State<Arc<App>>) -> Response {
     Json(lock(&app.audits).clone()).into_response()
 }
 
+/// `GET /_sandbox/esignet/clients`: the registered OIDC clients, in creation order.
+pub(crate) async fn esignet_clients(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.esignet).clients()).into_response()
+}
+
 /// `GET /_sandbox/health`: `{"status":"UP"}`, plus the PMS and root certificates so a
 /// client can pin them.
 pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {

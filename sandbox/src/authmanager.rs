@@ -97,6 +97,17 @@ impl Tokens {
         issuer: &str,
         now: OffsetDateTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.mint_with_scope(client_id, issuer, now, "add_oidc_client update_oidc_client")
+    }
+
+    /// [`mint`](Self::mint) with another OAuth `scope` claim (space-separated).
+    pub(crate) fn mint_with_scope(
+        &self,
+        client_id: &str,
+        issuer: &str,
+        now: OffsetDateTime,
+        scope: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let mut roles: Vec<String> = ["PARTNER_ADMIN", "CREATE_SHARE", "ZONAL_ADMIN"]
             .iter()
             .map(|r| (*r).to_owned())
@@ -113,7 +124,7 @@ impl Tokens {
             exp: iat + TOKEN_TTL_SECONDS,
             jti: uuid::Uuid::new_v4().to_string(),
             typ: "Bearer".to_owned(),
-            scope: "add_oidc_client update_oidc_client".to_owned(),
+            scope: scope.to_owned(),
             realm_access: RealmAccess { roles },
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -141,14 +152,18 @@ pub(crate) fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| name.contains("Authorization") && !value.is_empty())
         .map(|(_, value)| value.to_owned());
-    from_cookie.or_else(|| {
-        headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| token.trim().to_owned())
-            .filter(|token| !token.is_empty())
-    })
+    from_cookie.or_else(|| bearer_token(headers))
+}
+
+/// The token of an `Authorization: Bearer <jwt>` header only (how eSignet's Spring resource
+/// server reads it; cookies are ignored).
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty())
 }
 
 /// `POST /v1/authmanager/authenticate/clientidsecretkey`.

@@ -188,6 +188,42 @@ pub(crate) fn datashare_error(code: &str, message: &str) -> Reply {
     )
 }
 
+/// eSignet's `ResponseWrapper` success (mosip-contracts.md §1.3 "Exceptions"): HTTP 200,
+/// `{responseTime, response, errors: []}` — no `id`/`version`/`metadata`.
+pub(crate) fn esignet_ok(response: Value) -> Reply {
+    Reply::json(
+        StatusCode::OK,
+        &json!({
+            "responseTime": mosip_timestamp(OffsetDateTime::now_utc()),
+            "response": response,
+            "errors": [],
+        }),
+    )
+}
+
+/// eSignet's failure envelope (`ExceptionHandlerAdvice.handleInternalControllerException`):
+/// `{responseTime, response: null, errors: [{errorCode, errorMessage}, …]}`; business and
+/// validation failures use HTTP 200, authentication 401, authorization 403.
+pub(crate) fn esignet_errors(status: StatusCode, errors: &[(String, String)]) -> Reply {
+    let errors: Vec<Value> = errors
+        .iter()
+        .map(|(code, message)| json!({"errorCode": code, "errorMessage": message}))
+        .collect();
+    Reply::json(
+        status,
+        &json!({
+            "responseTime": mosip_timestamp(OffsetDateTime::now_utc()),
+            "response": null,
+            "errors": errors,
+        }),
+    )
+}
+
+/// One eSignet error with HTTP 200.
+pub(crate) fn esignet_failure(code: &str, message: &str) -> Reply {
+    esignet_errors(StatusCode::OK, &[(code.to_owned(), message.to_owned())])
+}
+
 /// WebSub `hub.mode=accepted`.
 pub(crate) fn hub_accepted() -> Reply {
     Reply::form("hub.mode=accepted".to_owned())

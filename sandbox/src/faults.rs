@@ -31,6 +31,9 @@ pub const ENDPOINTS: &[&str] = &[
     "websub.publish",
     "notifier.sendEmail",
     "audit.addAudit",
+    "esignet.create",
+    "esignet.update",
+    "esignet.discovery",
 ];
 
 /// Services, the first half of every endpoint name.
@@ -41,6 +44,7 @@ pub const SERVICES: &[&str] = &[
     "websub",
     "notifier",
     "audit",
+    "esignet",
 ];
 
 /// What can go wrong on one endpoint (or a group of them). All fields default to "nothing",
@@ -54,7 +58,9 @@ pub struct FaultRule {
     /// Probability (0..=1) of answering HTTP 200 with the service's error envelope and a
     /// transient code: keymanager `KER-KMS-500`, datashare `DAT-SER-002`, WebSub
     /// `hub.mode=denied` with reason `internal error`, notifier `KER-NOE-500`, audit
-    /// `KER-AUD-500`, authmanager `500`. Rolled after `error_rate`.
+    /// `KER-AUD-500`, authmanager `500`, eSignet `unknown_error` (in eSignet's
+    /// `{responseTime, response: null, errors: [{errorCode, errorMessage}]}` envelope).
+    /// Rolled after `error_rate`.
     pub http200_error_rate: f64,
     /// Replaces the code of HTTP 200 errors, e.g. to inject a permanent code such as
     /// `KER-PCM-006`. For WebSub it becomes the `hub.reason`.
@@ -196,6 +202,7 @@ fn transient_error(service: &str) -> (&'static str, &'static str) {
         "datashare" => ("DAT-SER-002", "API not accessible"),
         "notifier" => ("KER-NOE-500", "Internal Server Error"),
         "audit" => ("KER-AUD-500", "Internal Server Error"),
+        "esignet" => ("unknown_error", "unknown_error"),
         _ => ("500", "Internal Server Error"),
     }
 }
@@ -207,6 +214,12 @@ fn unavailable(service: &str, outage: bool) -> Reply {
     } else {
         "Service Unavailable (injected fault)"
     };
+    if service == "esignet" {
+        return envelope::esignet_errors(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &[(code.to_owned(), message.to_owned())],
+        );
+    }
     envelope::kernel_error(
         StatusCode::SERVICE_UNAVAILABLE,
         &Echo::default(),
@@ -226,6 +239,8 @@ fn http200_error(service: &str, code: Option<&str>, topic: &str) -> Reply {
     };
     if service == "datashare" {
         envelope::datashare_error(code, message)
+    } else if service == "esignet" {
+        envelope::esignet_failure(code, message)
     } else {
         envelope::kernel_failure(&Echo::default(), code, message)
     }

@@ -4,10 +4,11 @@
 
 use std::future::Future;
 
-use axum::http::HeaderMap;
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::Value;
 
-use crate::authmanager::token_from_headers;
+use crate::authmanager::{bearer_token, token_from_headers};
 use crate::envelope::{self, Reply};
 use crate::ledger::Stored;
 use crate::{faults, lock, App};
@@ -15,6 +16,18 @@ use crate::{faults, lock, App};
 /// Header carrying the caller's effect key (pmsflow sends the step's effect key; MOSIP
 /// ignores it).
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// How an effectful endpoint authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// The kernel auth adapter: a valid sandbox token from the `Authorization` cookie or a
+    /// Bearer header, else HTTP 401 `KER-ATH-401` (roles are not enforced).
+    Kernel,
+    /// eSignet's Spring resource server (mosip-contracts.md §2.5 "Auth"): a valid sandbox
+    /// token in `Authorization: Bearer` only, else HTTP 401 `UNAUTHORIZED`; a token without
+    /// this OAuth scope in its `scope` claim: HTTP 403 `FORBIDDEN`.
+    BearerScope(&'static str),
+}
 
 /// A side effect that happened, for the ledger.
 #[derive(Debug, Clone)]
@@ -72,6 +85,33 @@ impl App {
         token_from_headers(headers).is_some_and(|token| self.tokens.validate(&token).is_some())
     }
 
+    /// `None` when `guard` lets the caller in, else the refusal to answer.
+    fn refusal(&self, guard: Guard, headers: &HeaderMap) -> Option<Reply> {
+        match guard {
+            Guard::Kernel => (!self.authenticated(headers)).then(envelope::unauthenticated),
+            Guard::BearerScope(scope) => {
+                let Some(claims) = bearer_token(headers).and_then(|t| self.tokens.validate(&t))
+                else {
+                    return Some(
+                        envelope::esignet_errors(
+                            StatusCode::UNAUTHORIZED,
+                            &[("UNAUTHORIZED".to_owned(), "Unauthorized".to_owned())],
+                        )
+                        .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")),
+                    );
+                };
+                if claims.scope.split_whitespace().any(|s| s == scope) {
+                    None
+                } else {
+                    Some(envelope::esignet_errors(
+                        StatusCode::FORBIDDEN,
+                        &[("FORBIDDEN".to_owned(), "Forbidden".to_owned())],
+                    ))
+                }
+            }
+        }
+    }
+
     /// An endpoint without token check and without effect (authmanager): faults only.
     pub(crate) async fn public(
         &self,
@@ -112,11 +152,25 @@ impl App {
         headers: &HeaderMap,
         work: impl Future<Output = Outcome>,
     ) -> Reply {
+        self.effectful_guarded(service, operation, topic, Guard::Kernel, headers, work)
+            .await
+    }
+
+    /// [`effectful`](Self::effectful) with the caller check of `guard`.
+    pub(crate) async fn effectful_guarded(
+        &self,
+        service: &str,
+        operation: &str,
+        topic: &str,
+        guard: Guard,
+        headers: &HeaderMap,
+        work: impl Future<Output = Outcome>,
+    ) -> Reply {
         if let Some(reply) = self.fault(service, operation, topic).await {
             return reply;
         }
-        if !self.authenticated(headers) {
-            return envelope::unauthenticated();
+        if let Some(refusal) = self.refusal(guard, headers) {
+            return refusal;
         }
         let Some(key) = idempotency_key(headers) else {
             let outcome = work.await;
@@ -158,5 +212,57 @@ impl App {
             }
         }
         outcome.reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::header::{AUTHORIZATION, COOKIE};
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::{Sandbox, SandboxConfig};
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::try_from(format!("Bearer {token}")).expect("header");
+        headers.insert(AUTHORIZATION, value);
+        headers
+    }
+
+    #[test]
+    fn esignet_guard_wants_a_bearer_token_with_the_scope() {
+        let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
+        let app = &sandbox.app;
+        let now = OffsetDateTime::now_utc();
+        let guard = Guard::BearerScope("add_oidc_client");
+        let full = app.tokens.mint("pms", "iss", now).expect("token");
+        assert!(app.refusal(guard, &bearer(&full)).is_none());
+        assert!(app.refusal(Guard::Kernel, &bearer(&full)).is_none());
+
+        let update_only = app
+            .tokens
+            .mint_with_scope("pms", "iss", now, "update_oidc_client")
+            .expect("token");
+        let refused = app.refusal(guard, &bearer(&update_only)).expect("403");
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let body: Value = serde_json::from_slice(&refused.body).expect("json");
+        assert_eq!(body["errors"][0]["errorCode"], "FORBIDDEN");
+        assert!(app
+            .refusal(
+                Guard::BearerScope("update_oidc_client"),
+                &bearer(&update_only)
+            )
+            .is_none());
+
+        let mut cookie_only = HeaderMap::new();
+        let value = HeaderValue::try_from(format!("Authorization={full}")).expect("header");
+        cookie_only.insert(COOKIE, value);
+        assert!(app.refusal(Guard::Kernel, &cookie_only).is_none());
+        let refused = app.refusal(guard, &cookie_only).expect("401");
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        let body: Value = serde_json::from_slice(&refused.body).expect("json");
+        assert_eq!(body["errors"][0]["errorCode"], "UNAUTHORIZED");
+        assert_eq!(body["response"], Value::Null);
     }
 }

@@ -14,19 +14,21 @@ use crate::lock;
 /// One side effect performed by the sandbox, or one idempotent replay of an earlier effect.
 ///
 /// Appended only for successful effectful calls (an upload stored, a datashare object
-/// created, a topic registered, an event published, an email queued, an audit row written),
+/// created, a topic registered, an event published, an email queued, an audit row written, an
+/// eSignet client created or updated),
 /// never for rejected, failed or fault-injected calls, and never for reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     /// 1-based position in the ledger, gap-free.
     pub seq: u64,
-    /// Service name: `keymanager`, `datashare`, `websub`, `notifier` or `audit`.
+    /// Service name: `keymanager`, `datashare`, `websub`, `notifier`, `audit` or `esignet`.
     pub service: String,
-    /// Operation, e.g. `uploadPartnerCertificate`, `create`, `publish`, `sendEmail`, `addAudit`.
+    /// Operation, e.g. `uploadPartnerCertificate`, `create`, `publish`, `sendEmail`, `addAudit`,
+    /// `update` (eSignet).
     pub operation: String,
     /// The request's `Idempotency-Key` header when sent, else a natural key of the effect
     /// (e.g. `AUTH:<thumbprint>` for a CA upload, `<partnerId>:<thumbprint>` for a partner
-    /// upload, `<topic>:<event.id>` for a publish).
+    /// upload, `<topic>:<event.id>` for a publish, the client id for an eSignet create).
     pub effect_key: String,
     /// True when the call was answered from the idempotency store without a new effect.
     pub replay: bool,

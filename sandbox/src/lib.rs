@@ -11,12 +11,15 @@
 //! | WebSub hub | `POST /hub`, `POST /hub/` |
 //! | notifier | `POST /v1/notifier/email/send` |
 //! | auditmanager | `POST /v1/auditmanager/audits` |
-//! | sandbox admin (no token) | `GET /_sandbox/ledger`, `GET/PUT/DELETE /_sandbox/faults`, `GET /_sandbox/websub/publishes`, `/_sandbox/emails`, `/_sandbox/audits`, `/_sandbox/health` |
+//! | eSignet | `POST /v1/esignet/client-mgmt/oidc-client`, `PUT /v1/esignet/client-mgmt/oidc-client/{client_id}`, `GET /v1/esignet/oidc/.well-known/openid-configuration` |
+//! | sandbox admin (no token) | `GET /_sandbox/ledger`, `GET/PUT/DELETE /_sandbox/faults`, `GET /_sandbox/websub/publishes`, `/_sandbox/emails`, `/_sandbox/audits`, `/_sandbox/esignet/clients`, `/_sandbox/health` |
 //!
 //! The keymanager really validates chains with `pmsflow_core::certificate` and really
 //! re-signs partner certificates with its own PMS key (a `MOSIP ROOT` → `PMS` RSA-2048 chain
 //! generated per sandbox). Every service but authmanager wants a sandbox token (cookie
-//! `Authorization=<jwt>` or `Authorization: Bearer <jwt>`), else HTTP 401 `KER-ATH-401`.
+//! `Authorization=<jwt>` or `Authorization: Bearer <jwt>`), else HTTP 401 `KER-ATH-401`;
+//! eSignet's client management reads it from `Authorization: Bearer` only and answers in
+//! eSignet's own envelope (see [`EsignetClient`] and the `esignet` module docs).
 //!
 //! Beyond MOSIP: every effectful endpoint honours an `Idempotency-Key` header (a repeat
 //! with the same key replays the stored answer without a new effect), every effect is
@@ -28,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::header::HOST;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -38,6 +41,7 @@ mod audit;
 mod authmanager;
 mod datashare;
 mod envelope;
+mod esignet;
 mod faults;
 mod gate;
 mod keymanager;
@@ -50,6 +54,10 @@ pub use audit::RecordedAudit;
 pub use authmanager::{Claims, RealmAccess, TOKEN_TTL_SECONDS};
 pub use datashare::{DatashareObject, TRANSACTIONS_ALLOWED, VALID_FOR_MINUTES};
 pub use envelope::mosip_timestamp;
+pub use esignet::{
+    EsignetClient, ESIGNET_ACR_VALUES, ESIGNET_CLAIMS_SUPPORTED, ESIGNET_CLIENT_AUTH_METHODS,
+    ESIGNET_GRANT_TYPES, ESIGNET_MIN_RSA_BITS, ESIGNET_REQUEST_TIME_LEEWAY_MINUTES,
+};
 pub use faults::{FaultConfig, FaultConfigError, FaultRule, ENDPOINTS, SERVICES};
 pub use gate::IDEMPOTENCY_KEY;
 pub use keymanager::{OtherDomainCertificate, PartnerCertificateRecord};
@@ -117,6 +125,7 @@ pub(crate) struct App {
     pub(crate) websub: Mutex<websub::Store>,
     pub(crate) emails: Mutex<Vec<RecordedEmail>>,
     pub(crate) audits: Mutex<Vec<RecordedAudit>>,
+    pub(crate) esignet: Mutex<esignet::Store>,
     pub(crate) ledger: ledger::Ledger,
     pub(crate) idempotency: ledger::IdempotencyStore,
     pub(crate) faults: Mutex<FaultConfig>,
@@ -178,6 +187,7 @@ impl Sandbox {
                 websub: Mutex::default(),
                 emails: Mutex::default(),
                 audits: Mutex::default(),
+                esignet: Mutex::default(),
                 ledger: ledger::Ledger::default(),
                 idempotency: ledger::IdempotencyStore::default(),
                 faults: Mutex::default(),
@@ -228,6 +238,18 @@ impl Sandbox {
             .route("/hub/", post(websub::hub))
             .route("/v1/notifier/email/send", post(notifier::send_email))
             .route("/v1/auditmanager/audits", post(audit::add_audit))
+            .route(
+                "/v1/esignet/client-mgmt/oidc-client",
+                post(esignet::create_oidc_client),
+            )
+            .route(
+                "/v1/esignet/client-mgmt/oidc-client/{client_id}",
+                put(esignet::update_oidc_client),
+            )
+            .route(
+                "/v1/esignet/oidc/.well-known/openid-configuration",
+                get(esignet::openid_configuration),
+            )
             .route("/_sandbox/ledger", get(admin::ledger))
             .route(
                 "/_sandbox/faults",
@@ -238,6 +260,7 @@ impl Sandbox {
             .route("/_sandbox/websub/publishes", get(admin::publishes))
             .route("/_sandbox/emails", get(admin::emails))
             .route("/_sandbox/audits", get(admin::audits))
+            .route("/_sandbox/esignet/clients", get(admin::esignet_clients))
             .route("/_sandbox/health", get(admin::health))
             .with_state(self.app.clone())
     }
@@ -286,7 +309,7 @@ impl Sandbox {
     }
 
     /// The ledger entries of one service (`keymanager`, `datashare`, `websub`, `notifier`,
-    /// `audit`).
+    /// `audit`, `esignet`).
     pub fn ledger_for(&self, service: &str) -> Vec<LedgerEntry> {
         self.app.ledger.entries(Some(service))
     }
@@ -325,6 +348,12 @@ impl Sandbox {
     /// Accepted audit rows, in order.
     pub fn audits(&self) -> Vec<RecordedAudit> {
         lock(&self.app.audits).clone()
+    }
+
+    /// OIDC clients registered with eSignet (`esignet.create`), in creation order, as last
+    /// updated (`esignet.update`). Also `GET /_sandbox/esignet/clients`.
+    pub fn esignet_clients(&self) -> Vec<EsignetClient> {
+        lock(&self.app.esignet).clients()
     }
 
     /// Stored datashare objects, in creation order.
