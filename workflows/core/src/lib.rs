@@ -17,6 +17,7 @@
 //! - [`effects`]: the WebSub events, emails and audit of a state change, as a durable run.
 //! - [`events`]: WebSub event payloads (mosip-pms.md §11).
 //! - [`envelope`]: MOSIP request/response envelopes and the MOSIP date format.
+//! - [`oidc`]: eSignet OIDC clients: clientId, claims/ACRs from the auth policy, request checks.
 
 pub mod certificate;
 pub mod effects;
@@ -24,6 +25,7 @@ pub mod envelope;
 pub mod events;
 pub mod failure;
 pub mod notifications;
+pub mod oidc;
 pub mod onboarding;
 pub mod partner;
 pub mod policy;
