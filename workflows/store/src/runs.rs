@@ -53,10 +53,32 @@ pub struct CreatedRun {
     pub replayed: bool,
 }
 
-/// Create the effects run of `input` ([`pmsflow_core::effects`]) on `conn`, the caller's
-/// transaction: runs with events take `ordering_key`, so the events of one partner or policy
-/// go out in commit order; a run with only email and audit starts at once. Nothing is created
-/// for an empty input; returns the run id otherwise.
+/// The effects run of `input` ([`pmsflow_core::effects`]): runs with events take
+/// `ordering_key`, so the events of one partner or policy go out in commit order; a run with
+/// only email and audit starts at once. `None` for an empty input.
+pub fn effects_run(
+    budgets: &Budgets,
+    created_by: &str,
+    subject: &str,
+    ordering_key: String,
+    input: &EffectsInput,
+) -> Result<Option<NewRun>, sqlx::Error> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(NewRun {
+        kind: WorkflowKind::Effects,
+        subject: Some(subject.to_owned()),
+        input: serde_json::to_value(input).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+        idempotency_key: None,
+        created_by: created_by.to_owned(),
+        steps: effects_steps(input, budgets),
+        ordering_key: (!input.events.is_empty()).then_some(ordering_key),
+    }))
+}
+
+/// Create the [`effects_run`] of `input` on `conn`, the caller's transaction; returns its id
+/// (`None` for an empty input).
 pub async fn enqueue_effects(
     conn: &mut PgConnection,
     budgets: &Budgets,
@@ -65,25 +87,10 @@ pub async fn enqueue_effects(
     ordering_key: String,
     input: &EffectsInput,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    if input.is_empty() {
-        return Ok(None);
+    match effects_run(budgets, created_by, subject, ordering_key, input)? {
+        Some(run) => Ok(Some(create_run(conn, run).await?.run_id)),
+        None => Ok(None),
     }
-    let steps = effects_steps(input, budgets);
-    let ordering_key = (!input.events.is_empty()).then_some(ordering_key);
-    let created = create_run(
-        conn,
-        NewRun {
-            kind: WorkflowKind::Effects,
-            subject: Some(subject.to_owned()),
-            input: serde_json::to_value(input).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
-            idempotency_key: None,
-            created_by: created_by.to_owned(),
-            steps,
-            ordering_key,
-        },
-    )
-    .await?;
-    Ok(Some(created.run_id))
 }
 
 /// Insert the run, its steps (first one `queued`, the others `pending`) and the first outbox
@@ -202,6 +209,161 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
         run_id: existing,
         replayed: true,
     })
+}
+
+/// Create many runs (none with an idempotency key) in a few set-based statements on `conn`,
+/// the caller's transaction, with the semantics of [`create_run`] for each: runs of one
+/// ordering key start one at a time in the order given (the first waits if an earlier run of
+/// its key is running, the later ones wait for it), and every run that starts gets its outbox
+/// row; one NOTIFY for all. The ordering keys are locked in sorted order, so two batches never
+/// deadlock on each other. Returns the run ids, in the order given.
+///
+/// # Panics
+/// Never; a run with an idempotency key is created through [`create_run`] instead.
+pub async fn create_runs(
+    conn: &mut PgConnection,
+    new: &[NewRun],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    if new.iter().any(|r| r.idempotency_key.is_some()) {
+        let mut ids = Vec::with_capacity(new.len());
+        for r in new {
+            ids.push(create_run(conn, r.clone()).await?.run_id);
+        }
+        return Ok(ids);
+    }
+    let mut keys: Vec<&str> = new
+        .iter()
+        .filter_map(|r| r.ordering_key.as_deref())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut busy = std::collections::HashSet::new();
+    let mut seqs: Vec<i64> = Vec::new();
+    if !keys.is_empty() {
+        sqlx::query(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || k, 0)))
+               FROM (SELECT k FROM UNNEST($1::text[]) k ORDER BY k) sorted",
+        )
+        .bind(&keys)
+        .execute(&mut *conn)
+        .await?;
+        let running: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT ordering_key FROM workflow_run
+              WHERE ordering_key = ANY($1) AND status = 'running'",
+        )
+        .bind(&keys)
+        .fetch_all(&mut *conn)
+        .await?;
+        busy.extend(running);
+        let ordered = new.iter().filter(|r| r.ordering_key.is_some()).count();
+        seqs = sqlx::query_scalar(
+            "SELECT nextval('workflow_run_ordering_seq') FROM generate_series(1, $1)",
+        )
+        .bind(ordered as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        seqs.sort_unstable();
+    }
+    let mut seqs = seqs.into_iter();
+    let (mut run_ids, mut kinds, mut versions, mut subjects, mut inputs, mut creators) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let (mut run_keys, mut run_seqs, mut finished) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut step_ids, mut step_runs, mut step_keys, mut step_seqs, mut statuses) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut required, mut max_attempts, mut backoffs, mut effect_keys, mut queued) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in new {
+        let run_id = Uuid::now_v7();
+        let waits = match &r.ordering_key {
+            // The first run of a key in this batch waits for a running one; later ones wait
+            // for the first.
+            Some(k) => !busy.insert(k.clone()),
+            None => false,
+        };
+        run_ids.push(run_id);
+        kinds.push(r.kind.as_str());
+        versions.push(r.kind.version());
+        subjects.push(r.subject.clone());
+        inputs.push(r.input.clone());
+        creators.push(r.created_by.clone());
+        run_keys.push(r.ordering_key.clone());
+        run_seqs.push(r.ordering_key.as_ref().and_then(|_| seqs.next()));
+        finished.push(r.steps.is_empty());
+        for (i, s) in r.steps.iter().enumerate() {
+            let id = Uuid::now_v7();
+            let starts = i == 0 && !waits;
+            step_ids.push(id);
+            step_runs.push(run_id);
+            step_keys.push(s.key.clone());
+            step_seqs.push(i as i32 + 1);
+            statuses.push(if starts { "queued" } else { "pending" });
+            required.push(s.required);
+            max_attempts.push(s.max_attempts as i32);
+            backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
+            effect_keys.push(format!("{run_id}:{}", s.key));
+            if starts {
+                queued.push(id);
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO workflow_run (id, kind, version, subject, status, input, created_by, finished_at,
+                                   ordering_key, ordering_seq)
+         SELECT id, kind, version, subject, CASE WHEN done THEN 'completed' ELSE 'running' END,
+                input, created_by, CASE WHEN done THEN now() END, okey, oseq
+           FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[],
+                       $7::bool[], $8::text[], $9::int8[])
+                AS t(id, kind, version, subject, input, created_by, done, okey, oseq)",
+    )
+    .bind(&run_ids)
+    .bind(&kinds)
+    .bind(&versions)
+    .bind(&subjects)
+    .bind(&inputs)
+    .bind(&creators)
+    .bind(&finished)
+    .bind(&run_keys)
+    .bind(&run_seqs)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "WITH s AS (
+            INSERT INTO workflow_step (id, run_id, step_key, seq, status, required, max_attempts, backoff,
+                                       effect_key, next_attempt_at)
+            SELECT id, run_id, key, seq, status, req, max_att, backoff, effect_key,
+                   CASE WHEN status = 'queued' THEN now() END
+              FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::bool[],
+                          $7::int[], $8::jsonb[], $9::text[])
+                   AS t(id, run_id, key, seq, status, req, max_att, backoff, effect_key)
+            RETURNING 1
+         ), o AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, 0 FROM UNNEST($10::uuid[]) id RETURNING 1
+         )
+         SELECT pg_notify($11, '') WHERE (SELECT count(*) FROM s) + (SELECT count(*) FROM o) > 0",
+    )
+    .bind(&step_ids)
+    .bind(&step_runs)
+    .bind(&step_keys)
+    .bind(&step_seqs)
+    .bind(&statuses)
+    .bind(&required)
+    .bind(&max_attempts)
+    .bind(&backoffs)
+    .bind(&effect_keys)
+    .bind(&queued)
+    .bind(OUTBOX_CHANNEL)
+    .execute(&mut *conn)
+    .await?;
+    Ok(run_ids)
 }
 
 /// A run as the API shows it.

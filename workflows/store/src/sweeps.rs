@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::runs::{enqueue_effects, partner_ordering_key};
+use crate::runs::{create_runs, effects_run, partner_ordering_key};
 
 /// Rows a sweep handled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -63,6 +63,7 @@ pub async fn expire_licences_batch(
     .bind(batch)
     .fetch_all(&mut *conn)
     .await?;
+    let mut runs = Vec::with_capacity(expired.len());
     for l in &expired {
         let input = EffectsInput::default()
             .event(TopicEvent::licence_updated(
@@ -85,16 +86,16 @@ pub async fn expire_licences_batch(
                 "MISP licence expired",
                 &l.misp_id,
             ));
-        enqueue_effects(
-            conn,
+        runs.extend(effects_run(
             budgets,
             "pmsflow-scheduler",
             &l.misp_id,
             partner_ordering_key(&l.misp_id),
             &input,
-        )
-        .await?;
+        )?);
     }
+    // The effects runs of the whole batch in a few set-based statements.
+    create_runs(conn, &runs).await?;
     Ok(expired.len() as u64)
 }
 
