@@ -55,9 +55,10 @@ pub async fn expire_licences_batch(
               LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE misp_license l
             SET is_active = false, upd_by = 'pmsflow-scheduler', upd_dtimes = now()
-           FROM due, partner p
-          WHERE l.misp_id = due.misp_id AND l.license_key = due.license_key AND p.id = l.misp_id
-         RETURNING l.misp_id, l.license_key, l.valid_from_date, l.valid_to_date, p.email_id",
+           FROM due
+          WHERE l.misp_id = due.misp_id AND l.license_key = due.license_key
+         RETURNING l.misp_id, l.license_key, l.valid_from_date, l.valid_to_date,
+                   (SELECT p.email_id FROM partner p WHERE p.id = l.misp_id) AS email_id",
     )
     .bind(now)
     .bind(batch)
