@@ -51,7 +51,7 @@ pub async fn expire_licences_batch(
         "WITH due AS (
              SELECT misp_id, license_key FROM misp_license
               WHERE is_active AND valid_to_date <= $1
-              ORDER BY valid_to_date, license_key
+              ORDER BY valid_to_date
               LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE misp_license l
             SET is_active = false, upd_by = 'pmsflow-scheduler', upd_dtimes = now()
