@@ -251,8 +251,10 @@ pub async fn create_runs(
         .execute(&mut *conn)
         .await?;
         let running: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT ordering_key FROM workflow_run
-              WHERE ordering_key = ANY($1) AND status = 'running'",
+            // Per key through the ordering index, whatever the planner's statistics say.
+            "SELECT k FROM UNNEST($1::text[]) k
+              WHERE EXISTS (SELECT 1 FROM workflow_run
+                             WHERE ordering_key = k AND status = 'running')",
         )
         .bind(&keys)
         .fetch_all(&mut *conn)
