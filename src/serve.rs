@@ -148,6 +148,8 @@ pub fn start_worker_role(
         pool: pool.clone(),
         batch: settings.scheduler.batch,
         budgets: settings.engine.budgets(),
+        certificate_reminder_days: settings.scheduler.certificate_reminder_days.clone(),
+        api_key_reminder_days: settings.scheduler.api_key_reminder_days.clone(),
     });
     let worker_name = format!(
         "{}-worker-{}-{}",

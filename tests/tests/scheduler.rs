@@ -135,14 +135,10 @@ async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
         &admin,
     )
     .await;
-    if status == 202 {
-        let again: Uuid = serde_json::from_value(v["runId"].clone()).unwrap();
-        let run = app.wait_run(again, WAIT).await;
-        assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 0);
-    } else {
-        // Triggered twice in the same second: the first fire stands.
-        assert_eq!(status, 409, "{v}");
-    }
+    assert_eq!(status, 202, "{v}");
+    let again: Uuid = serde_json::from_value(v["runId"].clone()).unwrap();
+    let run = app.wait_run(again, WAIT).await;
+    assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 0);
     assert_eq!(
         app.sandbox.sandbox.websub_publishes().len(),
         publishes.len()
@@ -237,4 +233,98 @@ async fn api_key_expiry_sweep_marks_only_expired_keys(pool: PgPool) {
         inactive,
         ["mpartner-default-auth", "mpartner-default-print"]
     );
+}
+
+/// Trigger `schedule` and wait for its run; returns the sweep's report.
+async fn sweep(app: &TestApp, schedule: &str) -> Value {
+    let (status, v) = native(
+        app,
+        reqwest::Method::POST,
+        &format!("/v1/schedules/{schedule}/trigger"),
+        &app.admin(),
+    )
+    .await;
+    assert_eq!(status, 202, "{v}");
+    let run = app
+        .wait_run(serde_json::from_value(v["runId"].clone()).unwrap(), WAIT)
+        .await;
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    run.steps[0].output.clone().unwrap()
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let partner = onboard(&app, 0).await;
+    pmsflow::seed::seed(&app.pool, &app.settings.pms.policy_schema_url)
+        .await
+        .unwrap();
+    settle_effects(&app).await;
+    let mails = |subject: &'static str| {
+        app.sandbox
+            .sandbox
+            .emails()
+            .into_iter()
+            .filter(move |m| m.subject == subject)
+            .collect::<Vec<_>>()
+    };
+
+    // The re-signed certificate ends in 5 days: the 7-day reminder, once.
+    sqlx::query(
+        "UPDATE partner_certificate SET signed_not_after = now() + interval '5 days' WHERE partner_id = $1",
+    )
+    .bind(&partner)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sweep(&app, "certificate-expiry").await["marked"], 1);
+    settle_effects(&app).await;
+    let sent = mails("Partner Certificate Expiring");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].content.contains("in 7 day(s) or less"),
+        "{}",
+        sent[0].content
+    );
+    // Triggered again the same day: nothing more. The next threshold comes in its time.
+    let again = sweep(&app, "certificate-expiry").await;
+    assert_eq!(again["marked"], 0, "{again}");
+    sqlx::query(
+        "UPDATE partner_certificate SET signed_not_after = now() + interval '20 hours' WHERE partner_id = $1",
+    )
+    .bind(&partner)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sweep(&app, "certificate-expiry").await["marked"], 1);
+    settle_effects(&app).await;
+    let sent = mails("Partner Certificate Expiring");
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].content.contains("in 1 day(s) or less"),
+        "{}",
+        sent[1].content
+    );
+
+    // API keys: two seeded keys end in 2 and 10 days; only the first gets PMS's 3-day mail,
+    // naming the key by label.
+    sqlx::query(
+        "UPDATE partner_policy SET valid_to_datetime = now() + CASE part_id
+            WHEN 'mpartner-default-auth' THEN interval '2 days' ELSE interval '10 days' END
+          WHERE part_id IN ('mpartner-default-auth', 'mpartner-default-print')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sweep(&app, "api-key-reminder").await["marked"], 1);
+    settle_effects(&app).await;
+    let sent = mails("API Key Expiring");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, ["info@mosip.io"]);
+    assert!(
+        !sent[0].content.contains("mpolicy_part_auth_api"),
+        "a key was mailed"
+    );
+    assert_eq!(sweep(&app, "api-key-reminder").await["marked"], 0);
+    app.assert_effects_once();
 }

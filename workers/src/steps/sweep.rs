@@ -23,6 +23,10 @@ pub struct SweepContext {
     pub batch: i64,
     /// Attempt budgets of the effects runs a sweep writes.
     pub budgets: Budgets,
+    /// Reminder thresholds of certificates, days (`scheduler.certificate_reminder_days`).
+    pub certificate_reminder_days: Vec<u32>,
+    /// Reminder thresholds of API keys, days (`scheduler.api_key_reminder_days`).
+    pub api_key_reminder_days: Vec<u32>,
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
@@ -43,6 +47,24 @@ pub(super) async fn run(step: &Claimed, ctx: &SweepContext) -> Result<StepDone, 
         sweeps::API_KEY_EXPIRY => store::expire_api_keys(&ctx.pool, now, ctx.batch)
             .await
             .map_err(db_failure)?,
+        sweeps::CERTIFICATE_EXPIRY => store::certificate_reminders(
+            &ctx.pool,
+            now,
+            &ctx.certificate_reminder_days,
+            ctx.batch,
+            &ctx.budgets,
+        )
+        .await
+        .map_err(db_failure)?,
+        sweeps::API_KEY_REMINDER => store::api_key_reminders(
+            &ctx.pool,
+            now,
+            &ctx.api_key_reminder_days,
+            ctx.batch,
+            &ctx.budgets,
+        )
+        .await
+        .map_err(db_failure)?,
         other => {
             return Err(StepFailure::permanent(
                 "PMSFLOW_UNKNOWN_STEP",

@@ -94,6 +94,46 @@ pub fn misp_licence(to: &str, misp_id: &str, active: bool, expires_on: OffsetDat
     )
 }
 
+/// Reminder: the partner's MOSIP-signed certificate expires in `days` days or less (no MOSIP
+/// template: PMS 1.2.0.1 never reminds about certificates).
+pub fn certificate_expiring(
+    to: &str,
+    partner_id: &str,
+    expires_on: OffsetDateTime,
+    days: u32,
+) -> Email {
+    mail(
+        to,
+        "Partner Certificate Expiring",
+        format!(
+            "Dear Partner, the certificate of partner ID {partner_id} signed by MOSIP expires \
+             on {} (in {days} day(s) or less). Please upload a renewed certificate before then.",
+            mosip_datetime(expires_on)
+        ),
+    )
+}
+
+/// Reminder: an API key expires in `days` days or less (PMS's scheduled API-key reminder,
+/// `notifications.sent.before.days`). The key is named by label, never mailed.
+pub fn api_key_expiring(
+    to: &str,
+    partner_id: &str,
+    label: &str,
+    policy_name: &str,
+    expires_on: OffsetDateTime,
+    days: u32,
+) -> Email {
+    mail(
+        to,
+        "API Key Expiring",
+        format!(
+            "Dear Partner, the apikey {label} of partner ID {partner_id} for policy \
+             {policy_name} expires on {} (in {days} day(s) or less).",
+            mosip_datetime(expires_on)
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

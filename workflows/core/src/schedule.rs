@@ -37,8 +37,18 @@ pub mod sweeps {
     pub const LICENCE_EXPIRY: &str = "licence-expiry";
     /// API-key expiry: mark API keys past their validity inactive.
     pub const API_KEY_EXPIRY: &str = "api-key-expiry";
+    /// Certificate expiry reminders: email a partner as its re-signed certificate nears its
+    /// end (`scheduler.certificate_reminder_days`, 30, 7 and 1 days by default).
+    pub const CERTIFICATE_EXPIRY: &str = "certificate-expiry";
+    /// API-key expiry reminders (`scheduler.api_key_reminder_days`, PMS's 3 days by default).
+    pub const API_KEY_REMINDER: &str = "api-key-reminder";
     /// Every sweep pmsflow knows.
-    pub const ALL: &[&str] = &[LICENCE_EXPIRY, API_KEY_EXPIRY];
+    pub const ALL: &[&str] = &[
+        LICENCE_EXPIRY,
+        API_KEY_EXPIRY,
+        CERTIFICATE_EXPIRY,
+        API_KEY_REMINDER,
+    ];
 }
 
 /// A schedule that cannot be used.
@@ -55,7 +65,7 @@ pub enum ScheduleError {
         reason: String,
     },
     /// No sweep has this name.
-    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry)")]
+    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry, certificate-expiry, api-key-reminder)")]
     UnknownSweep(String),
 }
 
@@ -138,6 +148,22 @@ impl CronSchedule {
     }
 }
 
+/// The reminder due for something that expires at `expires_at`, seen at `now`, with reminders
+/// `days` before the end: the smallest threshold `t` with `expires_at - now ≤ t days`, while
+/// it has not expired. Only that one is sent (a reminder missed while nothing ran is not sent
+/// late); the sweep records `(subject, t, expires_at)` so each is sent once, and a renewed
+/// certificate or key (another `expires_at`) starts over.
+pub fn reminder_due(expires_at: OffsetDateTime, now: OffsetDateTime, days: &[u32]) -> Option<u32> {
+    if expires_at <= now {
+        return None;
+    }
+    let left = expires_at - now;
+    days.iter()
+        .copied()
+        .filter(|t| left <= time::Duration::days(i64::from(*t)))
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +210,21 @@ mod tests {
             s.due(Some(datetime!(2026-11-19 03:00 UTC)), now),
             Some(datetime!(2026-11-22 03:00 UTC))
         );
+    }
+
+    #[test]
+    fn reminders_pick_the_nearest_threshold() {
+        let now = datetime!(2026-11-22 04:00 UTC);
+        let days = [30, 7, 1];
+        let at = |d: i64, h: i64| now + time::Duration::days(d) + time::Duration::hours(h);
+        assert_eq!(reminder_due(at(45, 0), now, &days), None);
+        assert_eq!(reminder_due(at(30, 0), now, &days), Some(30));
+        assert_eq!(reminder_due(at(29, 23), now, &days), Some(30));
+        assert_eq!(reminder_due(at(6, 0), now, &days), Some(7));
+        assert_eq!(reminder_due(at(0, 20), now, &days), Some(1));
+        assert_eq!(reminder_due(at(0, 0), now, &days), None);
+        assert_eq!(reminder_due(at(-1, 0), now, &days), None);
+        assert_eq!(reminder_due(at(2, 0), now, &[3]), Some(3));
     }
 
     #[test]

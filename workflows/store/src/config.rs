@@ -55,6 +55,11 @@ pub struct SchedulerSettings {
     pub tick_ms: u64,
     /// Rows per sweep transaction.
     pub batch: i64,
+    /// Days before the end of a re-signed certificate when its partner is reminded.
+    pub certificate_reminder_days: Vec<u32>,
+    /// Days before the end of an API key when its partner is reminded
+    /// (`notifications.sent.before.days`).
+    pub api_key_reminder_days: Vec<u32>,
     /// Sweep name → 5-field cron expression (UTC). Known sweeps: `licence-expiry`,
     /// `api-key-expiry`; an unknown name or a bad expression stops start-up.
     pub schedules: std::collections::BTreeMap<String, String>,

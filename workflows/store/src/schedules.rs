@@ -217,8 +217,8 @@ pub async fn fire(
 }
 
 /// Fire `schedule` now by hand (operator "trigger now"), even when paused; `None` when a run
-/// of the schedule is still running (nothing is recorded then). The fire time is `now`
-/// truncated to the second.
+/// of the schedule is still running (nothing is recorded then). The fire time is `now` to the
+/// microsecond, as Postgres keeps it.
 pub async fn trigger(
     pool: &PgPool,
     schedule: &str,
@@ -226,7 +226,9 @@ pub async fn trigger(
     by: &str,
     budgets: &Budgets,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    let fire_at = now.replace_nanosecond(0).unwrap_or(now);
+    let fire_at = now
+        .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now);
     let mut tx = pool.begin().await?;
     lock(&mut tx, schedule).await?;
     if run_in_progress(&mut tx, schedule).await? {
@@ -234,7 +236,7 @@ pub async fn trigger(
     }
     let run_id = start_run(&mut tx, schedule, fire_at, by, budgets).await?;
     if !record_fire(&mut tx, schedule, fire_at, Some(run_id), Outcome::Triggered).await? {
-        // Triggered twice in the same second: the first one stands.
+        // Triggered twice in the same microsecond: the first one stands.
         return Ok(None);
     }
     tx.commit().await?;

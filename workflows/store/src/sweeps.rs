@@ -152,3 +152,166 @@ pub async fn expire_api_keys(
         report.batches += 1;
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+struct Reminder {
+    partner_id: String,
+    email_id: String,
+    threshold_days: i32,
+    expires_at: OffsetDateTime,
+    label: Option<String>,
+    policy_name: Option<String>,
+}
+
+fn max_days(days: &[u32]) -> i32 {
+    days.iter().copied().max().unwrap_or(0) as i32
+}
+
+fn days_array(days: &[u32]) -> Vec<i32> {
+    days.iter().map(|d| *d as i32).collect()
+}
+
+/// Write the reminders' email runs (no events, so they start at once).
+async fn remind(
+    conn: &mut PgConnection,
+    reminders: &[Reminder],
+    budgets: &Budgets,
+) -> Result<(), sqlx::Error> {
+    let mut runs = Vec::with_capacity(reminders.len());
+    for r in reminders {
+        let days = r.threshold_days.max(0) as u32;
+        let email = match (&r.label, &r.policy_name) {
+            (Some(label), Some(policy)) => notifications::api_key_expiring(
+                &r.email_id,
+                &r.partner_id,
+                label,
+                policy,
+                r.expires_at,
+                days,
+            ),
+            _ => {
+                notifications::certificate_expiring(&r.email_id, &r.partner_id, r.expires_at, days)
+            }
+        };
+        runs.extend(effects_run(
+            budgets,
+            "pmsflow-scheduler",
+            &r.partner_id,
+            partner_ordering_key(&r.partner_id),
+            &EffectsInput::default().email(email),
+        )?);
+    }
+    create_runs(conn, &runs).await?;
+    Ok(())
+}
+
+/// Certificate reminders due at `$1` with thresholds `$2` (max `$3`), at most `$4`: recorded
+/// and answered in one statement.
+const CERTIFICATE_REMINDERS: &str = "WITH cur AS (
+                 SELECT DISTINCT ON (partner_id) partner_id, signed_not_after
+                   FROM partner_certificate ORDER BY partner_id, uploaded_at DESC
+             ), due AS (
+                 SELECT cur.partner_id, cur.signed_not_after,
+                        (SELECT min(t) FROM UNNEST($2::int[]) t
+                          WHERE cur.signed_not_after <= $1 + make_interval(days => t)) AS threshold
+                   FROM cur JOIN partner p ON p.id = cur.partner_id
+                  WHERE p.is_active AND cur.signed_not_after > $1
+                    AND cur.signed_not_after <= $1 + make_interval(days => $3)
+             ), fresh AS (
+                 SELECT d.* FROM due d
+                  WHERE NOT EXISTS (SELECT 1 FROM expiry_reminder r
+                                     WHERE r.kind = 'certificate' AND r.subject = d.partner_id
+                                       AND r.threshold_days = d.threshold
+                                       AND r.expires_at = d.signed_not_after)
+                  ORDER BY d.signed_not_after LIMIT $4
+             ), ins AS (
+                 INSERT INTO expiry_reminder (kind, subject, threshold_days, expires_at)
+                 SELECT 'certificate', partner_id, threshold, signed_not_after FROM fresh
+                 ON CONFLICT DO NOTHING
+                 RETURNING subject, threshold_days, expires_at
+             )
+             SELECT ins.subject AS partner_id, p.email_id, ins.threshold_days, ins.expires_at,
+                    NULL::text AS label, NULL::text AS policy_name
+               FROM ins JOIN partner p ON p.id = ins.subject";
+
+/// API-key reminders due at `$1` with thresholds `$2` (max `$3`), at most `$4`.
+const API_KEY_REMINDERS: &str = "WITH due AS (
+                 SELECT k.part_id, k.label, a.name AS policy_name, k.valid_to_datetime,
+                        k.part_id || ':' || k.policy_id || ':' || k.label AS subject,
+                        (SELECT min(t) FROM UNNEST($2::int[]) t
+                          WHERE k.valid_to_datetime <= $1 + make_interval(days => t)) AS threshold
+                   FROM partner_policy k JOIN auth_policy a ON a.id = k.policy_id
+                  WHERE k.is_active AND k.valid_to_datetime > $1
+                    AND k.valid_to_datetime <= $1 + make_interval(days => $3)
+             ), fresh AS (
+                 SELECT d.* FROM due d
+                  WHERE NOT EXISTS (SELECT 1 FROM expiry_reminder r
+                                     WHERE r.kind = 'api_key' AND r.subject = d.subject
+                                       AND r.threshold_days = d.threshold
+                                       AND r.expires_at = d.valid_to_datetime)
+                  ORDER BY d.valid_to_datetime LIMIT $4
+             ), ins AS (
+                 INSERT INTO expiry_reminder (kind, subject, threshold_days, expires_at)
+                 SELECT 'api_key', subject, threshold, valid_to_datetime FROM fresh
+                 ON CONFLICT DO NOTHING
+                 RETURNING subject, threshold_days, expires_at
+             )
+             SELECT f.part_id AS partner_id, p.email_id, ins.threshold_days, ins.expires_at,
+                    f.label, f.policy_name
+               FROM ins JOIN fresh f ON f.subject = ins.subject JOIN partner p ON p.id = f.part_id";
+
+/// Batches of `sql` (one of the reminder statements) with their emails, until none is due.
+async fn reminders(
+    pool: &PgPool,
+    sql: &str,
+    now: OffsetDateTime,
+    days: &[u32],
+    batch: i64,
+    budgets: &Budgets,
+) -> Result<SweepReport, sqlx::Error> {
+    let mut report = SweepReport::default();
+    loop {
+        let mut tx = pool.begin().await?;
+        let due: Vec<Reminder> = sqlx::query_as(sql)
+            .bind(now)
+            .bind(days_array(days))
+            .bind(max_days(days))
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
+        remind(&mut tx, &due, budgets).await?;
+        tx.commit().await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        report.marked += due.len() as u64;
+        report.effects_runs += due.len() as u64;
+        report.batches += 1;
+    }
+}
+
+/// The certificate-expiry reminders: for each active partner whose current MOSIP-signed
+/// certificate ends within the largest of `days`, the reminder
+/// [`reminder_due`](pmsflow_core::schedule::reminder_due) picks (the nearest threshold), once
+/// per `(partner, threshold, expiry)`, by email; in batches of `batch`.
+pub async fn certificate_reminders(
+    pool: &PgPool,
+    now: OffsetDateTime,
+    days: &[u32],
+    batch: i64,
+    budgets: &Budgets,
+) -> Result<SweepReport, sqlx::Error> {
+    reminders(pool, CERTIFICATE_REMINDERS, now, days, batch, budgets).await
+}
+
+/// The API-key expiry reminders (PMS: 3 days before): as [`certificate_reminders`] for each
+/// active API key ending within the largest of `days`, once per `(key, threshold, expiry)`.
+pub async fn api_key_reminders(
+    pool: &PgPool,
+    now: OffsetDateTime,
+    days: &[u32],
+    batch: i64,
+    budgets: &Budgets,
+) -> Result<SweepReport, sqlx::Error> {
+    reminders(pool, API_KEY_REMINDERS, now, days, batch, budgets).await
+}

@@ -34,7 +34,10 @@ async fn first_step(pool: &PgPool, run: Uuid) -> (String, bool) {
 async fn batch_runs_keep_per_key_order(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
     // A running run of key b before the batch.
-    let earlier = runs::create_run(&mut tx, run(Some("b"), 1)).await.unwrap().run_id;
+    let earlier = runs::create_run(&mut tx, run(Some("b"), 1))
+        .await
+        .unwrap()
+        .run_id;
     let ids = runs::create_runs(
         &mut tx,
         &[
@@ -57,7 +60,11 @@ async fn batch_runs_keep_per_key_order(pool: PgPool) {
         ("pending", false),
     ];
     for (id, (status, outbox)) in ids.iter().zip(expect) {
-        assert_eq!(first_step(&pool, *id).await, (status.to_owned(), outbox), "{id}");
+        assert_eq!(
+            first_step(&pool, *id).await,
+            (status.to_owned(), outbox),
+            "{id}"
+        );
     }
     // Ordering sequence follows the order given, after the earlier run.
     let seqs: Vec<(Uuid, i64)> = sqlx::query_as(
