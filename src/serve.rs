@@ -150,6 +150,11 @@ pub fn start_worker_role(
         budgets: settings.engine.budgets(),
         certificate_reminder_days: settings.scheduler.certificate_reminder_days.clone(),
         api_key_reminder_days: settings.scheduler.api_key_reminder_days.clone(),
+        renewal: pmsflow_store::sweeps::Renewal {
+            lead_days: settings.scheduler.licence_renewal_lead_days,
+            validity_days: settings.pms.misp_licence_validity_days,
+            key_length: settings.pms.misp_licence_key_length,
+        },
     });
     let worker_name = format!(
         "{}-worker-{}-{}",

@@ -23,7 +23,6 @@ use pmsflow_store::{
     licences::{self, LicenceRow},
     partner_policies as pp,
     partners::PartnerDetail,
-    policies,
     runs::partner_ordering_key,
 };
 use rand::distr::{Alphanumeric, SampleString};
@@ -37,7 +36,6 @@ use crate::effects::enqueue;
 use crate::error::PmsError;
 use crate::partner_manager::{locked_partner, own};
 use crate::pms::{envelope, ok, PmsResult};
-use crate::policy::policy_data;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager/misps`.
@@ -97,42 +95,18 @@ async fn issue(
     let key = Alphanumeric.sample_string(&mut rand::rng(), state.pms.misp_licence_key_length);
     let valid_to =
         OffsetDateTime::now_utc() + Duration::days(i64::from(state.pms.misp_licence_validity_days));
-    let l = licences::insert(conn, &misp.id, &key, policy_id.as_deref(), valid_to, by).await?;
-    let policy = match policy_id.as_deref() {
-        Some(id) => policies::policy(conn, id, false).await?,
-        None => None,
-    };
-    let data = events::misp_license_event_data(
-        events::misp_license_data(
-            &l.misp_id,
-            &l.license_key,
-            l.valid_from_date,
-            l.valid_to_date,
-            true,
-        ),
-        policy.as_ref().map(policy_data).as_ref(),
-    );
-    let effects = EffectsInput::default()
-        .event(TopicEvent::new(topic, MISP_SERVICE, data))
-        .email(notifications::misp_licence(
-            &misp.email_id,
-            &misp.id,
-            true,
-            l.valid_to_date,
-        ))
-        .audit(Audit::of_partner(
-            "PMS_MSP_200",
-            "MISP_LICENSE_ISSUED",
-            "MISP licence issued",
-            &misp.id,
-        ));
-    enqueue(
+    let l = licences::issue(
         conn,
-        state,
-        by,
-        &misp.id,
-        partner_ordering_key(&misp.id),
-        effects,
+        &licences::IssueLicence {
+            misp_id: &misp.id,
+            email: &misp.email_id,
+            key: &key,
+            policy_id: policy_id.as_deref(),
+            valid_to,
+            by,
+            topic,
+        },
+        &state.budgets,
     )
     .await?;
     Ok(l)

@@ -124,15 +124,7 @@ pub(crate) fn group_entity_json(g: &PolicyGroupRow) -> Value {
 
 /// `policyData` of the events for `p`.
 pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
-    PolicyData {
-        id: &p.id,
-        name: &p.name,
-        description: &p.descr,
-        document: &p.policy_file_id,
-        active: p.is_active,
-        commence_on: p.valid_from_date,
-        expires_on: p.valid_to_date,
-    }
+    p.event_data()
 }
 
 /// `PMS_COR_003`: what the policy service answers when a field its code dereferences is

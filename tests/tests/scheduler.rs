@@ -328,3 +328,81 @@ async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
     assert_eq!(sweep(&app, "api-key-reminder").await["marked"], 0);
     app.assert_effects_once();
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn licence_renewal_overlaps_then_the_old_key_expires(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let misp = onboard(&app, 1).await;
+    let old = licence(&app, &misp).await;
+    sqlx::query(
+        "UPDATE misp_license SET valid_to_date = now() + interval '5 days' WHERE license_key = $1",
+    )
+    .bind(&old)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    settle_effects(&app).await;
+    let before = app.sandbox.sandbox.websub_publishes().len();
+
+    // Within the 14-day lead time: a new licence, once; both valid meanwhile.
+    assert_eq!(sweep(&app, "licence-renewal").await["marked"], 1);
+    assert_eq!(sweep(&app, "licence-renewal").await["marked"], 0);
+    settle_effects(&app).await;
+    let keys: Vec<(String, bool, bool)> = sqlx::query_as(
+        "SELECT license_key, is_active, valid_to_date > now() + interval '80 days'
+           FROM misp_license WHERE misp_id = $1 ORDER BY valid_to_date",
+    )
+    .bind(&misp)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(keys[0], (old.clone(), true, false));
+    let new = keys[1].0.clone();
+    assert!(keys[1].1 && keys[1].2, "{keys:?}");
+    assert_eq!(new.len(), 50);
+    let publishes = app.sandbox.sandbox.websub_publishes();
+    let generated: Vec<&Value> = publishes[before..]
+        .iter()
+        .filter(|p| p.topic == "MISP_LICENSE_GENERATED")
+        .map(|p| &p.body)
+        .collect();
+    assert_eq!(generated.len(), 1);
+    assert_eq!(
+        generated[0]["event"]["data"]["mispLicenseData"]["licenseKey"],
+        new.as_str()
+    );
+    // The MISP's get-or-regenerate answers the newest usable key.
+    let v: Value = app
+        .http
+        .get(format!(
+            "{}/v1/partnermanager/misps/{misp}/licenseKey",
+            app.api
+        ))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["response"]["licenseKey"], new.as_str(), "{v}");
+
+    // The overlap ends: the expiry sweep deactivates the old key only; nothing is renewed again.
+    sqlx::query("UPDATE misp_license SET valid_to_date = now() - interval '1 minute' WHERE license_key = $1")
+        .bind(&old)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sweep(&app, "licence-expiry").await["marked"], 1);
+    assert_eq!(sweep(&app, "licence-renewal").await["marked"], 0);
+    let active: Vec<String> =
+        sqlx::query_scalar("SELECT license_key FROM misp_license WHERE misp_id = $1 AND is_active")
+            .bind(&misp)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(active, [new]);
+    settle_effects(&app).await;
+    app.assert_effects_once();
+}

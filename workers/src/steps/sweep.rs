@@ -27,6 +27,8 @@ pub struct SweepContext {
     pub certificate_reminder_days: Vec<u32>,
     /// Reminder thresholds of API keys, days (`scheduler.api_key_reminder_days`).
     pub api_key_reminder_days: Vec<u32>,
+    /// How licences are renewed.
+    pub renewal: store::Renewal,
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
@@ -56,6 +58,11 @@ pub(super) async fn run(step: &Claimed, ctx: &SweepContext) -> Result<StepDone, 
         )
         .await
         .map_err(db_failure)?,
+        sweeps::LICENCE_RENEWAL => {
+            store::renew_licences(&ctx.pool, now, ctx.renewal, ctx.batch, &ctx.budgets)
+                .await
+                .map_err(db_failure)?
+        }
         sweeps::API_KEY_REMINDER => store::api_key_reminders(
             &ctx.pool,
             now,

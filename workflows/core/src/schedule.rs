@@ -42,12 +42,17 @@ pub mod sweeps {
     pub const CERTIFICATE_EXPIRY: &str = "certificate-expiry";
     /// API-key expiry reminders (`scheduler.api_key_reminder_days`, PMS's 3 days by default).
     pub const API_KEY_REMINDER: &str = "api-key-reminder";
+    /// MISP licence renewal: a new licence `scheduler.licence_renewal_lead_days` before the
+    /// current one ends; both stay valid until the old one expires (the overlap), then
+    /// `licence-expiry` deactivates the old one.
+    pub const LICENCE_RENEWAL: &str = "licence-renewal";
     /// Every sweep pmsflow knows.
     pub const ALL: &[&str] = &[
         LICENCE_EXPIRY,
         API_KEY_EXPIRY,
         CERTIFICATE_EXPIRY,
         API_KEY_REMINDER,
+        LICENCE_RENEWAL,
     ];
 }
 
@@ -65,7 +70,7 @@ pub enum ScheduleError {
         reason: String,
     },
     /// No sweep has this name.
-    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry, certificate-expiry, api-key-reminder)")]
+    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry, certificate-expiry, api-key-reminder, licence-renewal)")]
     UnknownSweep(String),
 }
 
@@ -164,6 +169,13 @@ pub fn reminder_due(expires_at: OffsetDateTime, now: OffsetDateTime, days: &[u32
         .min()
 }
 
+/// Whether a licence ending at `valid_to` is renewed at `now` with `lead_days` of lead time:
+/// it has not ended and ends within the lead time. The sweep renews a licence once: only
+/// while no later licence of the same MISP exists.
+pub fn renewal_due(valid_to: OffsetDateTime, now: OffsetDateTime, lead_days: u32) -> bool {
+    valid_to > now && valid_to - now <= time::Duration::days(i64::from(lead_days))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +237,16 @@ mod tests {
         assert_eq!(reminder_due(at(0, 0), now, &days), None);
         assert_eq!(reminder_due(at(-1, 0), now, &days), None);
         assert_eq!(reminder_due(at(2, 0), now, &[3]), Some(3));
+    }
+
+    #[test]
+    fn renewal_within_the_lead_time_only() {
+        let now = datetime!(2026-11-22 02:30 UTC);
+        assert!(!renewal_due(now + time::Duration::days(15), now, 14));
+        assert!(renewal_due(now + time::Duration::days(14), now, 14));
+        assert!(renewal_due(now + time::Duration::hours(1), now, 14));
+        assert!(!renewal_due(now, now, 14));
+        assert!(!renewal_due(now - time::Duration::days(1), now, 14));
     }
 
     #[test]

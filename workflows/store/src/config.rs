@@ -60,6 +60,8 @@ pub struct SchedulerSettings {
     /// Days before the end of an API key when its partner is reminded
     /// (`notifications.sent.before.days`).
     pub api_key_reminder_days: Vec<u32>,
+    /// Days before its end a MISP licence is renewed (both keys are valid meanwhile).
+    pub licence_renewal_lead_days: u32,
     /// Sweep name → 5-field cron expression (UTC). Known sweeps: `licence-expiry`,
     /// `api-key-expiry`; an unknown name or a bad expression stops start-up.
     pub schedules: std::collections::BTreeMap<String, String>,

@@ -253,6 +253,21 @@ pub async fn insert_policy(
     Ok(n == 1)
 }
 
+impl PolicyRow {
+    /// `policyData` of the events that carry this policy.
+    pub fn event_data(&self) -> pmsflow_core::events::PolicyData<'_> {
+        pmsflow_core::events::PolicyData {
+            id: &self.id,
+            name: &self.name,
+            description: &self.descr,
+            document: &self.policy_file_id,
+            active: self.is_active,
+            commence_on: self.valid_from_date,
+            expires_on: self.valid_to_date,
+        }
+    }
+}
+
 /// A policy by id (`FOR UPDATE OF p` when `lock`).
 pub async fn policy(
     conn: &mut PgConnection,

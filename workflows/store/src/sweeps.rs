@@ -315,3 +315,80 @@ pub async fn api_key_reminders(
 ) -> Result<SweepReport, sqlx::Error> {
     reminders(pool, API_KEY_REMINDERS, now, days, batch, budgets).await
 }
+
+/// How the licence-renewal sweep issues licences.
+#[derive(Debug, Clone, Copy)]
+pub struct Renewal {
+    /// Days before its end a licence is renewed.
+    pub lead_days: u32,
+    /// Validity of a new licence, days (`[pms] misp_licence_validity_days`).
+    pub validity_days: u32,
+    /// Length of a new key (`[pms] misp_licence_key_length`).
+    pub key_length: usize,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Renewable {
+    misp_id: String,
+    policy_id: Option<String>,
+    email_id: String,
+}
+
+/// The licence-renewal sweep: for each active licence of an active MISP partner that ends
+/// within `lead_days` ([`renewal_due`](pmsflow_core::schedule::renewal_due)) and has no later
+/// licence of its MISP, issue a new licence (a fresh CSPRNG key, the same MISP policy) with
+/// `MISP_LICENSE_GENERATED`, the MISP's email and an audit record. The old licence stays valid
+/// until it ends (the overlap); `licence-expiry` then deactivates it. In batches of `batch`
+/// MISPs, each batch one transaction.
+pub async fn renew_licences(
+    pool: &PgPool,
+    now: OffsetDateTime,
+    renewal: Renewal,
+    batch: i64,
+    budgets: &Budgets,
+) -> Result<SweepReport, sqlx::Error> {
+    use rand::distr::{Alphanumeric, SampleString};
+    let mut report = SweepReport::default();
+    loop {
+        let mut tx = pool.begin().await?;
+        let due: Vec<Renewable> = sqlx::query_as(
+            "SELECT l.misp_id, l.policy_id, p.email_id
+               FROM misp_license l JOIN partner p ON p.id = l.misp_id
+              WHERE l.is_active AND p.is_active
+                AND l.valid_to_date > $1 AND l.valid_to_date <= $1 + make_interval(days => $2)
+                AND NOT EXISTS (SELECT 1 FROM misp_license n
+                                 WHERE n.misp_id = l.misp_id AND n.valid_to_date > l.valid_to_date)
+              ORDER BY l.valid_to_date LIMIT $3
+              FOR UPDATE OF l, p SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(renewal.lead_days as i32)
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &due {
+            let key = Alphanumeric.sample_string(&mut rand::rng(), renewal.key_length);
+            crate::licences::issue(
+                &mut tx,
+                &crate::licences::IssueLicence {
+                    misp_id: &r.misp_id,
+                    email: &r.email_id,
+                    key: &key,
+                    policy_id: r.policy_id.as_deref(),
+                    valid_to: now + time::Duration::days(i64::from(renewal.validity_days)),
+                    by: "pmsflow-scheduler",
+                    topic: pmsflow_core::events::MISP_LICENSE_GENERATED,
+                },
+                budgets,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        report.marked += due.len() as u64;
+        report.effects_runs += due.len() as u64;
+        report.batches += 1;
+    }
+}
