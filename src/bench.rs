@@ -56,6 +56,9 @@ pub enum Bench {
         /// Rows per sweep transaction (default: `scheduler.batch`).
         #[arg(long)]
         batch: Option<i64>,
+        /// Concurrent sweep transactions (default: `scheduler.lanes`).
+        #[arg(long)]
+        lanes: Option<usize>,
     },
     /// Full onboardings through the API against the in-process sandbox.
     Onboarding {
@@ -158,9 +161,14 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
             );
             engine(&pool, workflows, steps, concurrency, rate).await
         }
-        Bench::Sweep { licences, batch } => {
+        Bench::Sweep {
+            licences,
+            batch,
+            lanes,
+        } => {
             let batch = batch.unwrap_or(settings.scheduler.batch);
-            sweep(&pool, licences, batch, &settings.engine.budgets()).await
+            let lanes = lanes.unwrap_or(settings.scheduler.lanes);
+            sweep(&pool, licences, batch, lanes, &settings.engine.budgets()).await
         }
         Bench::Onboarding { runs, concurrency } => {
             let sandbox = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
@@ -206,6 +214,7 @@ async fn sweep(
     pool: &PgPool,
     licences: u32,
     batch: i64,
+    lanes: usize,
     budgets: &pmsflow_core::workflow::Budgets,
 ) -> anyhow::Result<()> {
     // The data exists before the clock starts: one MISP partner per 100 licences, every tenth
@@ -244,6 +253,7 @@ async fn sweep(
         pool,
         time::OffsetDateTime::now_utc(),
         batch,
+        lanes,
         budgets,
     )
     .await?;
@@ -264,6 +274,7 @@ async fn sweep(
             "licences": licences,
             "expired": report.marked,
             "batch": batch,
+            "lanes": lanes,
             "batches": report.batches,
             "setup_s": setup_s,
             "sweep_s": sweep_s,

@@ -147,6 +147,7 @@ pub fn start_worker_role(
     .with_sweeps(SweepContext {
         pool: pool.clone(),
         batch: settings.scheduler.batch,
+        lanes: settings.scheduler.lanes,
         budgets: settings.engine.budgets(),
         certificate_reminder_days: settings.scheduler.certificate_reminder_days.clone(),
         api_key_reminder_days: settings.scheduler.api_key_reminder_days.clone(),

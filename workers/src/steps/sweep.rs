@@ -21,6 +21,8 @@ pub struct SweepContext {
     pub pool: PgPool,
     /// Rows per transaction (`scheduler.batch`).
     pub batch: i64,
+    /// Concurrent transactions of the licence-expiry sweep (`scheduler.lanes`).
+    pub lanes: usize,
     /// Attempt budgets of the effects runs a sweep writes.
     pub budgets: Budgets,
     /// Reminder thresholds of certificates, days (`scheduler.certificate_reminder_days`).
@@ -43,9 +45,11 @@ pub(super) async fn run(step: &Claimed, ctx: &SweepContext) -> Result<StepDone, 
         .unwrap_or_default();
     let now = OffsetDateTime::now_utc();
     let report = match name {
-        sweeps::LICENCE_EXPIRY => store::expire_licences(&ctx.pool, now, ctx.batch, &ctx.budgets)
-            .await
-            .map_err(db_failure)?,
+        sweeps::LICENCE_EXPIRY => {
+            store::expire_licences(&ctx.pool, now, ctx.batch, ctx.lanes, &ctx.budgets)
+                .await
+                .map_err(db_failure)?
+        }
         sweeps::API_KEY_EXPIRY => store::expire_api_keys(&ctx.pool, now, ctx.batch)
             .await
             .map_err(db_failure)?,

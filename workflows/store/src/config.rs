@@ -55,6 +55,8 @@ pub struct SchedulerSettings {
     pub tick_ms: u64,
     /// Rows per sweep transaction.
     pub batch: i64,
+    /// Concurrent transactions of the licence-expiry sweep.
+    pub lanes: usize,
     /// Days before the end of a re-signed certificate when its partner is reminded.
     pub certificate_reminder_days: Vec<u32>,
     /// Days before the end of an API key when its partner is reminded

@@ -100,25 +100,39 @@ pub async fn expire_licences_batch(
     Ok(expired.len() as u64)
 }
 
-/// The licence-expiry sweep: batches of [`expire_licences_batch`] until none is left.
+/// The licence-expiry sweep: batches of [`expire_licences_batch`] until none is left, in
+/// `lanes` concurrent transactions (`SKIP LOCKED` gives each its own licences; the ordering
+/// keys of their effects runs are locked in sorted order, so lanes never deadlock, and the
+/// events of one MISP still go out in commit order).
 pub async fn expire_licences(
     pool: &PgPool,
     now: OffsetDateTime,
     batch: i64,
+    lanes: usize,
     budgets: &Budgets,
 ) -> Result<SweepReport, sqlx::Error> {
-    let mut report = SweepReport::default();
-    loop {
-        let mut tx = pool.begin().await?;
-        let n = expire_licences_batch(&mut tx, now, batch, budgets).await?;
-        tx.commit().await?;
-        if n == 0 {
-            return Ok(report);
+    let lane = || async {
+        let mut report = SweepReport::default();
+        loop {
+            let mut tx = pool.begin().await?;
+            let n = expire_licences_batch(&mut tx, now, batch, budgets).await?;
+            tx.commit().await?;
+            if n == 0 {
+                return Ok::<_, sqlx::Error>(report);
+            }
+            report.marked += n;
+            report.effects_runs += n;
+            report.batches += 1;
         }
-        report.marked += n;
-        report.effects_runs += n;
-        report.batches += 1;
-    }
+    };
+    let reports = futures::future::try_join_all((0..lanes.max(1)).map(|_| lane())).await?;
+    Ok(reports
+        .into_iter()
+        .fold(SweepReport::default(), |a, b| SweepReport {
+            marked: a.marked + b.marked,
+            effects_runs: a.effects_runs + b.effects_runs,
+            batches: a.batches + b.batches,
+        }))
 }
 
 /// The API-key expiry sweep: mark active API keys whose validity ended at or before `now`
@@ -390,5 +404,56 @@ pub async fn renew_licences(
         report.marked += due.len() as u64;
         report.effects_runs += due.len() as u64;
         report.batches += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two lanes over the same expired licences: each licence is marked once and gets one
+    /// effects run; the MISPs' runs keep one ordering sequence each.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn lanes_share_the_work_without_overlap(pool: PgPool) {
+        sqlx::query(
+            "INSERT INTO partner (id, name, address, contact_no, email_id, user_id, partner_type_code,
+                                  approval_status, is_active, cr_by)
+             SELECT 'm' || i, 'M' || i, 'a', '1', 'm' || i || '@example.org', 'm' || i,
+                    'MISP_Partner', 'approved', true, 't'
+               FROM generate_series(1, 7) i",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO misp_license (misp_id, license_key, valid_to_date, is_active, cr_by)
+             SELECT 'm' || (1 + i % 7), 'k' || i,
+                    CASE WHEN i % 3 = 0 THEN now() + interval '1 day' ELSE now() - interval '1 hour' END,
+                    true, 't'
+               FROM generate_series(1, 600) i",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let report = expire_licences(&pool, OffsetDateTime::now_utc(), 50, 2, &Budgets::default())
+            .await
+            .unwrap();
+        assert_eq!(report.marked, 400);
+        let (inactive, runs, distinct_subjects_seq): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM misp_license WHERE NOT is_active),
+                    (SELECT count(*) FROM workflow_run WHERE kind = 'effects'),
+                    (SELECT count(DISTINCT ordering_seq) FROM workflow_run WHERE kind = 'effects')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((inactive, runs, distinct_subjects_seq), (400, 400, 400));
+        // Per MISP, exactly one run may start; the others wait for it.
+        let started: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM workflow_step WHERE status = 'queued'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(started, 7);
     }
 }
