@@ -168,7 +168,20 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
         } => {
             let batch = batch.unwrap_or(settings.scheduler.batch);
             let lanes = lanes.unwrap_or(settings.scheduler.lanes);
-            sweep(&pool, licences, batch, lanes, &settings.engine.budgets()).await
+            let renewal = pmsflow_store::sweeps::Renewal {
+                lead_days: settings.scheduler.licence_renewal_lead_days,
+                validity_days: settings.pms.misp_licence_validity_days,
+                key_length: settings.pms.misp_licence_key_length,
+            };
+            sweep(
+                &pool,
+                licences,
+                batch,
+                lanes,
+                renewal,
+                &settings.engine.budgets(),
+            )
+            .await
         }
         Bench::Onboarding { runs, concurrency } => {
             let sandbox = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
@@ -215,6 +228,7 @@ async fn sweep(
     licences: u32,
     batch: i64,
     lanes: usize,
+    renewal: pmsflow_store::sweeps::Renewal,
     budgets: &pmsflow_core::workflow::Budgets,
 ) -> anyhow::Result<()> {
     // The data exists before the clock starts: one MISP partner per 100 licences, every tenth
@@ -254,6 +268,7 @@ async fn sweep(
         time::OffsetDateTime::now_utc(),
         batch,
         lanes,
+        Some(renewal),
         budgets,
     )
     .await?;

@@ -112,8 +112,32 @@ async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
     assert!(active.contains(&(valid.clone(), true)), "{active:?}");
     let publishes = app.sandbox.sandbox.websub_publishes();
     let new: Vec<&Value> = publishes[before..].iter().map(|p| &p.body).collect();
-    assert_eq!(new.len(), 1, "{new:?}");
+    // The expired licence's MISP_LICENSE_UPDATED, then, as the active MISP is left without a
+    // valid licence, its new licence's MISP_LICENSE_GENERATED.
+    assert_eq!(new.len(), 2, "{new:?}");
     assert_eq!(new[0]["topic"], "MISP_LICENSE_UPDATED", "{}", new[0]);
+    assert_eq!(new[1]["topic"], "MISP_LICENSE_GENERATED", "{}", new[1]);
+    let renewed = new[1]["event"]["data"]["mispLicenseData"]["licenseKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renewed_active: bool =
+        sqlx::query_scalar("SELECT is_active FROM misp_license WHERE license_key = $1")
+            .bind(&renewed)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(renewed_active);
+    let per_misp: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM misp_license WHERE misp_id = $1 AND is_active")
+            .bind(&misp)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        per_misp, 1,
+        "only the renewed licence of the MISP is active"
+    );
     let data = &new[0]["event"]["data"]["mispLicenseData"];
     assert_eq!(
         (data["licenseKey"].as_str(), data["mispStatus"].as_str()),

@@ -45,11 +45,16 @@ pub(super) async fn run(step: &Claimed, ctx: &SweepContext) -> Result<StepDone, 
         .unwrap_or_default();
     let now = OffsetDateTime::now_utc();
     let report = match name {
-        sweeps::LICENCE_EXPIRY => {
-            store::expire_licences(&ctx.pool, now, ctx.batch, ctx.lanes, &ctx.budgets)
-                .await
-                .map_err(db_failure)?
-        }
+        sweeps::LICENCE_EXPIRY => store::expire_licences(
+            &ctx.pool,
+            now,
+            ctx.batch,
+            ctx.lanes,
+            Some(ctx.renewal),
+            &ctx.budgets,
+        )
+        .await
+        .map_err(db_failure)?,
         sweeps::API_KEY_EXPIRY => store::expire_api_keys(&ctx.pool, now, ctx.batch)
             .await
             .map_err(db_failure)?,

@@ -40,11 +40,15 @@ struct ExpiredLicence {
 /// One batch of the licence-expiry sweep on `conn` (inside a transaction): mark up to `batch`
 /// active licences whose validity ended at or before `now` inactive, and write per licence an
 /// effects run with `MISP_LICENSE_UPDATED` (status `NOT_ACTIVE`), the MISP's email and an
-/// audit record, ordered with the MISP partner's other events. Returns the licences marked.
+/// audit record, ordered with the MISP partner's other events. Then, with `renewal`, an
+/// active MISP left without a valid licence gets a new one (`MISP_LICENSE_GENERATED`, after
+/// the `UPDATED` in its event order), as the renewal sweep would have issued it in advance.
+/// Returns the licences marked.
 pub async fn expire_licences_batch(
     conn: &mut PgConnection,
     now: OffsetDateTime,
     batch: i64,
+    renewal: Option<Renewal>,
     budgets: &Budgets,
 ) -> Result<u64, sqlx::Error> {
     let expired: Vec<ExpiredLicence> = sqlx::query_as(
@@ -97,6 +101,27 @@ pub async fn expire_licences_batch(
     }
     // The effects runs of the whole batch in a few set-based statements.
     create_runs(conn, &runs).await?;
+    if let Some(renewal) = renewal {
+        let mut misps: Vec<&str> = expired.iter().map(|l| l.misp_id.as_str()).collect();
+        misps.sort_unstable();
+        misps.dedup();
+        let bare: Vec<Renewable> = sqlx::query_as(
+            "SELECT p.id AS misp_id, p.email_id,
+                    (SELECT policy_id FROM misp_license WHERE misp_id = p.id
+                      ORDER BY valid_to_date DESC LIMIT 1) AS policy_id
+               FROM partner p
+              WHERE p.id = ANY($1) AND p.is_active
+                AND NOT EXISTS (SELECT 1 FROM misp_license n
+                                 WHERE n.misp_id = p.id AND n.is_active AND n.valid_to_date > $2)",
+        )
+        .bind(&misps)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &bare {
+            issue_renewal(conn, r, now, renewal, budgets).await?;
+        }
+    }
     Ok(expired.len() as u64)
 }
 
@@ -109,13 +134,14 @@ pub async fn expire_licences(
     now: OffsetDateTime,
     batch: i64,
     lanes: usize,
+    renewal: Option<Renewal>,
     budgets: &Budgets,
 ) -> Result<SweepReport, sqlx::Error> {
     let lane = || async {
         let mut report = SweepReport::default();
         loop {
             let mut tx = pool.begin().await?;
-            let n = expire_licences_batch(&mut tx, now, batch, budgets).await?;
+            let n = expire_licences_batch(&mut tx, now, batch, renewal, budgets).await?;
             tx.commit().await?;
             if n == 0 {
                 return Ok::<_, sqlx::Error>(report);
@@ -348,6 +374,34 @@ struct Renewable {
     email_id: String,
 }
 
+/// Issue the new licence of a renewal: a fresh CSPRNG key, the MISP's policy,
+/// `MISP_LICENSE_GENERATED`, email and audit.
+async fn issue_renewal(
+    conn: &mut PgConnection,
+    r: &Renewable,
+    now: OffsetDateTime,
+    renewal: Renewal,
+    budgets: &Budgets,
+) -> Result<(), sqlx::Error> {
+    use rand::distr::{Alphanumeric, SampleString};
+    let key = Alphanumeric.sample_string(&mut rand::rng(), renewal.key_length);
+    crate::licences::issue(
+        conn,
+        &crate::licences::IssueLicence {
+            misp_id: &r.misp_id,
+            email: &r.email_id,
+            key: &key,
+            policy_id: r.policy_id.as_deref(),
+            valid_to: now + time::Duration::days(i64::from(renewal.validity_days)),
+            by: "pmsflow-scheduler",
+            topic: pmsflow_core::events::MISP_LICENSE_GENERATED,
+        },
+        budgets,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The licence-renewal sweep: for each active licence of an active MISP partner that ends
 /// within `lead_days` ([`renewal_due`](pmsflow_core::schedule::renewal_due)) and has no later
 /// licence of its MISP, issue a new licence (a fresh CSPRNG key, the same MISP policy) with
@@ -361,7 +415,6 @@ pub async fn renew_licences(
     batch: i64,
     budgets: &Budgets,
 ) -> Result<SweepReport, sqlx::Error> {
-    use rand::distr::{Alphanumeric, SampleString};
     let mut report = SweepReport::default();
     loop {
         let mut tx = pool.begin().await?;
@@ -381,21 +434,7 @@ pub async fn renew_licences(
         .fetch_all(&mut *tx)
         .await?;
         for r in &due {
-            let key = Alphanumeric.sample_string(&mut rand::rng(), renewal.key_length);
-            crate::licences::issue(
-                &mut tx,
-                &crate::licences::IssueLicence {
-                    misp_id: &r.misp_id,
-                    email: &r.email_id,
-                    key: &key,
-                    policy_id: r.policy_id.as_deref(),
-                    valid_to: now + time::Duration::days(i64::from(renewal.validity_days)),
-                    by: "pmsflow-scheduler",
-                    topic: pmsflow_core::events::MISP_LICENSE_GENERATED,
-                },
-                budgets,
-            )
-            .await?;
+            issue_renewal(&mut tx, r, now, renewal, budgets).await?;
         }
         tx.commit().await?;
         if due.is_empty() {
@@ -435,9 +474,16 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        let report = expire_licences(&pool, OffsetDateTime::now_utc(), 50, 2, &Budgets::default())
-            .await
-            .unwrap();
+        let report = expire_licences(
+            &pool,
+            OffsetDateTime::now_utc(),
+            50,
+            2,
+            None,
+            &Budgets::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(report.marked, 400);
         let (inactive, runs, distinct_subjects_seq): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM misp_license WHERE NOT is_active),
