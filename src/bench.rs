@@ -71,17 +71,23 @@ pub enum Bench {
     },
 }
 
-fn peak_rss_mib() -> f64 {
+/// A kB field of `/proc/self/status` (`VmHWM:`, `VmRSS:`), in MiB; 0 when unreadable.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// Peak resident set of this process, MiB (`VmHWM`).
+fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -211,16 +217,7 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
 
 /// Current resident set of this process, MiB (`VmRSS`).
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    status_mib("VmRSS:")
 }
 
 async fn sweep(

@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use pmsflow_core::envelope::{invalid_parameter, RequestWrapper};
+use pmsflow_core::envelope::{check_size, invalid_parameter, RequestWrapper};
 use pmsflow_store::{
     credentials::{self, ExtractorRow},
     partner_policies as pp, partners, policies,
@@ -122,8 +122,8 @@ impl Extractor {
             .extractor
             .as_ref()
             .ok_or_else(|| PmsError::new("PMS_COR_001", "Missing Input Parameter - extractor"))?;
-        pmsflow_core::envelope::check_size(&self.attribute_name, "attributeName", 1, 128)?;
-        pmsflow_core::envelope::check_size(&provider.provider, "extractor.provider", 1, 128)?;
+        check_size(&self.attribute_name, "attributeName", 1, 128)?;
+        check_size(&provider.provider, "extractor.provider", 1, 128)?;
         if provider.version.as_deref().is_some_and(|v| v.len() > 8) {
             return Err(invalid_parameter("extractor.version", "at most 8 characters").into());
         }

@@ -15,7 +15,7 @@ use axum::{
 };
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
-    envelope::{check_size, mosip_datetime, RequestWrapper},
+    envelope::{active_flag, check_size, mosip_datetime, RequestWrapper},
     events::{self, MISP_SERVICE},
     notifications,
 };
@@ -212,15 +212,11 @@ async fn update_status(
     state.roles.check("putmisplicense", &caller)?;
     let req: RequestWrapper<StatusRequest> = envelope(&body)?;
     let r = &req.request;
-    let active = match r.license_key_status.to_ascii_lowercase().as_str() {
-        "active" => true,
-        "de-active" => false,
-        _ => {
-            return Err(PmsError::new(
-                "PMS_MSP_407",
-                "mispStatus either Active or De-active.",
-            ))
-        }
+    let Some(active) = active_flag(&r.license_key_status) else {
+        return Err(PmsError::new(
+            "PMS_MSP_407",
+            "mispStatus either Active or De-active.",
+        ));
     };
     own(&caller, &r.provider_id)?;
     let mut tx = state.pool.begin().await?;

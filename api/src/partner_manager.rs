@@ -12,7 +12,7 @@ use axum::{
 };
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
-    envelope::{check_size, mosip_datetime, RequestWrapper},
+    envelope::{active_flag, check_size, mosip_datetime, RequestWrapper},
     events::{self, PARTNER_MANAGER},
     notifications,
     partner::is_valid_email,
@@ -916,14 +916,8 @@ struct KeyStatusRequest {
 }
 
 fn parse_active(status: &str) -> Result<bool, PmsError> {
-    match status.to_ascii_lowercase().as_str() {
-        "active" => Ok(true),
-        "de-active" => Ok(false),
-        _ => Err(PmsError::new(
-            "PMS_PM_058",
-            "Status should be either Active or De-Active",
-        )),
-    }
+    active_flag(status)
+        .ok_or_else(|| PmsError::new("PMS_PM_058", "Status should be either Active or De-Active"))
 }
 
 /// Activate or deactivate an API key.

@@ -11,7 +11,7 @@ use axum::{
 };
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
-    envelope::{check_size, mosip_datetime, RequestWrapper},
+    envelope::{active_flag, check_size, mosip_datetime, RequestWrapper},
     events::{self, PolicyData},
     policy::{validate_policy, PolicyType},
 };
@@ -788,15 +788,11 @@ async fn policy_status(
     let Some(status) = &req.request.status else {
         return Err(could_not_process());
     };
-    let activate = match status.to_ascii_lowercase().as_str() {
-        "active" => true,
-        "de-active" => false,
-        _ => {
-            return Err(PmsError::new(
-                "PMS_POL_045",
-                "Status should be either Active or De-Active",
-            ))
-        }
+    let Some(activate) = active_flag(status) else {
+        return Err(PmsError::new(
+            "PMS_POL_045",
+            "Status should be either Active or De-Active",
+        ));
     };
     let mut tx = state.pool.begin().await?;
     let (p, _) = policy_in_group(&mut tx, &policy_id, &group_id).await?;

@@ -63,41 +63,20 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// What a search endpoint adds to the client's filters.
-enum Scope {
-    /// Nothing.
-    All,
-    /// Rows of the caller's own partner (unless PARTNER_ADMIN), by this column.
-    Own(&'static str),
-}
-
-fn own_rows(scope: &Scope, entity: &Entity, caller: &AuthUser) -> Vec<Predicate> {
-    match scope {
-        Scope::Own(col) if !caller.is_partner_admin => vec![Predicate {
-            column: column(entity, col),
+/// The caller's own rows only, unless PARTNER_ADMIN, when the entity has an owner column.
+fn own_rows(entity: &Entity, caller: &AuthUser) -> Vec<Predicate> {
+    match entity.owner {
+        Some(column) if !caller.is_partner_admin => vec![Predicate {
+            column,
             condition: Condition::In(vec![caller.user_id.clone()]),
         }],
         _ => Vec::new(),
     }
 }
 
-fn column(entity: &Entity, name: &str) -> Column {
-    entity
-        .columns
-        .iter()
-        .copied()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("entity has no column {name}"))
-}
-
 /// `partnerType` / `policyType` of a search body: `all` (any case) means no condition; a
 /// missing or blank value is `PMS_COR_001`, as the DTO's `@NotBlank` / `@NotNull` answers.
-fn type_filter(
-    request: &Value,
-    field: &str,
-    entity: &Entity,
-    col: &str,
-) -> Result<Vec<Predicate>, PmsError> {
+fn type_filter(request: &Value, field: &str, column: Column) -> Result<Vec<Predicate>, PmsError> {
     let value = request[field]
         .as_str()
         .map(str::trim)
@@ -112,7 +91,7 @@ fn type_filter(
         return Ok(Vec::new());
     }
     Ok(vec![Predicate {
-        column: column(entity, col),
+        column,
         condition: Condition::TextEquals(value.to_owned()),
     }])
 }
@@ -132,7 +111,6 @@ async fn search(
     key: &str,
     body: &[u8],
     entity: &Entity,
-    scope: Scope,
     extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
 ) -> PmsResult {
     state.roles.check(key, caller)?;
@@ -140,7 +118,7 @@ async fn search(
     let mut conditions = extra(&req.request)?;
     let search: SearchRequest = parse(&req.request)?;
     let plan = plan(entity.columns, &search).map_err(ServiceError::from)?;
-    conditions.extend(own_rows(&scope, entity, caller));
+    conditions.extend(own_rows(entity, caller));
     let mut conn = state.pool.acquire().await?;
     let page = store::search(&mut conn, entity, &plan, &conditions).await?;
     ok(req.id, req.version, json!(page))
@@ -152,7 +130,6 @@ async fn filter_values(
     key: &str,
     body: &[u8],
     entity: &Entity,
-    scope: Scope,
     extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
 ) -> PmsResult {
     state.roles.check(key, caller)?;
@@ -160,7 +137,7 @@ async fn filter_values(
     let mut conditions = extra(&req.request)?;
     let request: FilterValueRequest = parse(&req.request)?;
     let plan = filter_plan(entity.columns, &request).map_err(ServiceError::from)?;
-    conditions.extend(own_rows(&scope, entity, caller));
+    conditions.extend(own_rows(entity, caller));
     let mut conn = state.pool.acquire().await?;
     let values = store::filter_values(&mut conn, entity, &plan, &conditions).await?;
     ok(req.id, req.version, json!({ "filters": values }))
@@ -184,15 +161,9 @@ async fn partners_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::PARTNERS;
-    search(
-        &state,
-        &caller,
-        "postpartnerssearch",
-        &body,
-        e,
-        Scope::Own("id"),
-        |r| type_filter(r, "partnerType", e, "partnerTypeCode"),
-    )
+    search(&state, &caller, "postpartnerssearch", &body, e, |r| {
+        type_filter(r, "partnerType", Column::text("partnerTypeCode"))
+    })
     .await
 }
 
@@ -210,16 +181,7 @@ async fn partner_types_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let key = "postpartnerspartnertypesearch";
-    search(
-        &state,
-        &caller,
-        key,
-        &body,
-        &store::PARTNER_TYPES,
-        Scope::All,
-        none,
-    )
-    .await
+    search(&state, &caller, key, &body, &store::PARTNER_TYPES, none).await
 }
 
 /// Filter values of partners.
@@ -236,16 +198,7 @@ async fn partners_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let key = "postpartnersfiltervalues";
-    filter_values(
-        &state,
-        &caller,
-        key,
-        &body,
-        &store::PARTNERS,
-        Scope::Own("id"),
-        none,
-    )
-    .await
+    filter_values(&state, &caller, key, &body, &store::PARTNERS, none).await
 }
 
 /// Search policy mapping requests.
@@ -263,16 +216,7 @@ async fn requests_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postpartnersapikeyrequestsearch", &store::POLICY_REQUESTS);
-    search(
-        &state,
-        &caller,
-        key,
-        &body,
-        e,
-        Scope::Own("partnerId"),
-        none,
-    )
-    .await
+    search(&state, &caller, key, &body, e, none).await
 }
 
 /// Filter values of policy mapping requests.
@@ -292,16 +236,7 @@ async fn requests_filter(
         "postpartnersapikeyrequestfiltervalues",
         &store::POLICY_REQUESTS,
     );
-    filter_values(
-        &state,
-        &caller,
-        key,
-        &body,
-        e,
-        Scope::Own("partnerId"),
-        none,
-    )
-    .await
+    filter_values(&state, &caller, key, &body, e, none).await
 }
 
 /// Search API keys (the key itself is never answered).
@@ -319,16 +254,7 @@ async fn api_keys_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postpartnersapikeysearch", &store::API_KEYS);
-    search(
-        &state,
-        &caller,
-        key,
-        &body,
-        e,
-        Scope::Own("partnerId"),
-        none,
-    )
-    .await
+    search(&state, &caller, key, &body, e, none).await
 }
 
 /// Search MISP licences.
@@ -346,16 +272,7 @@ async fn licences_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postmispsearch", &store::LICENCES);
-    search(
-        &state,
-        &caller,
-        key,
-        &body,
-        e,
-        Scope::Own("providerId"),
-        none,
-    )
-    .await
+    search(&state, &caller, key, &body, e, none).await
 }
 
 /// Filter values of MISP licences.
@@ -372,16 +289,7 @@ async fn licences_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postmispfiltervalues", &store::LICENCES);
-    filter_values(
-        &state,
-        &caller,
-        key,
-        &body,
-        e,
-        Scope::Own("providerId"),
-        none,
-    )
-    .await
+    filter_values(&state, &caller, key, &body, e, none).await
 }
 
 /// Search policy groups.
@@ -398,7 +306,7 @@ async fn groups_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postpoliciesgroupsearch", &store::POLICY_GROUPS);
-    search(&state, &caller, key, &body, e, Scope::All, none).await
+    search(&state, &caller, key, &body, e, none).await
 }
 
 /// Filter values of policy groups.
@@ -414,7 +322,7 @@ async fn groups_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = ("postpoliciesgroupfiltervalues", &store::POLICY_GROUPS);
-    filter_values(&state, &caller, key, &body, e, Scope::All, none).await
+    filter_values(&state, &caller, key, &body, e, none).await
 }
 
 /// A filter without `columnName` in a policy search or policy filter-values request is
@@ -450,18 +358,10 @@ async fn policies_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::POLICIES;
-    search(
-        &state,
-        &caller,
-        "postpoliciessearch",
-        &body,
-        e,
-        Scope::All,
-        |r| {
-            policy_filters_named(r)?;
-            type_filter(r, "policyType", e, "policyType")
-        },
-    )
+    search(&state, &caller, "postpoliciessearch", &body, e, |r| {
+        policy_filters_named(r)?;
+        type_filter(r, "policyType", Column::text("policyType"))
+    })
     .await
 }
 
@@ -479,17 +379,9 @@ async fn policies_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::POLICIES;
-    filter_values(
-        &state,
-        &caller,
-        "postpoliciesfiltervalues",
-        &body,
-        e,
-        Scope::All,
-        |r| {
-            policy_filters_named(r)?;
-            type_filter(r, "policyType", e, "policyType")
-        },
-    )
+    filter_values(&state, &caller, "postpoliciesfiltervalues", &body, e, |r| {
+        policy_filters_named(r)?;
+        type_filter(r, "policyType", Column::text("policyType"))
+    })
     .await
 }

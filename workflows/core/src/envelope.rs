@@ -149,6 +149,19 @@ pub fn invalid_parameter(field: &str, msg: &str) -> ServiceError {
     )
 }
 
+/// PMS's status words `Active` / `De-active` (any case) as an active flag; `None` for any
+/// other word, which each endpoint answers with its own code (`PMS_PM_058`, `PMS_MSP_407`,
+/// `PMS_POL_045`).
+pub fn active_flag(status: &str) -> Option<bool> {
+    if status.eq_ignore_ascii_case("active") {
+        Some(true)
+    } else if status.eq_ignore_ascii_case("de-active") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// `@NotBlank @Size(min, max)` on `field`: at least `min` non-blank characters and at most
 /// `max` characters, else [`invalid_parameter`].
 pub fn check_size(value: &str, field: &str, min: usize, max: usize) -> Result<(), ServiceError> {

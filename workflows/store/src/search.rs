@@ -24,6 +24,9 @@ pub struct Entity {
     pub columns: &'static [Column],
     /// Column answered as `fieldCode` of an `all` filter value.
     pub code: &'static str,
+    /// The partner-id column: a caller without PARTNER_ADMIN sees only the rows where it is
+    /// its own user id (`SearchHelper#addPartnerFilter`); `None` when every row is public.
+    pub owner: Option<Column>,
 }
 
 /// The audit columns of table alias `$t` (`"p."`, or `""` for none), as a literal.
@@ -69,6 +72,7 @@ pub const POLICY_GROUPS: Entity = Entity {
         Column::text("userId"),
     ],
     code: "id",
+    owner: None,
 };
 
 /// Policies (`SearchAuthPolicy`, with the group's name and the derived status):
@@ -99,6 +103,7 @@ pub const POLICIES: Entity = Entity {
         Column::text("status"),
     ],
     code: "id",
+    owner: None,
 };
 
 /// Partners (`Partner`): `POST /partners/search`, `/partners/filtervalues`.
@@ -128,6 +133,7 @@ pub const PARTNERS: Entity = Entity {
         Column::text("langCode"),
     ],
     code: "id",
+    owner: Some(Column::text("id")),
 };
 
 /// Partner types (`PartnerType`): `POST /partners/partnertype/search`.
@@ -144,6 +150,7 @@ pub const PARTNER_TYPES: Entity = Entity {
         Column::timestamp("crDtimes"),
     ],
     code: "code",
+    owner: None,
 };
 
 /// Policy mapping requests (`PartnerPolicySearchResponseDto` of requests):
@@ -168,6 +175,7 @@ pub const POLICY_REQUESTS: Entity = Entity {
         Column::text("statusCode"),
     ],
     code: "apikeyRequestId",
+    owner: Some(Column::text("partnerId")),
 };
 
 /// API keys, without the key itself (`PartnerPolicySearchResponseDto`):
@@ -192,6 +200,7 @@ pub const API_KEYS: Entity = Entity {
         Column::boolean("isActive"),
     ],
     code: "label",
+    owner: Some(Column::text("partnerId")),
 };
 
 /// MISP licences (`MISPLicenseEntity`): `POST /misps/search`, `/misps/filtervalues`.
@@ -212,6 +221,7 @@ pub const LICENCES: Entity = Entity {
         Column::boolean("isActive"),
     ],
     code: "licenseKey",
+    owner: Some(Column::text("providerId")),
 };
 
 /// One page of a search: PMS's `PageResponseDto{fromRecord, toRecord, totalRecord, data}`;
