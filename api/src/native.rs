@@ -20,7 +20,10 @@ use pmsflow_core::{
     partner::{PartnerDomain, PartnerRegistration},
     workflow::{onboarding_steps, WorkflowKind},
 };
-use pmsflow_store::runs::{self, RunFilter};
+use pmsflow_store::{
+    partners,
+    runs::{self, RunFilter},
+};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -36,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/onboardings", post(onboard))
         .route("/v1/runs", get(list))
         .route("/v1/runs/{id}", get(get_run))
+        .route("/v1/partners/{id}/certificates", get(certificates))
 }
 
 /// Body of `POST /v1/onboardings`.
@@ -282,4 +286,43 @@ async fn list(
     };
     let page = runs::list_runs(&state.pool, &filter, q.cursor, q.limit.unwrap_or(50)).await?;
     Ok(Json(page).into_response())
+}
+
+/// Every certificate a partner had, newest first.
+///
+/// `GET /v1/partners/{id}/certificates`: `{partnerId, certificates: [{certificateId,
+/// partnerDomain, originalThumbprint, originalIssuer, originalNotAfter, signedNotAfter,
+/// uploadedAt, runId, current}]}` from the certificate history that each re-signing run
+/// (onboarding or re-upload) adds to; times RFC 3339 UTC. Role list `getpartnerscertificate`;
+/// a partner sees only its own history (another partner's id answers 404, so its existence is
+/// not revealed).
+#[utoipa::path(
+    get,
+    path = "/v1/partners/{id}/certificates",
+    tag = "runs",
+    params(("id" = String, Path, description = "Partner id")),
+    responses(
+        (status = 200, description = "`{partnerId, certificates}`, newest first; `current` marks the certificate in use.", body = crate::openapi::CertificateHistory),
+        (status = 404, description = "No such partner, or another partner's id: `code: PMS_PRT_005`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
+async fn certificates(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    if !state.roles.allows("getpartnerscertificate", &caller) {
+        return Err(Problem::forbidden());
+    }
+    let unknown = || Problem::not_found("partner").with_code("PMS_PRT_005");
+    if !caller.is_partner_admin && caller.user_id != id {
+        return Err(unknown());
+    }
+    if !partners::partner_exists(&mut *state.pool.acquire().await?, &id).await? {
+        return Err(unknown());
+    }
+    let history = partners::certificate_history(&state.pool, &id).await?;
+    Ok(Json(json!({"partnerId": id, "certificates": history})).into_response())
 }

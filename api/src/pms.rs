@@ -46,6 +46,10 @@ pub fn routes() -> Router<AppState> {
             "/v1/partnermanager/partners/{partner_id}/certificate",
             get(get_certificate),
         )
+        .route(
+            "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
+            get(get_original_certificate),
+        )
         .route("/v1/partnermanager/partners/{partner_id}", get(get_partner))
 }
 
@@ -204,7 +208,10 @@ struct CaUpload {
     partner_domain: String,
 }
 
-async fn wait_and_fail(state: &AppState, run_id: Uuid) -> Result<runs::RunDetail, PmsError> {
+pub(crate) async fn wait_and_fail(
+    state: &AppState,
+    run_id: Uuid,
+) -> Result<runs::RunDetail, PmsError> {
     let status = state
         .runs
         .wait(run_id, state.certificate_upload_wait)
@@ -432,6 +439,23 @@ async fn upload_certificate(
     )
 }
 
+/// The checks of the certificate reads: role list `getpartnerscertificate`, the caller's own
+/// partner (`PMS_PRT_055`) and an existing one (`PMS_PRT_005`).
+async fn may_read_certificates(
+    state: &AppState,
+    caller: &AuthUser,
+    partner_id: &str,
+) -> Result<(), PmsError> {
+    state.roles.check("getpartnerscertificate", caller)?;
+    if !caller.may_act_on(partner_id) {
+        return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
+    }
+    if !partners::partner_exists(&mut *state.pool.acquire().await?, partner_id).await? {
+        return Err(PmsError::new("PMS_PRT_005", "Partner does not exist"));
+    }
+    Ok(())
+}
+
 /// Get the partner's MOSIP-signed certificate.
 ///
 /// `GET /partners/{partnerId}/certificate`: the current MOSIP-signed certificate
@@ -452,16 +476,7 @@ async fn get_certificate(
     PmsCaller(caller): PmsCaller,
     Path(partner_id): Path<String>,
 ) -> PmsResult {
-    state.roles.check("getpartnerscertificate", &caller)?;
-    if !caller.may_act_on(&partner_id) {
-        return Err(PmsError::new("PMS_PRT_055", "User not authorized."));
-    }
-    if partners::partner_detail(&mut *state.pool.acquire().await?, &partner_id, false)
-        .await?
-        .is_none()
-    {
-        return Err(PmsError::new("PMS_PRT_005", "Partner does not exist"));
-    }
+    may_read_certificates(&state, &caller, &partner_id).await?;
     let Some((pem, _)) = partners::current_certificate(&state.pool, &partner_id).await? else {
         return Err(PmsError::new(
             "PMS_PRT_108",
@@ -472,6 +487,50 @@ async fn get_certificate(
         None,
         None,
         json!({"certificateData": pem, "timestamp": mosip_datetime(OffsetDateTime::now_utc())}),
+    )
+}
+
+/// Get the partner's current certificate as its CA signed it and as MOSIP re-signed it.
+///
+/// `GET /partners/{partnerId}/originalPartnerCertificate` (PMS 1.2.2
+/// `PartnerServiceImpl#getPartnerCertificateData`, `OriginalCertDownloadResponseDto`):
+/// `{caSignedCertificateData, mosipSignedCertificateData, timestamp}`, both PEM; pmsflow keeps
+/// both in its certificate history, so no keymanager call is needed. Role list
+/// `getpartnerscertificate`; `PMS_PRT_055` for another partner, `PMS_PRT_005` for an unknown
+/// one, `PMS_PRT_108` if no certificate was uploaded.
+#[utoipa::path(
+    get,
+    path = "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
+    tag = "partners",
+    params(("partner_id" = String, Path, description = "Partner id")),
+    responses(
+        (status = 200, description = "`response`: `{caSignedCertificateData, mosipSignedCertificateData, timestamp}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_PRT_055` (another partner), `PMS_PRT_005` (unknown partner), `PMS_PRT_108` (no certificate uploaded).", body = crate::openapi::PmsResponse<crate::openapi::OriginalCertificate>),
+        crate::openapi::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
+async fn get_original_certificate(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+) -> PmsResult {
+    may_read_certificates(&state, &caller, &partner_id).await?;
+    let Some((original, signed, _)) =
+        partners::original_certificate(&state.pool, &partner_id).await?
+    else {
+        return Err(PmsError::new(
+            "PMS_PRT_108",
+            "Certficate is not uploaded for the selected partner.",
+        ));
+    };
+    ok(
+        None,
+        None,
+        json!({
+            "caSignedCertificateData": original,
+            "mosipSignedCertificateData": signed,
+            "timestamp": mosip_datetime(OffsetDateTime::now_utc()),
+        }),
     )
 }
 

@@ -316,6 +316,81 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
         sandbox_ids.iter().any(|c| c == cert_id),
         "certificateId is keymanager's"
     );
+
+    // Re-upload (renewal): a second re-signing run; both certificates stay in the history.
+    let again: Value = post("/partners/certificate/upload", &partner, json!({
+        "partnerId": "movp", "certificateData": fixture("apitest-credential/partner.movp.pem"), "partnerDomain": "AUTH"
+    })).await.unwrap().json().await.unwrap();
+    assert_eq!(again["errors"], Value::Null, "{again}");
+    let resigned = again["response"]["signedCertificateData"].as_str().unwrap();
+    let get = |path: String, token: &str| {
+        let req = app
+            .http
+            .get(format!("{}{path}", app.api))
+            .bearer_auth(token);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (_, original) = get(
+        "/v1/partnermanager/partners/movp/originalPartnerCertificate".into(),
+        &partner,
+    )
+    .await;
+    assert_eq!(original["errors"], Value::Null, "{original}");
+    assert_eq!(
+        original["response"]["caSignedCertificateData"]
+            .as_str()
+            .unwrap()
+            .trim(),
+        fixture("apitest-credential/partner.movp.pem").trim()
+    );
+    assert_eq!(
+        original["response"]["mosipSignedCertificateData"]
+            .as_str()
+            .unwrap(),
+        resigned
+    );
+    let (_, theirs) = get(
+        "/v1/partnermanager/partners/movp/originalPartnerCertificate".into(),
+        &other,
+    )
+    .await;
+    assert_eq!(theirs["errors"][0]["errorCode"], "PMS_PRT_055", "{theirs}");
+    let (_, none) = get(
+        "/v1/partnermanager/partners/nobody/originalPartnerCertificate".into(),
+        &admin,
+    )
+    .await;
+    assert_eq!(none["errors"][0]["errorCode"], "PMS_PRT_005", "{none}");
+
+    let (status, history) = get("/v1/partners/movp/certificates".into(), &partner).await;
+    assert_eq!(status, 200, "{history}");
+    let certs = history["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 2, "{history}");
+    assert_eq!(
+        certs.iter().filter(|c| c["current"] == true).count(),
+        1,
+        "{history}"
+    );
+    assert_eq!(
+        certs[0]["current"], true,
+        "the newest is current: {history}"
+    );
+    assert_eq!(
+        certs[0]["certificateId"],
+        again["response"]["certificateId"]
+    );
+    assert_eq!(certs[1]["certificateId"], cert_id);
+    for c in certs {
+        assert!(c["originalIssuer"].as_str().unwrap().contains("CN="), "{c}");
+        assert_eq!(c["originalThumbprint"].as_str().unwrap().len(), 40, "{c}");
+        assert!(c["signedNotAfter"].as_str().unwrap() > c["uploadedAt"].as_str().unwrap());
+    }
+    let (status, hidden) = get("/v1/partners/movp/certificates".into(), &other).await;
+    assert_eq!((status, &hidden["code"]), (404, &json!("PMS_PRT_005")));
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]

@@ -208,6 +208,78 @@ pub async fn current_certificate<'e, E: sqlx::PgExecutor<'e>>(
         .transpose()
 }
 
+/// One certificate a partner had, from `partner_certificate` (every upload of a partner
+/// certificate that keymanager re-signed), as `GET /v1/partners/{id}/certificates` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateHistoryRow {
+    /// keymanager certId (`partner.certificate_alias` while current).
+    pub certificate_id: String,
+    /// Trust domain it was uploaded to (`AUTH`, `DEVICE`, `FTM`...).
+    pub partner_domain: String,
+    /// SHA-1 thumbprint of the partner's own (CA-signed) certificate, lower-case hex.
+    pub original_thumbprint: String,
+    /// Issuer DN of the partner's own certificate.
+    pub original_issuer: String,
+    /// notAfter of the partner's own certificate (RFC 3339 UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub original_not_after: OffsetDateTime,
+    /// notAfter of the MOSIP-signed certificate (RFC 3339 UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_not_after: OffsetDateTime,
+    /// When the upload completed (RFC 3339 UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+    /// The run that uploaded it (`/v1/runs/{runId}`).
+    pub run_id: Uuid,
+    /// `true` for the partner's current certificate (the newest upload of its alias).
+    pub current: bool,
+}
+
+/// Every certificate `partner_id` had, newest first; empty for a partner with none (or an
+/// unknown one: check existence first).
+pub async fn certificate_history<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    partner_id: &str,
+) -> Result<Vec<CertificateHistoryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.certificate_id, c.partner_domain, c.original_thumbprint, c.original_issuer,
+                c.original_not_after, c.signed_not_after, c.uploaded_at, c.run_id,
+                (c.certificate_id IS NOT DISTINCT FROM p.certificate_alias
+                 AND c.uploaded_at = max(c.uploaded_at) OVER (PARTITION BY c.certificate_id)) AS current
+           FROM partner_certificate c JOIN partner p ON p.id = c.partner_id
+          WHERE c.partner_id = $1
+          ORDER BY c.uploaded_at DESC, c.id DESC",
+    )
+    .bind(partner_id)
+    .fetch_all(executor)
+    .await
+}
+
+/// The partner's current certificate in both forms: `(original PEM as the partner's CA signed
+/// it, MOSIP-signed PEM, upload time)` — what PMS's `getOriginalPartnerCertificate` returns.
+pub async fn original_certificate<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    partner_id: &str,
+) -> Result<Option<(String, String, OffsetDateTime)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.original_pem, c.signed_pem, c.uploaded_at FROM partner p
+           JOIN partner_certificate c ON c.partner_id = p.id AND c.certificate_id = p.certificate_alias
+          WHERE p.id = $1 ORDER BY c.uploaded_at DESC LIMIT 1",
+    )
+    .bind(partner_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("original_pem")?,
+            r.try_get("signed_pem")?,
+            r.try_get("uploaded_at")?,
+        ))
+    })
+    .transpose()
+}
+
 /// Every column of a partner the partner-management endpoints use.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerDetail {
