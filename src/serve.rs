@@ -13,7 +13,7 @@ use pmsflow_workers::{
     mosip::{ClientSettings, MosipClients, MosipEndpoints, ServiceCredentials},
     reconciler::ReconcilerSettings,
     runtime::{self, RedisHandles, WorkerRoleSettings},
-    steps::{Executors, StepSettings, SweepContext},
+    steps::{Executors, RepublishContext, StepSettings, SweepContext},
 };
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -75,7 +75,56 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
             pmsflow_scheduler::parse_schedules(&settings.scheduler.schedules)
                 .context("scheduler.schedules")?,
         ),
+        esignet: Arc::new(esignet_directory(settings).await?),
+        republish_batch: settings.republish.batch,
     })
+}
+
+/// Read a mapping file setting: empty → `stock`; an http(s) URL → fetched; else a file path.
+async fn mapping_file(key: &str, value: &str, stock: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(stock.to_owned());
+    }
+    if value.starts_with("http://") || value.starts_with("https://") {
+        let text = reqwest::get(value)
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("mosip.{key}: could not fetch {value}"))?
+            .text()
+            .await
+            .with_context(|| format!("mosip.{key}: could not read {value}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(value).with_context(|| format!("mosip.{key}: could not read {value}"))
+}
+
+/// eSignet's mapping files and discovery cache of `[mosip]`.
+pub async fn esignet_directory(
+    settings: &Settings,
+) -> anyhow::Result<pmsflow_api::oidc::EsignetDirectory> {
+    use pmsflow_api::oidc::{EsignetDirectory, STOCK_AMR_ACR_MAPPING, STOCK_IDENTITY_MAPPING};
+    let m = &settings.mosip;
+    let identity = mapping_file(
+        "identity_mapping_file",
+        &m.identity_mapping_file,
+        STOCK_IDENTITY_MAPPING,
+    )
+    .await?;
+    let amr_acr = mapping_file(
+        "amr_acr_mapping_file",
+        &m.amr_acr_mapping_file,
+        STOCK_AMR_ACR_MAPPING,
+    )
+    .await?;
+    EsignetDirectory::new(
+        &m.esignet_url,
+        &identity,
+        &amr_acr,
+        Duration::from_millis(m.timeout_ms),
+        Duration::from_secs(m.esignet_discovery_ttl_s),
+    )
+    .context("mosip: eSignet mapping files")
 }
 
 /// MOSIP clients of `[mosip]`.
@@ -89,6 +138,7 @@ pub fn clients(settings: &Settings) -> anyhow::Result<MosipClients> {
             websub_url: m.websub_url.clone(),
             notifier_url: m.notifier_url.clone(),
             auditmanager_url: m.auditmanager_url.clone(),
+            esignet_url: m.esignet_url.clone(),
         },
         ServiceCredentials::new(&m.client_id, &m.secret_key, &m.app_id),
         ClientSettings {
@@ -156,7 +206,11 @@ pub fn start_worker_role(
             validity_days: settings.pms.misp_licence_validity_days,
             key_length: settings.pms.misp_licence_key_length,
         },
-    });
+    })
+    .with_republish(RepublishContext::new(
+        pool.clone(),
+        settings.republish.rate_per_s,
+    ));
     let worker_name = format!(
         "{}-worker-{}-{}",
         settings.redis.namespace,

@@ -30,10 +30,12 @@ pub mod error;
 pub mod lookups;
 pub mod misp;
 pub mod native;
+pub mod oidc;
 pub mod openapi;
 pub mod partner_manager;
 pub mod pms;
 pub mod policy;
+pub mod republish;
 pub mod roles;
 pub mod schedules;
 pub mod search;
@@ -51,11 +53,13 @@ pub fn router(state: AppState) -> Router {
         .merge(policy::routes())
         .merge(partner_manager::routes())
         .merge(misp::routes())
+        .merge(oidc::routes())
         .merge(search::routes())
         .merge(credentials::routes())
         .merge(lookups::routes())
         .merge(native::routes())
         .merge(schedules::routes())
+        .merge(republish::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state);

@@ -31,7 +31,10 @@ use utoipa::{
 use uuid::Uuid;
 
 use crate::state::AppState;
-use crate::{credentials, lookups, misp, native, partner_manager, pms, policy, schedules, search};
+use crate::{
+    credentials, lookups, misp, native, oidc, partner_manager, pms, policy, republish, schedules,
+    search,
+};
 
 /// Security scheme of `Authorization: Bearer <jwt>`.
 pub const BEARER: &str = "bearerAuth";
@@ -64,6 +67,7 @@ pub const COOKIE: &str = "cookieAuth";
         pms::upload_ca,
         pms::upload_certificate,
         pms::get_certificate,
+        pms::get_original_certificate,
         pms::get_partner,
         partner_manager::list_partners,
         partner_manager::list_partners_v2,
@@ -94,6 +98,9 @@ pub const COOKIE: &str = "cookieAuth";
         misp::update_status,
         misp::list,
         misp::get_or_regenerate,
+        oidc::create,
+        oidc::update,
+        oidc::get_client,
         credentials::add_extractors,
         credentials::get_extractors,
         credentials::map_credential_type,
@@ -118,10 +125,13 @@ pub const COOKIE: &str = "cookieAuth";
         native::onboard,
         native::list,
         native::get_run,
+        native::certificates,
         schedules::list,
         schedules::pause,
         schedules::resume,
         schedules::trigger,
+        republish::start,
+        republish::status,
         openapi_json,
         docs_page,
     ),
@@ -133,6 +143,8 @@ pub const COOKIE: &str = "cookieAuth";
         (name = "policies", description = "PMS policy manager: policy groups and policies \
             (draft, publish, deactivate)."),
         (name = "misp", description = "PMS MISP licence keys."),
+        (name = "oidc", description = "PMS OIDC clients in eSignet: create, update, get; each \
+            change is a durable run (eSignet call, record, event, audit)."),
         (name = "search", description = "PMS searches (`SearchDto` → `PageResponseDto`) and \
             filter values (`FilterValueDto` → `{filters}`) over partners, partner types, policy \
             requests, API keys, MISP licences, policy groups and policies."),
@@ -140,6 +152,8 @@ pub const COOKIE: &str = "cookieAuth";
             behind every change."),
         (name = "schedules", description = "Native API: the scheduler's sweeps (licence and \
             API-key expiry): list, pause, resume, trigger now."),
+        (name = "admin", description = "Native operator API: re-publication of partners' \
+            events to the hub as a tracked run."),
         (name = "docs", description = "This document."),
     )
 )]
@@ -479,6 +493,180 @@ pub struct PartnerCertificate {
     certificate_data: String,
     /// Server time, `yyyy-MM-ddTHH:mm:ss.SSSZ`.
     timestamp: String,
+}
+
+/// The partner's current certificate in both forms
+/// (`GET /partners/{partnerId}/originalPartnerCertificate`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OriginalCertificate {
+    /// The certificate the partner uploaded (signed by its CA), PEM.
+    ca_signed_certificate_data: String,
+    /// The same key re-signed by MOSIP, PEM.
+    mosip_signed_certificate_data: String,
+    /// Server time, `yyyy-MM-ddTHH:mm:ss.SSSZ`.
+    timestamp: String,
+}
+
+/// One certificate of a partner's history.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CertificateHistoryEntry {
+    /// keymanager certId.
+    certificate_id: String,
+    /// Trust domain (`AUTH`, `DEVICE`, `FTM`...).
+    partner_domain: String,
+    /// SHA-1 thumbprint of the uploaded certificate, lower-case hex.
+    original_thumbprint: String,
+    /// Issuer DN of the uploaded certificate.
+    original_issuer: String,
+    /// notAfter of the uploaded certificate, RFC 3339 UTC.
+    original_not_after: String,
+    /// notAfter of the MOSIP-signed certificate, RFC 3339 UTC.
+    signed_not_after: String,
+    /// Upload time, RFC 3339 UTC.
+    uploaded_at: String,
+    /// The run that uploaded it.
+    run_id: uuid::Uuid,
+    /// `true` for the certificate in use.
+    current: bool,
+}
+
+/// `GET /v1/partners/{id}/certificates`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CertificateHistory {
+    /// Partner id.
+    partner_id: String,
+    /// Newest first.
+    certificates: Vec<CertificateHistoryEntry>,
+}
+
+/// `POST /oidc/client` request (`ClientDetailCreateRequest`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OidcClientCreate {
+    /// Client name, 1–256 characters.
+    name: String,
+    /// Auth policy id, 1–36 characters; the partner's first request for it must be approved.
+    policy_id: String,
+    /// The client's public key, an RSA JWK (`kty`, `n`, `e`...).
+    #[schema(value_type = Object)]
+    public_key: Value,
+    /// The `Auth_Partner` id (eSignet `relyingPartyId`), 1–100 characters.
+    auth_partner_id: String,
+    /// Logo URL, at most 2048 characters.
+    logo_uri: String,
+    /// 1–5 redirect URIs.
+    redirect_uris: Vec<String>,
+    /// 1–3 grant types (eSignet: `authorization_code`).
+    grant_types: Vec<String>,
+    /// 1–3 client auth methods (eSignet: `private_key_jwt`).
+    client_auth_methods: Vec<String>,
+}
+
+/// `PUT /oidc/client/{clientId}` request (`ClientDetailUpdateRequest`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OidcClientUpdate {
+    /// Logo URL, at most 2048 characters.
+    logo_uri: String,
+    /// 1–5 non-blank redirect URIs.
+    redirect_uris: Vec<String>,
+    /// `ACTIVE` or `INACTIVE` (any case).
+    status: String,
+    /// 1–3 grant types.
+    grant_types: Vec<String>,
+    /// Client name.
+    client_name: String,
+    /// 1–3 client auth methods.
+    client_auth_methods: Vec<String>,
+}
+
+/// `{clientId, status}` of a create or update.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OidcClientStatus {
+    /// base64url(SHA-256(JWK JSON)).
+    client_id: String,
+    /// `ACTIVE` or `INACTIVE`.
+    status: String,
+}
+
+/// An OIDC client (`GET /oidc/client/{clientId}`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OidcClientView {
+    /// Client id.
+    id: String,
+    /// Name.
+    name: String,
+    /// Auth policy id.
+    policy_id: String,
+    /// Its name.
+    policy_name: Option<String>,
+    /// The auth partner.
+    relying_party_id: String,
+    /// Logo URL.
+    logo_uri: String,
+    /// Redirect URIs.
+    redirect_uris: Vec<String>,
+    /// The JWK.
+    #[schema(value_type = Object)]
+    public_key: Value,
+    /// Claims derived from the policy.
+    claims: Vec<String>,
+    /// ACRs derived from the policy.
+    acr_values: Vec<String>,
+    /// `PENDING` (creation running), `ACTIVE` or `INACTIVE`.
+    status: String,
+    /// Grant types.
+    grant_types: Vec<String>,
+    /// Client auth methods.
+    client_auth_methods: Vec<String>,
+}
+
+/// `202` of `POST /v1/admin/republish`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RepublishAccepted {
+    /// The run.
+    run_id: Uuid,
+    /// Partners selected.
+    total: usize,
+    /// Topics replayed, in replay order.
+    topics: Vec<String>,
+    /// `{self: /v1/admin/republish/{id}, run: /v1/runs/{id}}`.
+    #[schema(value_type = Object)]
+    links: Value,
+}
+
+/// `GET /v1/admin/republish/{id}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RepublishProgress {
+    /// The run.
+    run_id: Uuid,
+    /// `running`, `completed`, `failed`, `cancelled`.
+    status: String,
+    /// `{scope: partner|partnerType|all, partnerId?, partnerType?}`.
+    #[schema(value_type = Object)]
+    selection: Value,
+    /// Topics replayed.
+    topics: Vec<String>,
+    /// Partners replayed so far.
+    done: i64,
+    /// Partners selected.
+    total: i64,
 }
 
 /// One partner (`GET /partners/{partnerId}`).
@@ -1583,6 +1771,9 @@ mod tests {
         ("post", "/v1/schedules/{name}/pause"),
         ("post", "/v1/schedules/{name}/resume"),
         ("post", "/v1/schedules/{name}/trigger"),
+        // republish
+        ("post", "/v1/admin/republish"),
+        ("get", "/v1/admin/republish/{id}"),
         // credentials
         ("post", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
         ("get", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
@@ -1618,6 +1809,10 @@ mod tests {
         (
             "get",
             "/v1/partnermanager/partners/{partner_id}/certificate",
+        ),
+        (
+            "get",
+            "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
         ),
         ("get", "/v1/partnermanager/partners/{partner_id}"),
         // policy
@@ -1689,6 +1884,11 @@ mod tests {
         ("post", "/v1/onboardings"),
         ("get", "/v1/runs"),
         ("get", "/v1/runs/{id}"),
+        ("get", "/v1/partners/{id}/certificates"),
+        // oidc
+        ("post", "/v1/partnermanager/oidc/client"),
+        ("put", "/v1/partnermanager/oidc/client/{client_id}"),
+        ("get", "/v1/partnermanager/oidc/client/{client_id}"),
         // openapi
         ("get", "/v1/openapi.json"),
         ("get", "/v1/docs"),
@@ -1700,9 +1900,11 @@ mod tests {
         ("policy", include_str!("policy.rs")),
         ("partner_manager", include_str!("partner_manager.rs")),
         ("misp", include_str!("misp.rs")),
+        ("oidc", include_str!("oidc.rs")),
         ("native", include_str!("native.rs")),
         ("search", include_str!("search.rs")),
         ("schedules", include_str!("schedules.rs")),
+        ("republish", include_str!("republish.rs")),
         ("credentials", include_str!("credentials.rs")),
         ("lookups", include_str!("lookups.rs")),
         ("openapi", include_str!("openapi.rs")),

@@ -55,6 +55,13 @@ const CERTIFICATE_UPLOADERS: &[&str] = &[
 const MANAGERS: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
 const POLICY_MANAGERS: &[&str] = &["PARTNER_ADMIN", "POLICYMANAGER"];
 const MISP_ROLES: &[&str] = &["MISP_PARTNER", "MISP", "PARTNERMANAGER", "PARTNER_ADMIN"];
+const OIDC_ROLES: &[&str] = &[
+    "MISP_PARTNER",
+    "MISP",
+    "PARTNERMANAGER",
+    "PARTNER_ADMIN",
+    "AUTH_PARTNER",
+];
 const API_KEY_REQUESTERS: &[&str] = &[
     "AUTH_PARTNER",
     "ABIS_PARTNER",
@@ -227,6 +234,11 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("getmisplicensekey", MANAGERS),
     ("postmispfiltervalues", MISP_ROLES),
     ("postmispsearch", MISP_ROLES),
+    // OIDC clients (§4.4): PMS's defined lists, plus AUTH_PARTNER, the partner type that owns
+    // clients (so an auth partner can register its own relying party).
+    ("postoidcclient", OIDC_ROLES),
+    ("putoidcclient", OIDC_ROLES),
+    ("getoidcclient", OIDC_ROLES),
     // Policy manager (§4.6).
     ("postpoliciesgroupnew", POLICY_MANAGERS),
     ("putpoliciespolicygroupid", POLICY_MANAGERS),
@@ -289,6 +301,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("pmsflowonboard", CERTIFICATE_UPLOADERS),
     ("pmsflowschedules", &["PARTNER_ADMIN"]),
     ("pmsflowschedulesmanage", &["PARTNER_ADMIN"]),
+    ("pmsflowrepublish", &["PARTNER_ADMIN"]),
 ];
 
 /// The role list of every endpoint key.

@@ -31,6 +31,10 @@ pub struct AppState {
     pub pms: Arc<PmsSettings>,
     /// The configured sweeps (`[scheduler.schedules]`), for `/v1/schedules`.
     pub schedules: Arc<Vec<pmsflow_core::schedule::CronSchedule>>,
+    /// eSignet's mapping files and `claims_supported`, for the OIDC endpoints.
+    pub esignet: Arc<crate::oidc::EsignetDirectory>,
+    /// Partners per step of a re-publication (`republish.batch`).
+    pub republish_batch: usize,
 }
 
 impl std::fmt::Debug for AppState {

@@ -246,6 +246,27 @@ impl TestApp {
         }
     }
 
+    /// A PMS-compatible call: `request` (if any) wrapped in the request envelope; asserts
+    /// HTTP 200 (PMS answers business errors with 200) and returns the response envelope.
+    pub async fn pms(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        request: Option<Value>,
+    ) -> Value {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.api))
+            .bearer_auth(token);
+        if let Some(r) = request {
+            req = req.json(&serde_json::json!({"id": "mosip.test", "version": "1.0", "requesttime": "2026-11-22T10:00:00.000Z", "request": r}));
+        }
+        let resp = req.send().await.expect("request");
+        assert_eq!(resp.status(), 200, "{path}");
+        resp.json().await.expect("json")
+    }
+
     /// A dev token for `sub` with `roles`.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let auth = serve::authenticator(&self.settings).expect("auth");

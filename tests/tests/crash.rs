@@ -57,6 +57,7 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
         .env("PMSFLOW_MOSIP__WEBSUB_URL", &m.websub_url)
         .env("PMSFLOW_MOSIP__NOTIFIER_URL", &m.notifier_url)
         .env("PMSFLOW_MOSIP__AUDITMANAGER_URL", &m.auditmanager_url)
+        .env("PMSFLOW_MOSIP__ESIGNET_URL", &m.esignet_url)
         .env("PMSFLOW_LOG__FILTER", "warn")
         .env("PMSFLOW_AUTH__DEV_SECRET", "crash-test-worker-secret-0123")
         .env(

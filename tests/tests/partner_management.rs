@@ -18,16 +18,7 @@ async fn call(
     token: &str,
     request: Option<Value>,
 ) -> Value {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.api))
-        .bearer_auth(token);
-    if let Some(r) = request {
-        req = req.json(&json!({"id": "mosip.test", "version": "1.0", "requesttime": "2026-11-22T10:00:00.000Z", "request": r}));
-    }
-    let resp = req.send().await.expect("request");
-    assert_eq!(resp.status(), 200, "{path}");
-    resp.json().await.expect("json")
+    app.pms(method, path, token, request).await
 }
 
 fn error_code(v: &Value) -> Option<&str> {

@@ -219,6 +219,24 @@ impl Engine {
                 let mut conn = self.pool.acquire().await?;
                 record(&mut conn, step, &outcome, Some(&fused), local).await?
             }
+            Some(DbWrite::Oidc(write)) => {
+                let mut tx = self.pool.begin().await?;
+                let c = record(&mut tx, step, &outcome, None, local).await?;
+                if c.recorded {
+                    if !pmsflow_store::oidc_clients::apply(&mut tx, &write, &step.created_by)
+                        .await?
+                    {
+                        return Err(CommitError::Step(StepFailure::permanent(
+                            "PMS_IDP_004",
+                            "Client not exists with given id.",
+                        )));
+                    }
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                c
+            }
             Some(DbWrite::ActivatePartner(rec)) => {
                 let mut tx = self.pool.begin().await?;
                 let c = record(&mut tx, step, &outcome, None, local).await?;

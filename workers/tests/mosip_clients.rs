@@ -62,7 +62,8 @@ fn clients(server: &MockServer, timeout: Duration) -> MosipClients {
         datashare_url: format!("{uri}/"),
         websub_url: format!("{uri}/hub/"),
         notifier_url: uri.clone(),
-        auditmanager_url: uri,
+        auditmanager_url: uri.clone(),
+        esignet_url: uri,
     };
     MosipClients::http(
         &endpoints,
@@ -533,7 +534,8 @@ async fn unreachable_service_is_retryable_pms_kks_001() {
         datashare_url: uri.clone(),
         websub_url: format!("{uri}/hub/"),
         notifier_url: uri.clone(),
-        auditmanager_url: uri,
+        auditmanager_url: uri.clone(),
+        esignet_url: uri,
     };
     let c = MosipClients::http(
         &endpoints,

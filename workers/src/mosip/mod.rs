@@ -26,6 +26,7 @@
 //! - [`auth`]: [`TokenProvider`], [`AccessToken`] (§2.1).
 //! - [`keymanager`]: CA / partner / other-domain certificate upload, partner certificate read (§2.2).
 //! - [`datashare`]: publish the certificate chain (§2.3).
+//! - [`esignet`]: create and update OIDC clients (§2.5).
 //! - [`websub`]: register a topic, publish an event (§2.4).
 //! - [`notifier`]: e-mail (§2.6).
 //! - [`audit`]: audit rows (§2.7).
@@ -37,6 +38,7 @@ pub mod auth;
 pub mod datashare;
 mod envelope;
 pub mod errors;
+pub mod esignet;
 mod http;
 pub mod keymanager;
 pub mod notifier;
@@ -52,6 +54,7 @@ pub use audit::{AuditEvent, AuditManager, HttpAuditManager, PmsAudit};
 pub use auth::{AccessToken, TokenProvider};
 pub use datashare::{Datashare, DatashareUrl, HttpDatashare};
 pub use errors::{codes, redact, MosipSetupError};
+pub use esignet::{ClientResponse, Esignet, HttpEsignet};
 pub use http::{MosipHttp, IDEMPOTENCY_KEY};
 pub use keymanager::{
     CaUploadOutcome, HttpKeymanager, Keymanager, OtherDomainOutcome, PartnerCertificateUpload,
@@ -80,6 +83,8 @@ pub struct MosipEndpoints {
     pub notifier_url: String,
     /// E.g. `http://auditmanager.kernel` (`mosip.kernel.auditmanager.url`).
     pub auditmanager_url: String,
+    /// E.g. `http://esignet.esignet` (`mosip.esignet.service.url`).
+    pub esignet_url: String,
 }
 
 /// The PMS service account used to get tokens from authmanager (§2.1: `mosip.pmp.auth.*`).
@@ -152,6 +157,8 @@ pub struct MosipClients {
     pub notifier: Arc<dyn Notifier>,
     /// Audit manager (§2.7).
     pub audit: Arc<dyn AuditManager>,
+    /// eSignet client management (§2.5).
+    pub esignet: Arc<dyn Esignet>,
 }
 
 impl fmt::Debug for MosipClients {
@@ -179,6 +186,7 @@ impl MosipClients {
         let websub = http::parse_base_url("websub_url", &endpoints.websub_url)?;
         let notifier = http::parse_base_url("notifier_url", &endpoints.notifier_url)?;
         let audit = http::parse_base_url("auditmanager_url", &endpoints.auditmanager_url)?;
+        let esignet = http::parse_base_url("esignet_url", &endpoints.esignet_url)?;
 
         let client = MosipHttp::build_client(&settings)?;
         let tokens = Arc::new(TokenProvider::new(
@@ -193,7 +201,8 @@ impl MosipClients {
             datashare: Arc::new(HttpDatashare::new(transport.clone(), datashare)),
             websub: Arc::new(HttpWebSubHub::new(transport.clone(), websub)),
             notifier: Arc::new(HttpNotifier::new(transport.clone(), notifier)),
-            audit: Arc::new(HttpAuditManager::new(transport, audit)),
+            audit: Arc::new(HttpAuditManager::new(transport.clone(), audit)),
+            esignet: Arc::new(HttpEsignet::new(transport, esignet)),
         })
     }
 }
@@ -219,6 +228,7 @@ mod tests {
             websub_url: "http://websub.websub/hub/".into(),
             notifier_url: "http://notifier.kernel".into(),
             auditmanager_url: "http://auditmanager.kernel".into(),
+            esignet_url: "http://esignet.esignet".into(),
         };
         let creds = ServiceCredentials::new("c", "s", "a");
         let err =

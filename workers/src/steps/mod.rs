@@ -6,10 +6,13 @@
 //! [`StepFailure`]. Executors never open a transaction across a network call.
 
 mod effects;
+mod oidc;
 mod onboarding;
+mod republish;
 mod sweep;
 mod synthetic;
 
+pub use republish::RepublishContext;
 pub use sweep::SweepContext;
 
 use std::sync::Arc;
@@ -34,6 +37,8 @@ pub enum DbWrite {
     ActivatePartner(CertificateRecord),
     /// A write fused into the completing statement itself.
     Fused(FusedWrite),
+    /// Activate or update an OIDC client record (in the completing transaction).
+    Oidc(pmsflow_store::oidc_clients::OidcWrite),
 }
 
 /// A successful step.
@@ -74,6 +79,7 @@ pub struct Executors {
     clients: Arc<MosipClients>,
     settings: Arc<StepSettings>,
     sweeps: Option<Arc<SweepContext>>,
+    republish: Option<Arc<RepublishContext>>,
 }
 
 impl std::fmt::Debug for Executors {
@@ -91,6 +97,7 @@ impl Executors {
             clients,
             settings: Arc::new(settings),
             sweeps: None,
+            republish: None,
         }
     }
 
@@ -105,13 +112,33 @@ impl Executors {
     pub fn is_local(step_key: &str) -> bool {
         step_key == steps::VALIDATE_CHAIN
             || step_key == steps::ACTIVATE_PARTNER
+            || step_key == steps::ACTIVATE_CLIENT
+            || step_key == steps::APPLY_CLIENT_UPDATE
             || step_key.starts_with(steps::SYNTHETIC_PREFIX)
+    }
+
+    /// These executors also run re-publication steps with `ctx`.
+    pub fn with_republish(mut self, ctx: RepublishContext) -> Self {
+        self.republish = Some(Arc::new(ctx));
+        self
     }
 
     /// Run the claimed step.
     pub async fn run(&self, step: &Claimed) -> Result<StepDone, StepFailure> {
         if step.kind == WorkflowKind::Effects.as_str() {
             return effects::run(step, &self.clients, &self.settings).await;
+        }
+        if step.kind == WorkflowKind::OidcClient.as_str() {
+            return oidc::run(step, &self.clients, &self.settings).await;
+        }
+        if step.kind == WorkflowKind::Republish.as_str() {
+            let ctx = self.republish.as_deref().ok_or_else(|| {
+                StepFailure::retryable(
+                    "PMSFLOW_NO_REPUBLISH",
+                    "this worker was started without a database for re-publication",
+                )
+            })?;
+            return republish::run(step, &self.clients, &self.settings, ctx).await;
         }
         if step.kind == WorkflowKind::Sweep.as_str() {
             let ctx = self.sweeps.as_deref().ok_or_else(|| {

@@ -25,6 +25,10 @@ pub const APIKEY_UPDATED: &str = "APIKEY_UPDATED";
 pub const MISP_LICENSE_GENERATED: &str = "MISP_LICENSE_GENERATED";
 /// `MISP_LICENSE_UPDATED`: a MISP licence changed status or was regenerated.
 pub const MISP_LICENSE_UPDATED: &str = "MISP_LICENSE_UPDATED";
+/// `OIDC_CLIENT_CREATED`: an eSignet OIDC client was registered for an auth partner.
+pub const OIDC_CLIENT_CREATED: &str = "OIDC_CLIENT_CREATED";
+/// `OIDC_CLIENT_UPDATED`: an eSignet OIDC client changed.
+pub const OIDC_CLIENT_UPDATED: &str = "OIDC_CLIENT_UPDATED";
 
 /// Who published the event: `type.name`, `type.namespace` and `publisher` as PMS sets them.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +62,41 @@ pub const MISP_SERVICE: Publisher<'static> = Publisher {
     name: "InfraProviderServiceImpl",
     namespace: "io.mosip.pms.partner.misp.service.impl.InfraProviderServiceImpl",
 };
+
+/// Publisher of the OIDC client events: PMS 1.2.0.1 publishes them from
+/// `ClientManagementServiceImpl` with the partner manager's type name (mosip-contracts.md §2.4
+/// "PartnerManagementServiceImpl (sic)").
+pub const CLIENT_MANAGEMENT: Publisher<'static> = PARTNER_MANAGER;
+
+/// `clientData{clientId, clientName, clientStatus, userClaims[], authContextRefs[],
+/// clientAuthMethods[]}` of the OIDC client events (`ClientManagementServiceImpl#publishClientData`).
+pub fn oidc_client_data(
+    client_id: &str,
+    client_name: &str,
+    status: &str,
+    user_claims: &[String],
+    auth_context_refs: &[String],
+    client_auth_methods: &[String],
+) -> Value {
+    json!({
+        "clientId": client_id,
+        "clientName": client_name,
+        "clientStatus": status,
+        "userClaims": user_claims,
+        "authContextRefs": auth_context_refs,
+        "clientAuthMethods": client_auth_methods,
+    })
+}
+
+/// `data` of `OIDC_CLIENT_CREATED`: `{partnerData, policyData, clientData}`; `partner_data` is
+/// the `partnerData` object of [`partner_updated_data`].
+pub fn oidc_client_created_data(
+    partner_data: Value,
+    policy: &PolicyData<'_>,
+    client_data: Value,
+) -> Value {
+    json!({"partnerData": partner_data, "policyData": policy.to_json(), "clientData": client_data})
+}
 
 /// Build the `EventModel` JSON for `topic` with `data`.
 pub fn event_model(

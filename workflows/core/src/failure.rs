@@ -89,21 +89,22 @@ fn truncate(s: &str, max: usize) -> String {
 /// MOSIP error codes that are transient even though they arrive as business errors with HTTP 200:
 /// the callee's own internal failure or a dependency it could not reach.
 const TRANSIENT_CODES: &[&str] = &[
-    "PMS_KKS_001", // API not accessible (transport)
-    "PMS_PRT_107", // response from the API is null
-    "PMS_PRT_500", // unable to process the request
-    "PMS_DTS_001", // datashare response is null
-    "DAT-SER-002", // datashare: API not accessible
-    "DAT-SER-004", // datashare: URL creation failed
-    "DAT-SER-005", // datashare: signature failed
-    "DAT-SER-007", // datashare: policy fetch failed
-    "KER-WSC-101", // websub register failed
-    "KER-WSC-103", // websub publish failed
-    "KER-NOE-004", // notifier: mail send failed
-    "KER-NOE-006", // notifier: mail error
-    "KER-ATH-401", // our service token expired between fetch and use
-    "KER-PCM-002", // thumbprint / P7B build error inside keymanager
-    "KER-PCM-009", // no unique alias (keymanager key store busy)
+    "PMS_KKS_001",   // API not accessible (transport)
+    "PMS_PRT_107",   // response from the API is null
+    "PMS_PRT_500",   // unable to process the request
+    "PMS_DTS_001",   // datashare response is null
+    "DAT-SER-002",   // datashare: API not accessible
+    "DAT-SER-004",   // datashare: URL creation failed
+    "DAT-SER-005",   // datashare: signature failed
+    "DAT-SER-007",   // datashare: policy fetch failed
+    "KER-WSC-101",   // websub register failed
+    "KER-WSC-103",   // websub publish failed
+    "KER-NOE-004",   // notifier: mail send failed
+    "KER-NOE-006",   // notifier: mail error
+    "KER-ATH-401",   // our service token expired between fetch and use
+    "KER-PCM-002",   // thumbprint / P7B build error inside keymanager
+    "KER-PCM-009",   // no unique alias (keymanager key store busy)
+    "unknown_error", // eSignet: its own internal failure
 ];
 
 /// Classify a MOSIP error code: `*-500` / `*_500` codes, the bare `500` of authmanager's

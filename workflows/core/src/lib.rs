@@ -29,6 +29,7 @@ pub mod oidc;
 pub mod onboarding;
 pub mod partner;
 pub mod policy;
+pub mod republish;
 pub mod retry;
 pub mod schedule;
 pub mod search;

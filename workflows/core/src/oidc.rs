@@ -1412,6 +1412,92 @@ pub fn update_body(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The client run
+// ---------------------------------------------------------------------------------------------
+
+/// What a client run does in eSignet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operation", rename_all = "camelCase")]
+pub enum ClientOperation {
+    /// `POST …/oidc-client` with this payload; a `duplicate_client_id` answer means an earlier
+    /// attempt (or PMS) created it, and is reconciled with a `PUT` of the same fields.
+    Create {
+        /// The payload.
+        client: EsignetCreateClient,
+    },
+    /// `PUT …/oidc-client/{clientId}` with this payload.
+    Update {
+        /// The payload.
+        client: EsignetUpdateClient,
+    },
+}
+
+/// Input of a [`WorkflowKind::OidcClient`](crate::workflow::WorkflowKind::OidcClient) run:
+/// the eSignet call, then the events, emails and audit of an
+/// [`EffectsInput`](crate::effects::EffectsInput) (flattened, so the effects steps read the
+/// same input).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRunInput {
+    /// The client id.
+    pub client_id: String,
+    /// The eSignet call.
+    #[serde(flatten)]
+    pub operation: ClientOperation,
+    /// `OIDC_CLIENT_CREATED` / `OIDC_CLIENT_UPDATED` and the audit record.
+    #[serde(flatten)]
+    pub effects: crate::effects::EffectsInput,
+}
+
+impl EsignetCreateClient {
+    /// The update payload that makes an existing eSignet client match this creation
+    /// (`status` `ACTIVE`): used to reconcile a `duplicate_client_id`.
+    pub fn as_update(&self) -> EsignetUpdateClient {
+        EsignetUpdateClient {
+            logo_uri: self.logo_uri.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            status: "ACTIVE".to_owned(),
+            grant_types: self.grant_types.clone(),
+            client_name: self.client_name.clone(),
+            user_claims: self.user_claims.clone(),
+            auth_context_refs: self.auth_context_refs.clone(),
+            client_auth_methods: self.client_auth_methods.clone(),
+        }
+    }
+}
+
+/// Steps of a client run: the eSignet call (required, `budgets.external` attempts), the local
+/// write (`oidc.activate` / `oidc.apply_update`), then the effects steps of `input.effects`.
+pub fn client_steps(
+    input: &ClientRunInput,
+    budgets: &crate::workflow::Budgets,
+) -> Vec<crate::workflow::StepSpec> {
+    use crate::workflow::{steps, StepSpec};
+    let (call, local) = match input.operation {
+        ClientOperation::Create { .. } => (steps::ESIGNET_CREATE_CLIENT, steps::ACTIVATE_CLIENT),
+        ClientOperation::Update { .. } => {
+            (steps::ESIGNET_UPDATE_CLIENT, steps::APPLY_CLIENT_UPDATE)
+        }
+    };
+    let mut v = vec![
+        StepSpec {
+            key: call.to_owned(),
+            max_attempts: budgets.external,
+            required: true,
+            backoff: budgets.backoff,
+        },
+        StepSpec {
+            key: local.to_owned(),
+            max_attempts: budgets.external,
+            required: true,
+            backoff: budgets.backoff,
+        },
+    ];
+    v.extend(crate::effects::effects_steps(&input.effects, budgets));
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,11 @@ pub enum WorkflowKind {
     /// One fire of a scheduled sweep ([`schedule`](crate::schedule)): its single step
     /// `sweep.<schedule>` works through the expired rows in batches.
     Sweep,
+    /// Registration or update of an eSignet OIDC client (PMS `POST` / `PUT /oidc/client`,
+    /// [`oidc`](crate::oidc)): the eSignet call, the local record, then its events and audit.
+    OidcClient,
+    /// A re-publication of partners' events to the hub ([`republish`](crate::republish)).
+    Republish,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -38,6 +43,8 @@ impl WorkflowKind {
             Self::CaUpload => "ca_upload",
             Self::Effects => "effects",
             Self::Sweep => "sweep",
+            Self::OidcClient => "oidc_client",
+            Self::Republish => "republish",
             Self::Synthetic => "synthetic",
         }
     }
@@ -50,6 +57,8 @@ impl WorkflowKind {
             "ca_upload" => Some(Self::CaUpload),
             "effects" => Some(Self::Effects),
             "sweep" => Some(Self::Sweep),
+            "oidc_client" => Some(Self::OidcClient),
+            "republish" => Some(Self::Republish),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }
@@ -83,6 +92,14 @@ pub mod steps {
     pub const EMAIL_PARTNER: &str = "notifier.email";
     /// auditmanager record.
     pub const AUDIT: &str = "audit";
+    /// eSignet `POST /client-mgmt/oidc-client` (a `duplicate_client_id` is reconciled).
+    pub const ESIGNET_CREATE_CLIENT: &str = "esignet.create_client";
+    /// eSignet `PUT /client-mgmt/oidc-client/{clientId}`.
+    pub const ESIGNET_UPDATE_CLIENT: &str = "esignet.update_client";
+    /// Mark the reserved client `ACTIVE` (database only).
+    pub const ACTIVATE_CLIENT: &str = "oidc.activate";
+    /// Store the client's update (database only).
+    pub const APPLY_CLIENT_UPDATE: &str = "oidc.apply_update";
     /// Prefix of the synthetic benchmark steps (`synthetic.1` ...).
     pub const SYNTHETIC_PREFIX: &str = "synthetic.";
 }
@@ -224,6 +241,9 @@ mod tests {
             WorkflowKind::CertificateUpload,
             WorkflowKind::CaUpload,
             WorkflowKind::Effects,
+            WorkflowKind::Sweep,
+            WorkflowKind::OidcClient,
+            WorkflowKind::Republish,
             WorkflowKind::Synthetic,
         ] {
             assert_eq!(WorkflowKind::parse(k.as_str()), Some(k));

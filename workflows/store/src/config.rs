@@ -42,9 +42,21 @@ pub struct Settings {
     pub pms: PmsSettings,
     /// `[scheduler]`.
     pub scheduler: SchedulerSettings,
+    /// `[republish]`.
+    pub republish: RepublishSettings,
     /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[republish]`: re-publication of partners' events to the hub.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepublishSettings {
+    /// Replayed events per second, per worker process (≥ 1).
+    pub rate_per_s: u32,
+    /// Partners per step (≥ 1): the unit of progress and of retry.
+    pub batch: usize,
 }
 
 /// `[scheduler]`: the sweeps and how often the scheduler looks at them.
@@ -221,6 +233,17 @@ pub struct MosipSettings {
     pub notifier_url: String,
     /// auditmanager base URL.
     pub auditmanager_url: String,
+    /// eSignet base URL (`mosip.esignet.service.url`): client management and its
+    /// `.well-known/openid-configuration`.
+    pub esignet_url: String,
+    /// identity-mapping.json (`mosip.pms.esignet.claims-mapping-file-url`): an http(s) URL or a
+    /// file path; empty = MOSIP's stock file, built in.
+    pub identity_mapping_file: String,
+    /// amr-acr-mapping.json (`mosip.pms.esignet.amr-acr-mapping-file-url`): an http(s) URL or a
+    /// file path; empty = MOSIP's stock file, built in.
+    pub amr_acr_mapping_file: String,
+    /// How long the eSignet `claims_supported` list is cached, in seconds.
+    pub esignet_discovery_ttl_s: u64,
     /// Service-account client id.
     pub client_id: String,
     /// Service-account secret (never logged).
@@ -253,6 +276,7 @@ impl MosipSettings {
         self.datashare_url = base.clone();
         self.websub_url = format!("{base}/hub/");
         self.notifier_url = base.clone();
+        self.esignet_url = base.clone();
         self.auditmanager_url = base;
     }
 }
@@ -266,6 +290,7 @@ impl std::fmt::Debug for MosipSettings {
             .field("websub_url", &self.websub_url)
             .field("notifier_url", &self.notifier_url)
             .field("auditmanager_url", &self.auditmanager_url)
+            .field("esignet_url", &self.esignet_url)
             .field("client_id", &self.client_id)
             .field("secret_key", &"<redacted>")
             .finish_non_exhaustive()
@@ -397,11 +422,15 @@ impl Settings {
                 ("mosip.websub_url", &self.mosip.websub_url),
                 ("mosip.notifier_url", &self.mosip.notifier_url),
                 ("mosip.auditmanager_url", &self.mosip.auditmanager_url),
+                ("mosip.esignet_url", &self.mosip.esignet_url),
             ] {
                 if v.trim().is_empty() {
                     return bad(key, "is required when mosip.keymanager_url is set");
                 }
             }
+        }
+        if self.republish.rate_per_s == 0 || self.republish.batch == 0 {
+            return bad("republish.rate_per_s", "rate and batch must be at least 1");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");

@@ -45,6 +45,24 @@ pub async fn open_request(
     .await
 }
 
+/// The partner's first request for the policy, whatever its status: the one PMS 1.2.0.1's
+/// OIDC client creation checks (`ClientManagementServiceImpl#createOIDCClient` takes
+/// `get(0)` of the partner's requests for the policy).
+pub async fn first_request(
+    conn: &mut PgConnection,
+    partner_id: &str,
+    policy_id: &str,
+) -> Result<Option<MappingRequestRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{REQUEST_SELECT} WHERE r.part_id = $1 AND r.policy_id = $2
+          ORDER BY r.request_datetimes, r.id LIMIT 1"
+    ))
+    .bind(partner_id)
+    .bind(policy_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The partner's latest request for the policy, whatever its status.
 pub async fn latest_request(
     conn: &mut PgConnection,

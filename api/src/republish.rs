@@ -1,0 +1,205 @@
+//! Re-publication of partners' events (native, `/v1/admin/republish`;
+//! [`pmsflow_core::republish`]): what MOSIP's migration utility does by hand, as a tracked run.
+//!
+//! - `POST /v1/admin/republish` `{partnerId | partnerType | all: true, topics?}`: snapshots the
+//!   selected partners and starts a `republish` run (one step per `republish.batch` partners);
+//!   `202 {runId, total, topics, links}`.
+//! - `GET /v1/admin/republish/{runId}`: `{runId, status, selection, topics, done, total}`, done
+//!   and total in partners.
+//!
+//! Role lists `pmsflowrepublish` (start) and `pmsflowschedules` (read), PARTNER_ADMIN by default.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use pmsflow_core::{
+    republish::{self, RepublishInput, Selection},
+    workflow::WorkflowKind,
+};
+use pmsflow_store::{
+    republish::{progress, select, Unknown},
+    runs,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::NativeCaller;
+use crate::error::Problem;
+use crate::state::AppState;
+
+/// Routes under `/v1/admin/republish`.
+pub fn routes() -> Router<AppState> {
+    let base = "/v1/admin/republish";
+    Router::new()
+        .route(base, post(start))
+        .route(&format!("{base}/{{id}}"), get(status))
+}
+
+/// Body of `POST /v1/admin/republish`: exactly one of `partnerId`, `partnerType`, `all`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RepublishRequest {
+    /// One partner.
+    #[serde(default)]
+    pub partner_id: Option<String>,
+    /// Every partner of this type (`Auth_Partner`, `MISP_Partner`...).
+    #[serde(default)]
+    pub partner_type: Option<String>,
+    /// Every partner.
+    #[serde(default)]
+    pub all: bool,
+    /// Topics to replay (default all five: `PARTNER_UPDATED`, `CA_CERTIFICATE_UPLOADED`,
+    /// `APIKEY_APPROVED`, `MISP_LICENSE_GENERATED`, `OIDC_CLIENT_CREATED`).
+    #[serde(default)]
+    pub topics: Vec<String>,
+}
+
+fn invalid(detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
+        .with_code("PMS_COR_001")
+}
+
+/// Re-publish partners' events.
+///
+/// Snapshots the selected partners and starts a `republish` run whose steps replay, per
+/// partner, `PARTNER_UPDATED` and `CA_CERTIFICATE_UPLOADED` (current certificate, fresh
+/// datashare), `APIKEY_APPROVED` (active keys), `MISP_LICENSE_GENERATED` (active licences) and
+/// `OIDC_CLIENT_CREATED` (registered clients), at most `republish.rate_per_s` events per second
+/// per worker.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/republish",
+    tag = "admin",
+    request_body = RepublishRequest,
+    responses(
+        (status = 202, description = "`{runId, total, topics, links: {self, run}}`; follow progress at `links.self`.", body = crate::openapi::RepublishAccepted),
+        (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown partner (`PMS_PRT_005`) or partner type (`PMS_PRT_072`... `PMSFLOW_UNKNOWN_PARTNER_TYPE`).", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Not exactly one of `partnerId`, `partnerType`, `all: true`, or a topic that cannot be replayed: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
+async fn start(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    if !state.roles.allows("pmsflowrepublish", &caller) {
+        return Err(Problem::forbidden());
+    }
+    let req: RepublishRequest = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
+            .with_code("PMS_COR_001")
+    })?;
+    let selection = Selection::from_request(
+        req.partner_id.as_deref(),
+        req.partner_type.as_deref(),
+        req.all,
+    )
+    .map_err(|e| invalid(e.to_string()))?;
+    let topics = republish::topics(&req.topics).map_err(|e| invalid(e.to_string()))?;
+    let mut tx = state.pool.begin().await?;
+    let ids = match select(&mut tx, &selection).await? {
+        Ok(ids) => ids,
+        Err(Unknown::Partner(id)) => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "Unknown partner",
+                format!("no partner {id}"),
+            )
+            .with_code("PMS_PRT_005"))
+        }
+        Err(Unknown::PartnerType(t)) => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "Unknown partner type",
+                format!("no partner type {t}"),
+            )
+            .with_code("PMSFLOW_UNKNOWN_PARTNER_TYPE"))
+        }
+    };
+    let input = RepublishInput::new(selection, topics, ids, state.republish_batch);
+    let created = runs::create_run(
+        &mut tx,
+        runs::NewRun {
+            kind: WorkflowKind::Republish,
+            subject: match &input.selection {
+                Selection::Partner { partner_id } => Some(partner_id.clone()),
+                _ => None,
+            },
+            input: serde_json::to_value(&input).map_err(|e| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    e.to_string(),
+                )
+            })?,
+            idempotency_key: None,
+            created_by: caller.user_id.clone(),
+            steps: republish::republish_steps(&input, &state.budgets),
+            ordering_key: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let id = created.run_id;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "runId": id,
+            "total": input.total,
+            "topics": input.topics,
+            "links": {"self": format!("/v1/admin/republish/{id}"), "run": format!("/v1/runs/{id}")},
+        })),
+    )
+        .into_response())
+}
+
+/// Progress of a re-publication.
+///
+/// `{runId, status, selection, topics, done, total}`: `done` counts the partners of the
+/// batches replayed so far, `status` is the run's (`running`, `completed`, `failed`,
+/// `cancelled`).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/republish/{id}",
+    tag = "admin",
+    params(("id" = uuid::Uuid, Path, description = "Run id")),
+    responses(
+        (status = 200, description = "Progress.", body = crate::openapi::RepublishProgress),
+        (status = 404, description = "No re-publication run with this id.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::NativeDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
+async fn status(
+    State(state): State<AppState>,
+    NativeCaller(caller): NativeCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    if !state.roles.allows("pmsflowschedules", &caller) {
+        return Err(Problem::forbidden());
+    }
+    let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found("re-publication"))?;
+    let Some((done, total)) = progress(&state.pool, id).await? else {
+        return Err(Problem::not_found("re-publication"));
+    };
+    let Some(run) = runs::get_run(&state.pool, id).await? else {
+        return Err(Problem::not_found("re-publication"));
+    };
+    Ok(Json(json!({
+        "runId": id,
+        "status": run.run.status,
+        "selection": run.input.get("selection"),
+        "topics": run.input.get("topics"),
+        "done": done,
+        "total": total,
+    }))
+    .into_response())
+}
