@@ -108,6 +108,30 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
     ("PUT", "/v1/partnermanager/misps", "putmisplicense", false),
     ("GET", "/v1/partnermanager/misps", "getmisplicense", false),
     (
+        "POST",
+        "/v1/partnermanager/oidc/client",
+        "postoidcclient",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/oidc/client/C",
+        "putoidcclient",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/oidc/client/C",
+        "getoidcclient",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/originalPartnerCertificate",
+        "getpartnerscertificate",
+        true,
+    ),
+    (
         "GET",
         "/v1/partnermanager/misps/P/licenseKey",
         "getmisplicensekey",
@@ -335,7 +359,7 @@ fn code(v: &Value) -> Option<&str> {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert_eq!(ENDPOINTS.len(), 52);
+    assert_eq!(ENDPOINTS.len(), 56);
     for (method, path, key, own_data) in ENDPOINTS {
         let (status, body) = send(&app, method, path, None).await;
         assert_eq!(
