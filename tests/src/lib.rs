@@ -267,6 +267,16 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// Onboard `VALID_FIXTURES[index]` ([`fixture_body`]) through the native API, wait for its
+    /// run to complete (asserted) and return the partner id.
+    pub async fn onboard_fixture(&self, index: usize) -> String {
+        let body = fixture_body(index);
+        let id = self.start_onboarding(&body).await;
+        let run = self.wait_run(id, Duration::from_secs(60)).await;
+        assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+        body["partner"]["partnerId"].as_str().unwrap().to_owned()
+    }
+
     /// A dev token for `sub` with `roles`.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let auth = serve::authenticator(&self.settings).expect("auth");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use pmsflow_sandbox::{FaultConfig, FaultRule};
-use pmsflow_tests::{fixture_body, TestApp};
+use pmsflow_tests::TestApp;
 use rsa::{traits::PublicKeyParts, RsaPrivateKey};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -50,10 +50,7 @@ fn relying_party_policy() -> Value {
 /// Onboard the Auth_Partner fixture, publish the relying-party auth policy in its group and
 /// request it; returns (partner id, policy id, mapping key).
 async fn auth_partner_with_request(app: &TestApp) -> (String, String, String) {
-    let body = fixture_body(5); // Techno, Auth_Partner, mpolicygroup-default-auth
-    let run = app.wait_run(app.start_onboarding(&body).await, WAIT).await;
-    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    let partner = body["partner"]["partnerId"].as_str().unwrap().to_owned();
+    let partner = app.onboard_fixture(5).await; // Techno, Auth_Partner, mpolicygroup-default-auth
     let admin = app.admin();
     let group = "mpolicygroup-default-auth";
     let created = call(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use pmsflow_tests::{fixture_body, TestApp};
+use pmsflow_tests::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -41,11 +41,7 @@ async fn settle_effects(app: &TestApp) -> usize {
 }
 
 async fn onboard(app: &TestApp, index: usize) -> String {
-    let body = fixture_body(index);
-    let id = app.start_onboarding(&body).await;
-    let run = app.wait_run(id, WAIT).await;
-    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    body["partner"]["partnerId"].as_str().unwrap().to_owned()
+    app.onboard_fixture(index).await
 }
 
 async fn published_policy(app: &TestApp, group: &str, name: &str, document: Value) -> String {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use pmsflow_sandbox::{FaultConfig, FaultRule};
-use pmsflow_tests::{fixture_body, TestApp};
+use pmsflow_tests::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -14,10 +14,7 @@ use uuid::Uuid;
 const WAIT: Duration = Duration::from_secs(60);
 
 async fn onboard(app: &TestApp, index: usize) -> String {
-    let body = fixture_body(index);
-    let run = app.wait_run(app.start_onboarding(&body).await, WAIT).await;
-    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    body["partner"]["partnerId"].as_str().unwrap().to_owned()
+    app.onboard_fixture(index).await
 }
 
 /// Wait for every run that is still going (effects of the set-up).

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pmsflow_tests::{fixture_body, TestApp};
+use pmsflow_tests::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,11 +11,7 @@ use uuid::Uuid;
 const WAIT: Duration = Duration::from_secs(60);
 
 async fn onboard(app: &TestApp, index: usize) -> String {
-    let body = fixture_body(index);
-    let id = app.start_onboarding(&body).await;
-    let run = app.wait_run(id, WAIT).await;
-    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    body["partner"]["partnerId"].as_str().unwrap().to_owned()
+    app.onboard_fixture(index).await
 }
 
 async fn licence(app: &TestApp, misp: &str) -> String {
