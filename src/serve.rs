@@ -62,7 +62,11 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         anyhow::bail!("[roles] names endpoint keys that do not exist: {unknown:?}");
     }
     let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
+    let live = pmsflow_api::live::LiveFeed::start(pool.clone()).await?;
     Ok(AppState {
+        live,
+        console: pmsflow_api::console::access(&settings.console),
+        heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,
         pool,
         auth: Arc::new(authenticator(settings)?),
@@ -217,6 +221,12 @@ pub fn start_worker_role(
         std::process::id(),
         uuid::Uuid::new_v4().simple()
     );
+    let heartbeat = tokio::spawn(heartbeats(
+        pool.clone(),
+        worker_name.clone(),
+        Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
+        cancel.clone(),
+    ));
     let engine = Engine::new(
         pool.clone(),
         executors,
@@ -237,6 +247,7 @@ pub fn start_worker_role(
         },
         cancel.clone(),
     );
+    tasks.push(heartbeat);
     tasks.push(runtime::spawn_relay(
         pool.clone(),
         dispatcher,
@@ -252,6 +263,26 @@ pub fn start_worker_role(
         cancel,
     ));
     WorkerRole { tasks }
+}
+
+/// Record `worker`'s heartbeat every `every` until `cancel`, then remove it, so the console
+/// shows which workers are alive.
+async fn heartbeats(pool: PgPool, worker: String, every: Duration, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tick.tick() => {
+                if let Err(e) = pmsflow_store::console::heartbeat(&pool, &worker).await {
+                    tracing::warn!(error = %e, "worker heartbeat not recorded");
+                }
+            }
+        }
+    }
+    if let Err(e) = pmsflow_store::console::forget_worker(&pool, &worker).await {
+        tracing::debug!(error = %e, "worker heartbeat not removed");
+    }
 }
 
 /// `pmsflow serve`.

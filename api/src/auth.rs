@@ -151,6 +151,11 @@ impl Authenticator {
         })
     }
 
+    /// `true` in dev mode (tokens signed with the local key, the console's sign-in form).
+    pub fn is_dev(&self) -> bool {
+        matches!(self.verifier, Verifier::Dev { .. })
+    }
+
     /// Mint a dev token for `sub` with `roles`, valid `ttl` (dev mode only).
     pub fn mint(&self, sub: &str, roles: &[String], ttl: Duration) -> Option<String> {
         let Verifier::Dev { encoding, .. } = &self.verifier else {

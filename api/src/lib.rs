@@ -19,14 +19,21 @@
 //! - [`search`]: PMS searches and filter values.
 //! - [`native`]: onboardings and runs.
 //! - [`schedules`]: the sweeps' schedules: list, pause, resume, trigger now.
+//! - [`console`]: the operator console's pages (`/console`), dev sign-in, console roles, CSRF.
+//! - [`admin`]: the console's JSON API under `/v1/admin` (overview, runs, actions, bulk
+//!   actions, audit log, schedules, live events).
+//! - [`live`]: the Postgres-notification feed behind the console's server-sent events.
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
 //!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
 //! - [`state`]: shared handles.
 
+pub mod admin;
 pub mod auth;
+pub mod console;
 pub mod credentials;
 mod effects;
 pub mod error;
+pub mod live;
 pub mod lookups;
 pub mod misp;
 pub mod native;
@@ -60,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .merge(native::routes())
         .merge(schedules::routes())
         .merge(republish::routes())
+        .merge(admin::routes())
+        .merge(console::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state);

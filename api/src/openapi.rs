@@ -32,8 +32,8 @@ use uuid::Uuid;
 
 use crate::state::AppState;
 use crate::{
-    credentials, lookups, misp, native, oidc, partner_manager, pms, policy, republish, schedules,
-    search,
+    admin, console, credentials, lookups, misp, native, oidc, partner_manager, pms, policy,
+    republish, schedules, search,
 };
 
 /// Security scheme of `Authorization: Bearer <jwt>`.
@@ -132,6 +132,34 @@ pub const COOKIE: &str = "cookieAuth";
         schedules::trigger,
         republish::start,
         republish::status,
+        admin::session,
+        admin::overview,
+        admin::list_runs,
+        admin::run_detail,
+        admin::retry_run,
+        admin::cancel_run,
+        admin::retry_step_now,
+        admin::skip_step,
+        admin::republish_partner,
+        admin::start_bulk,
+        admin::bulk_progress,
+        admin::audit,
+        admin::list_schedules,
+        admin::pause_schedule,
+        admin::resume_schedule,
+        admin::trigger_schedule,
+        admin::events,
+        console::index,
+        console::runs_page,
+        console::run_page,
+        console::bulk_page,
+        console::schedules_page,
+        console::audit_page,
+        console::script,
+        console::style,
+        console::login_page,
+        console::login,
+        console::logout,
         openapi_json,
         docs_page,
     ),
@@ -152,8 +180,14 @@ pub const COOKIE: &str = "cookieAuth";
             behind every change."),
         (name = "schedules", description = "Native API: the scheduler's sweeps (licence and \
             API-key expiry): list, pause, resume, trigger now."),
-        (name = "admin", description = "Native operator API: re-publication of partners' \
-            events to the hub as a tracked run."),
+        (name = "admin", description = "Native operator API, behind the operator console: \
+            overview, runs with filters, run detail, retry / skip / cancel / re-publish with a \
+            reason (operator audit log), bulk actions as tracked runs, schedules, live events; \
+            re-publication of partners' events to the hub. Console roles viewer / operator / \
+            admin come from the token's realm roles (`[console]`); a cookie session sends \
+            `X-CSRF-Token` with every action."),
+        (name = "console", description = "The operator console's pages (public HTML and \
+            script shells; every datum is read through `/v1/admin`) and its dev sign-in."),
         (name = "docs", description = "This document."),
     )
 )]
@@ -327,6 +361,24 @@ impl IntoResponses for NativeDenied {
                 "500".to_owned(),
                 p("Internal failure (logged, details withheld)."),
             ),
+        ])
+    }
+}
+
+/// 400 / 403 / 404 / 422 of an operator action under `/v1/admin` (problem+json).
+pub struct ActionRefused;
+
+impl IntoResponses for ActionRefused {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let p = |d: &str| envelope_response(d, "ProblemDetails", "application/problem+json");
+        BTreeMap::from([
+            ("400".to_owned(), p("Body is not JSON of this shape: `code: PMS_COR_001`.")),
+            (
+                "403".to_owned(),
+                p("A viewer or no console role; or a cookie session without its `X-CSRF-Token` header: `code: PMSFLOW_CSRF`."),
+            ),
+            ("404".to_owned(), p("No such run, step, partner or schedule.")),
+            ("422".to_owned(), p("Blank reason, or one over 1,000 characters: `code: PMS_COR_001`.")),
         ])
     }
 }
@@ -647,6 +699,180 @@ pub struct RepublishAccepted {
     /// `{self: /v1/admin/republish/{id}, run: /v1/runs/{id}}`.
     #[schema(value_type = Object)]
     links: Value,
+}
+
+/// `GET /v1/admin/session`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsoleSession {
+    /// User id.
+    user: String,
+    /// `viewer`, `operator` or `admin`.
+    role: String,
+    /// May act on runs.
+    can_act: bool,
+    /// May pause and resume schedules.
+    can_admin: bool,
+    /// Send as `X-CSRF-Token` with every action of a cookie session.
+    csrf_token: String,
+}
+
+/// `GET /v1/admin/overview`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsoleOverview {
+    /// `[{kind, status, count}]`.
+    #[schema(value_type = Vec<Object>)]
+    by_kind_status: Vec<Value>,
+    /// `[{at, completed, failed}]`, oldest first, one per bucket.
+    #[schema(value_type = Vec<Object>)]
+    throughput: Vec<Value>,
+    /// Bucket width, seconds.
+    bucket_seconds: i64,
+    /// Failed / finished over the window.
+    failure_rate: f64,
+    /// `{runId, stepKey, readySince, ageSeconds}` of the queued step due longest, or null.
+    #[schema(value_type = Option<Object>)]
+    oldest_ready_step: Option<Value>,
+    /// `{rows, oldestAgeSeconds}` of due outbox rows.
+    #[schema(value_type = Object)]
+    outbox: Value,
+    /// `[{name, startedAt, lastHeartbeat, ageSeconds, alive}]`.
+    #[schema(value_type = Vec<Object>)]
+    workers: Vec<Value>,
+    /// Workers alive (heartbeat younger than three periods).
+    workers_alive: i64,
+}
+
+/// One run of the console's list.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsoleRunRow {
+    /// Run id.
+    id: Uuid,
+    /// Workflow kind.
+    kind: String,
+    /// Partner id or other subject.
+    subject: Option<String>,
+    /// The partner's type.
+    partner_type: Option<String>,
+    /// `running`, `completed`, `failed`, `cancelled`.
+    status: String,
+    /// The step the run is at.
+    current_step: Option<String>,
+    /// Error code of a failed run.
+    error_code: Option<String>,
+    /// Its message.
+    error_message: Option<String>,
+    /// RFC 3339.
+    created_at: String,
+    /// RFC 3339.
+    updated_at: String,
+    /// RFC 3339.
+    finished_at: Option<String>,
+}
+
+/// `GET /v1/admin/runs`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsoleRunPage {
+    /// Newest first.
+    runs: Vec<ConsoleRunRow>,
+    /// Pass as `cursor` for the next page; null on the last.
+    next_cursor: Option<Uuid>,
+    /// Kinds present, for the filter form.
+    kinds: Vec<String>,
+}
+
+/// `GET /v1/admin/runs/{id}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsoleRunDetail {
+    /// Run id.
+    id: Uuid,
+    /// Workflow kind.
+    kind: String,
+    /// Run status.
+    status: String,
+    /// Run input.
+    #[schema(value_type = Object)]
+    input: Value,
+    /// `[{id, key, seq, status, required, attempt, maxAttempts, nextAttemptAt, startedAt,
+    /// finishedAt, durationMs, output, lastError, attempts: [{attempt, outcome, error, worker,
+    /// startedAt, finishedAt, durationMs}]}]`.
+    #[schema(value_type = Vec<Object>)]
+    steps: Vec<Value>,
+    /// `{partnerId, partnerType, organizationName, status, approvalStatus}` or null.
+    #[schema(value_type = Option<Object>)]
+    partner: Option<Value>,
+    /// Up to 20 other runs of the partner.
+    other_runs: Vec<ConsoleRunRow>,
+    /// Operator actions on this run, newest first.
+    actions: Vec<AuditEntry>,
+    /// `{retry, cancel}`: which run actions apply now.
+    #[schema(value_type = Object)]
+    allowed: Value,
+}
+
+/// One entry of the operator audit log.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AuditEntry {
+    /// Sequence number.
+    id: i64,
+    /// Who.
+    actor: String,
+    /// `retry`, `retry-now`, `skip`, `cancel`, `republish`, `bulk`, `pause`, `resume`, `trigger`.
+    action: String,
+    /// The run acted on.
+    run_id: Option<Uuid>,
+    /// The step acted on.
+    step_id: Option<Uuid>,
+    /// The partner or schedule.
+    subject: Option<String>,
+    /// Why.
+    reason: String,
+    /// State before.
+    #[schema(value_type = Option<Object>)]
+    before: Option<Value>,
+    /// State after.
+    #[schema(value_type = Option<Object>)]
+    after: Option<Value>,
+    /// The bulk action this entry is part of.
+    bulk_id: Option<Uuid>,
+    /// RFC 3339.
+    at: String,
+}
+
+/// `GET /v1/admin/bulk/{id}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BulkProgress {
+    /// Bulk action id (= its run's id).
+    id: Uuid,
+    /// `retry` or `cancel`.
+    action: String,
+    /// Who confirmed it.
+    actor: String,
+    /// Why.
+    reason: String,
+    /// The run's status.
+    status: String,
+    /// Runs chosen.
+    total: i32,
+    /// Runs processed.
+    done: i32,
+    /// Acted on.
+    applied: i32,
+    /// No longer applicable when their turn came.
+    skipped: i32,
 }
 
 /// `GET /v1/admin/republish/{id}`.
@@ -1771,6 +1997,36 @@ mod tests {
         ("post", "/v1/schedules/{name}/pause"),
         ("post", "/v1/schedules/{name}/resume"),
         ("post", "/v1/schedules/{name}/trigger"),
+        // admin
+        ("get", "/v1/admin/session"),
+        ("get", "/v1/admin/overview"),
+        ("get", "/v1/admin/runs"),
+        ("get", "/v1/admin/runs/{id}"),
+        ("post", "/v1/admin/runs/{id}/retry"),
+        ("post", "/v1/admin/runs/{id}/cancel"),
+        ("post", "/v1/admin/runs/{id}/steps/{step_id}/retry-now"),
+        ("post", "/v1/admin/runs/{id}/steps/{step_id}/skip"),
+        ("post", "/v1/admin/partners/{partner_id}/republish"),
+        ("post", "/v1/admin/bulk"),
+        ("get", "/v1/admin/bulk/{id}"),
+        ("get", "/v1/admin/audit"),
+        ("get", "/v1/admin/schedules"),
+        ("post", "/v1/admin/schedules/{name}/pause"),
+        ("post", "/v1/admin/schedules/{name}/resume"),
+        ("post", "/v1/admin/schedules/{name}/trigger"),
+        ("get", "/v1/admin/events"),
+        // console
+        ("get", "/console"),
+        ("get", "/console/assets/console.js"),
+        ("get", "/console/assets/console.css"),
+        ("get", "/console/login"),
+        ("post", "/console/login"),
+        ("post", "/console/logout"),
+        ("get", "/console/runs"),
+        ("get", "/console/runs/{id}"),
+        ("get", "/console/bulk/{id}"),
+        ("get", "/console/schedules"),
+        ("get", "/console/audit"),
         // republish
         ("post", "/v1/admin/republish"),
         ("get", "/v1/admin/republish/{id}"),
@@ -1905,6 +2161,8 @@ mod tests {
         ("search", include_str!("search.rs")),
         ("schedules", include_str!("schedules.rs")),
         ("republish", include_str!("republish.rs")),
+        ("admin", include_str!("admin.rs")),
+        ("console", include_str!("console.rs")),
         ("credentials", include_str!("credentials.rs")),
         ("lookups", include_str!("lookups.rs")),
         ("openapi", include_str!("openapi.rs")),
@@ -2086,8 +2344,8 @@ mod tests {
                 .unwrap_or_default();
             assert_eq!(in_path, declared, "{what}: path parameters");
             let responses = op["responses"].as_object().expect("responses");
-            if tag == "docs" {
-                assert!(op.get("security").is_none(), "{what}: docs are public");
+            if tag == "docs" || tag == "console" {
+                assert!(op.get("security").is_none(), "{what}: pages are public");
                 continue;
             }
             let security = op["security"].as_array().expect("security");

@@ -105,7 +105,31 @@ async fn start(
     .map_err(|e| invalid(e.to_string()))?;
     let topics = republish::topics(&req.topics).map_err(|e| invalid(e.to_string()))?;
     let mut tx = state.pool.begin().await?;
-    let ids = match select(&mut tx, &selection).await? {
+    let (id, input) = enqueue(&mut tx, &state, &caller.user_id, selection, topics).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "runId": id,
+            "total": input.total,
+            "topics": input.topics,
+            "links": {"self": format!("/v1/admin/republish/{id}"), "run": format!("/v1/runs/{id}")},
+        })),
+    )
+        .into_response())
+}
+
+/// Create the re-publication run of `selection` for `topics` in `tx` (partner ids resolved
+/// now, batched by `republish.batch`); returns its id and input. Errors: unknown partner
+/// (`PMS_PRT_005`) or partner type (`PMSFLOW_UNKNOWN_PARTNER_TYPE`), both 404.
+pub(crate) async fn enqueue(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    created_by: &str,
+    selection: Selection,
+    topics: Vec<String>,
+) -> Result<(Uuid, RepublishInput), Problem> {
+    let ids = match select(&mut *tx, &selection).await? {
         Ok(ids) => ids,
         Err(Unknown::Partner(id)) => {
             return Err(Problem::new(
@@ -126,7 +150,7 @@ async fn start(
     };
     let input = RepublishInput::new(selection, topics, ids, state.republish_batch);
     let created = runs::create_run(
-        &mut tx,
+        &mut *tx,
         runs::NewRun {
             kind: WorkflowKind::Republish,
             subject: match &input.selection {
@@ -141,24 +165,13 @@ async fn start(
                 )
             })?,
             idempotency_key: None,
-            created_by: caller.user_id.clone(),
+            created_by: created_by.to_owned(),
             steps: republish::republish_steps(&input, &state.budgets),
             ordering_key: None,
         },
     )
     .await?;
-    tx.commit().await?;
-    let id = created.run_id;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({
-            "runId": id,
-            "total": input.total,
-            "topics": input.topics,
-            "links": {"self": format!("/v1/admin/republish/{id}"), "run": format!("/v1/runs/{id}")},
-        })),
-    )
-        .into_response())
+    Ok((created.run_id, input))
 }
 
 /// Progress of a re-publication.

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{base}/{{name}}/trigger"), post(trigger))
 }
 
-fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a CronSchedule, Problem> {
+pub(crate) fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a CronSchedule, Problem> {
     state
         .schedules
         .iter()
@@ -46,7 +46,7 @@ fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a CronSchedule, Problem
         })
 }
 
-async fn view(state: &AppState, s: &CronSchedule) -> Result<Value, Problem> {
+pub(crate) async fn view(state: &AppState, s: &CronSchedule) -> Result<Value, Problem> {
     let mut conn = state.pool.acquire().await?;
     let paused = schedules::is_paused(&mut conn, s.name()).await?;
     let last = schedules::last_fire(&mut conn, s.name()).await?;

@@ -35,6 +35,13 @@ pub struct AppState {
     pub esignet: Arc<crate::oidc::EsignetDirectory>,
     /// Partners per step of a re-publication (`republish.batch`).
     pub republish_batch: usize,
+    /// Console roles, CSRF key, sign-in and bulk settings (`[console]`).
+    pub console: Arc<crate::console::ConsoleAccess>,
+    /// Run and step changes for the console's live updates.
+    pub live: crate::live::LiveFeed,
+    /// Workers' heartbeat period (`worker.heartbeat_ms`): three without one and a worker is
+    /// shown dead.
+    pub heartbeat: Duration,
 }
 
 impl std::fmt::Debug for AppState {

@@ -288,6 +288,31 @@ impl TestApp {
         .expect("dev token")
     }
 
+    /// Onboard `n` fresh partners ([`fresh_body`] from index `from`) while keymanager is
+    /// down (sandbox fault `keymanager.*`), wait for every run to fail, and clear the fault.
+    /// Returns the failed runs' ids, oldest first.
+    pub async fn failed_onboardings(&self, from: usize, n: usize) -> Vec<Uuid> {
+        self.sandbox
+            .sandbox
+            .set_faults(pmsflow_sandbox::FaultConfig::single(
+                "keymanager.*",
+                pmsflow_sandbox::FaultRule::always_unavailable(),
+            ));
+        let mut ids = Vec::with_capacity(n);
+        for i in from..from + n {
+            ids.push(self.start_onboarding(&fresh_body(i)).await);
+        }
+        for id in &ids {
+            let run = self.wait_run(*id, Duration::from_secs(120)).await;
+            assert_eq!(
+                run.run.status, "failed",
+                "{id} should fail while keymanager is down"
+            );
+        }
+        self.sandbox.sandbox.clear_faults();
+        ids
+    }
+
     /// A partner-admin token.
     pub fn admin(&self) -> String {
         self.token("test-admin", &["PARTNER_ADMIN"])
@@ -407,6 +432,21 @@ pub fn onboarding_body(
         "caCertificates": cas,
         "partnerCertificate": leaf,
     })
+}
+
+/// The onboarding body of a fresh `Auth_Partner` `p{i}` of organisation `org{i}`, with its
+/// own new chain ([`fresh_chain`]).
+pub fn fresh_body(i: usize) -> Value {
+    let org = format!("org{i}");
+    let (root, leaf) = fresh_chain(&org);
+    onboarding_body(
+        &format!("p{i}"),
+        &org,
+        "Auth_Partner",
+        Some("mpolicygroup-default-auth"),
+        vec![root],
+        leaf,
+    )
 }
 
 /// A fresh valid chain (ECDSA P-256 root -> partner with `O=org`), PEMs (root, leaf).

@@ -5,22 +5,9 @@ use std::time::Duration;
 
 use pmsflow_sandbox::{FaultConfig, FaultRule};
 use pmsflow_store::{jobs::StepTask, runs};
-use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
+use pmsflow_tests::{fresh_body, TestApp, TestOptions};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-fn fresh_body(i: usize) -> serde_json::Value {
-    let org = format!("org{i}");
-    let (root, leaf) = fresh_chain(&org);
-    onboarding_body(
-        &format!("p{i}"),
-        &org,
-        "Auth_Partner",
-        Some("mpolicygroup-default-auth"),
-        vec![root],
-        leaf,
-    )
-}
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn thirty_percent_5xx_plus_http200_errors_all_runs_complete(pool: PgPool) {

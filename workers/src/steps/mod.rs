@@ -5,6 +5,7 @@
 //! change, the change to make in the completing transaction — or a classified
 //! [`StepFailure`]. Executors never open a transaction across a network call.
 
+mod bulk;
 mod effects;
 mod oidc;
 mod onboarding;
@@ -139,6 +140,16 @@ impl Executors {
                 )
             })?;
             return republish::run(step, &self.clients, &self.settings, ctx).await;
+        }
+        if step.kind == WorkflowKind::BulkAction.as_str() {
+            // Bulk actions run on the sweeps' database handle.
+            let ctx = self.sweeps.as_deref().ok_or_else(|| {
+                StepFailure::retryable(
+                    "PMSFLOW_NO_SWEEPS",
+                    "this worker was started without a database for bulk actions",
+                )
+            })?;
+            return bulk::run(step, &ctx.pool).await;
         }
         if step.kind == WorkflowKind::Sweep.as_str() {
             let ctx = self.sweeps.as_deref().ok_or_else(|| {

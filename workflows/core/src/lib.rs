@@ -27,6 +27,7 @@ pub mod failure;
 pub mod notifications;
 pub mod oidc;
 pub mod onboarding;
+pub mod operator;
 pub mod partner;
 pub mod policy;
 pub mod republish;

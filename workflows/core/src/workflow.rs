@@ -30,6 +30,9 @@ pub enum WorkflowKind {
     OidcClient,
     /// A re-publication of partners' events to the hub ([`republish`](crate::republish)).
     Republish,
+    /// An operator's bulk retry or cancel over many runs ([`operator`](crate::operator)): its
+    /// single step `bulk.apply` works through the selected runs in batches.
+    BulkAction,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -45,6 +48,7 @@ impl WorkflowKind {
             Self::Sweep => "sweep",
             Self::OidcClient => "oidc_client",
             Self::Republish => "republish",
+            Self::BulkAction => "bulk_action",
             Self::Synthetic => "synthetic",
         }
     }
@@ -59,6 +63,7 @@ impl WorkflowKind {
             "sweep" => Some(Self::Sweep),
             "oidc_client" => Some(Self::OidcClient),
             "republish" => Some(Self::Republish),
+            "bulk_action" => Some(Self::BulkAction),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }
@@ -100,6 +105,8 @@ pub mod steps {
     pub const ACTIVATE_CLIENT: &str = "oidc.activate";
     /// Store the client's update (database only).
     pub const APPLY_CLIENT_UPDATE: &str = "oidc.apply_update";
+    /// The single step of a bulk action: apply it to the selected runs, batch by batch.
+    pub const BULK_APPLY: &str = "bulk.apply";
     /// Prefix of the synthetic benchmark steps (`synthetic.1` ...).
     pub const SYNTHETIC_PREFIX: &str = "synthetic.";
 }

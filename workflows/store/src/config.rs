@@ -44,9 +44,47 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// `[republish]`.
     pub republish: RepublishSettings,
+    /// `[console]`.
+    pub console: ConsoleSettings,
     /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[console]`: the operator console at `/console` and its JSON API under `/v1/admin`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// JWT realm roles that give the console role `viewer` (sees everything, acts on nothing).
+    pub viewer_roles: Vec<String>,
+    /// Roles that give `operator` (retry, skip, cancel, re-publish, bulk actions, trigger).
+    pub operator_roles: Vec<String>,
+    /// Roles that give `admin` (also pause and resume schedules).
+    pub admin_roles: Vec<String>,
+    /// Key of the CSRF tokens (HMAC of the session token). Empty: a random key per process,
+    /// so set it when several API replicas serve one console.
+    pub csrf_secret: String,
+    /// Where `/console/login` sends the browser in `jwks` mode (the IdP's login page); in
+    /// `dev` mode the console shows its own sign-in form.
+    pub login_url: String,
+    /// Lifetime of a dev sign-in, seconds.
+    pub dev_session_s: u64,
+    /// Runs per transaction of a bulk action.
+    pub bulk_batch: u32,
+}
+
+impl std::fmt::Debug for ConsoleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSettings")
+            .field("viewer_roles", &self.viewer_roles)
+            .field("operator_roles", &self.operator_roles)
+            .field("admin_roles", &self.admin_roles)
+            .field("csrf_secret", &"<redacted>")
+            .field("login_url", &self.login_url)
+            .field("dev_session_s", &self.dev_session_s)
+            .field("bulk_batch", &self.bulk_batch)
+            .finish()
+    }
 }
 
 /// `[republish]`: re-publication of partners' events to the hub.
@@ -175,6 +213,9 @@ pub struct WorkerSettings {
     pub lease_seconds: u64,
     /// Fallback Redis poll, in ms.
     pub poll_interval_ms: u64,
+    /// How often a worker process records its heartbeat, in ms; the console counts a worker
+    /// alive while its heartbeat is younger than three periods.
+    pub heartbeat_ms: u64,
 }
 
 /// `[engine]`.

@@ -20,14 +20,20 @@
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
 //! - [`watch`]: waiting for runs to finish through one LISTEN per process.
+//! - [`operator`]: operator actions on runs and steps, and the operator audit log.
+//! - [`bulk`]: bulk actions over many runs, applied batch by batch.
+//! - [`console`]: what the operator console reads (overview, run list, heartbeats).
 
+pub mod bulk;
 pub mod config;
+pub mod console;
 pub mod credentials;
 pub mod db;
 pub mod engine;
 pub mod jobs;
 pub mod licences;
 pub mod oidc_clients;
+pub mod operator;
 pub mod partner_policies;
 pub mod partners;
 pub mod policies;
@@ -41,5 +47,9 @@ pub mod watch;
 
 /// Postgres NOTIFY channel: new outbox rows are ready for the relay.
 pub const OUTBOX_CHANNEL: &str = "pmsflow_outbox";
-/// Postgres NOTIFY channel: a run finished; payload `<run id>:<status>`.
+/// Postgres NOTIFY channel: a run finished, or an operator changed its status; payload
+/// `<run id>:<status>`.
 pub const RUN_CHANNEL: &str = "pmsflow_run";
+/// Postgres NOTIFY channel: steps changed (a trigger on `workflow_step`, migration 8) or a bulk
+/// action progressed; payload: comma-separated run ids (at most 64 per statement).
+pub const STEP_CHANNEL: &str = "pmsflow_step";

@@ -1,0 +1,122 @@
+//! Live updates for the console: one Postgres LISTEN per API process on
+//! [`RUN_CHANNEL`](pmsflow_store::RUN_CHANNEL) (a run's status changed) and
+//! [`STEP_CHANNEL`](pmsflow_store::STEP_CHANNEL) (steps changed, a bulk action progressed),
+//! fanned out to every open `GET /v1/admin/events` stream through a broadcast channel.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::{postgres::PgListener, PgPool};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// One change a console is told about.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveEvent {
+    /// The run (or bulk action) that changed.
+    pub run_id: Uuid,
+    /// Its new status, or `step` when only its steps changed.
+    pub status: String,
+}
+
+/// The process's feed of [`LiveEvent`]s; cheap to clone. The listener stops, releasing its
+/// connection, when the last clone is dropped.
+#[derive(Clone)]
+pub struct LiveFeed {
+    tx: broadcast::Sender<LiveEvent>,
+    _stop: std::sync::Arc<tokio_util::sync::DropGuard>,
+}
+
+impl std::fmt::Debug for LiveFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveFeed").finish_non_exhaustive()
+    }
+}
+
+impl LiveFeed {
+    /// Start listening on its own connection (reconnecting on error). Slow subscribers miss
+    /// events (they are told to refetch) rather than slowing the feed.
+    pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener
+            .listen_all([pmsflow_store::RUN_CHANNEL, pmsflow_store::STEP_CHANNEL])
+            .await?;
+        let (tx, _) = broadcast::channel(1024);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let stopped = stop.clone();
+        let out = tx.clone();
+        tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    _ = stopped.cancelled() => return,
+                    r = listener.recv() => r,
+                };
+                match received {
+                    Ok(n) => {
+                        // Nobody listening is not an error: the send result is ignored.
+                        for e in parse(n.channel(), n.payload()) {
+                            let _ = out.send(e);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "console live feed interrupted");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        });
+        Ok(Self {
+            tx,
+            _stop: std::sync::Arc::new(stop.drop_guard()),
+        })
+    }
+
+    /// A new subscriber.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+}
+
+/// Events of one notification: `<run id>:<status>` on the run channel, comma-separated run
+/// ids on the step channel.
+fn parse(channel: &str, payload: &str) -> Vec<LiveEvent> {
+    if channel == pmsflow_store::RUN_CHANNEL {
+        let mut parts = payload.splitn(2, ':');
+        let id = parts.next().and_then(|s| Uuid::parse_str(s).ok());
+        let status = parts.next().unwrap_or("changed");
+        id.map(|run_id| LiveEvent {
+            run_id,
+            status: status.to_owned(),
+        })
+        .into_iter()
+        .collect()
+    } else {
+        payload
+            .split(',')
+            .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+            .map(|run_id| LiveEvent {
+                run_id,
+                status: "step".to_owned(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_become_events() {
+        let id = Uuid::new_v4();
+        let e = parse(pmsflow_store::RUN_CHANNEL, &format!("{id}:completed"));
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].run_id, e[0].status.as_str()), (id, "completed"));
+        let other = Uuid::new_v4();
+        let e = parse(pmsflow_store::STEP_CHANNEL, &format!("{id},{other}"));
+        assert_eq!(e.len(), 2);
+        assert!(e.iter().all(|e| e.status == "step"));
+        assert!(parse(pmsflow_store::STEP_CHANNEL, "garbage").is_empty());
+    }
+}

@@ -1,0 +1,515 @@
+//! Operator actions on runs and steps, and the operator audit log (`operator_action`).
+//!
+//! Every action runs in the caller's transaction: it locks the run (`FOR UPDATE`), checks
+//! that the action applies ([`pmsflow_core::operator`]), changes the run and its steps,
+//! writes the outbox row of whatever step it makes ready, and appends the audit entry with
+//! who, what, why, before and after. Nothing is half-done: the caller commits all or none.
+
+use pmsflow_core::operator::{RunAction, StepAction};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{OUTBOX_CHANNEL, RUN_CHANNEL};
+
+/// Why an action was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// No run with this id.
+    #[error("no such run")]
+    UnknownRun,
+    /// The run has no step with this id.
+    #[error("no such step in this run")]
+    UnknownStep,
+    /// The action does not apply to the run or step in its current state.
+    #[error("{0}")]
+    NotApplicable(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Who acts, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// User id of the operator.
+    pub name: &'a str,
+    /// The reason they gave (already checked with [`pmsflow_core::operator::reason`]).
+    pub reason: &'a str,
+    /// The bulk action this is part of, if any.
+    pub bulk_id: Option<Uuid>,
+}
+
+/// One entry of the operator audit log.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Sequence number (newest is highest).
+    pub id: i64,
+    /// Who.
+    pub actor: String,
+    /// What: `retry`, `retry-now`, `skip`, `cancel`, `republish`, `bulk`, `pause`, `resume`,
+    /// `trigger`.
+    pub action: String,
+    /// The run acted on.
+    pub run_id: Option<Uuid>,
+    /// The step acted on.
+    pub step_id: Option<Uuid>,
+    /// The partner or schedule the action concerns.
+    pub subject: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// State before (run status, step status and attempts).
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+    /// The bulk action this entry belongs to.
+    pub bulk_id: Option<Uuid>,
+    /// When (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A new audit entry.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    /// Who and why.
+    pub actor: Actor<'a>,
+    /// What (see [`AuditEntry::action`]).
+    pub action: &'a str,
+    /// The run acted on.
+    pub run_id: Option<Uuid>,
+    /// The step acted on.
+    pub step_id: Option<Uuid>,
+    /// The partner or schedule.
+    pub subject: Option<&'a str>,
+    /// State before.
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+}
+
+const ENTRY_COLUMNS: &str =
+    "id, actor, action, run_id, step_id, subject, reason, before, after, bulk_id, at";
+
+fn entry(row: &sqlx::postgres::PgRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        run_id: row.try_get("run_id")?,
+        step_id: row.try_get("step_id")?,
+        subject: row.try_get("subject")?,
+        reason: row.try_get("reason")?,
+        before: row.try_get("before")?,
+        after: row.try_get("after")?,
+        bulk_id: row.try_get("bulk_id")?,
+        at: row.try_get("at")?,
+    })
+}
+
+/// Append an entry to the operator audit log.
+pub async fn record(conn: &mut PgConnection, e: NewEntry<'_>) -> Result<AuditEntry, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO operator_action (actor, action, run_id, step_id, subject, reason, before, after, bulk_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING {ENTRY_COLUMNS}"
+    ))
+    .bind(e.actor.name)
+    .bind(e.action)
+    .bind(e.run_id)
+    .bind(e.step_id)
+    .bind(e.subject)
+    .bind(e.actor.reason)
+    .bind(e.before)
+    .bind(e.after)
+    .bind(e.actor.bulk_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    entry(&row)
+}
+
+struct LockedRun {
+    status: String,
+    subject: Option<String>,
+}
+
+async fn lock_run(conn: &mut PgConnection, run_id: Uuid) -> Result<LockedRun, ActionError> {
+    let row = sqlx::query("SELECT status, subject FROM workflow_run WHERE id = $1 FOR UPDATE")
+        .bind(run_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(ActionError::UnknownRun)?;
+    Ok(LockedRun {
+        status: row.try_get("status")?,
+        subject: row.try_get("subject")?,
+    })
+}
+
+struct StepState {
+    id: Uuid,
+    key: String,
+    seq: i32,
+    status: String,
+    attempt: i32,
+    max_attempts: i32,
+}
+
+impl StepState {
+    fn view(&self) -> Value {
+        json!({"key": self.key, "status": self.status, "attempt": self.attempt, "maxAttempts": self.max_attempts})
+    }
+}
+
+fn step_state(row: &sqlx::postgres::PgRow) -> Result<StepState, sqlx::Error> {
+    Ok(StepState {
+        id: row.try_get("id")?,
+        key: row.try_get("step_key")?,
+        seq: row.try_get("seq")?,
+        status: row.try_get("status")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+    })
+}
+
+const STEP_COLUMNS: &str = "id, step_key, seq, status, attempt, max_attempts";
+
+async fn notify_run(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2), pg_notify($3, '')")
+        .bind(RUN_CHANNEL)
+        .bind(format!("{run_id}:{status}"))
+        .bind(OUTBOX_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Dispatch `step` (now `queued`) through the outbox at once.
+async fn dispatch_now(
+    conn: &mut PgConnection,
+    step: Uuid,
+    attempt: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO outbox (step_id, attempt) VALUES ($1, $2)
+         ON CONFLICT (step_id, attempt) DO UPDATE SET not_before = now()",
+    )
+    .bind(step)
+    .bind(attempt)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Retry a failed run from its failed step with a fresh attempt budget (the budget the step
+/// was created with): the step is queued and dispatched at once, the run is `running` again
+/// and its later steps follow as usual. `NotApplicable` unless the run is `failed`.
+pub async fn retry_run(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    actor: Actor<'_>,
+) -> Result<AuditEntry, ActionError> {
+    let run = lock_run(conn, run_id).await?;
+    if !RunAction::Retry.applies(&run.status) {
+        return Err(ActionError::NotApplicable(format!(
+            "the run is {}; only a failed run can be retried",
+            run.status
+        )));
+    }
+    let failed = sqlx::query(&format!(
+        "SELECT {STEP_COLUMNS} FROM workflow_step
+          WHERE run_id = $1 AND status = 'failed' AND required ORDER BY seq LIMIT 1"
+    ))
+    .bind(run_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| step_state(&r))
+    .transpose()?
+    .ok_or_else(|| ActionError::NotApplicable("the run has no failed step".into()))?;
+    let max_attempts: i32 = sqlx::query_scalar(
+        "UPDATE workflow_step
+            SET status = 'queued', budget = coalesce(budget, max_attempts),
+                max_attempts = attempt + coalesce(budget, max_attempts),
+                next_attempt_at = now(), finished_at = NULL
+          WHERE id = $1 RETURNING max_attempts",
+    )
+    .bind(failed.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE workflow_run SET status = 'running', error_code = NULL, error_message = NULL,
+                finished_at = NULL, updated_at = now() WHERE id = $1",
+    )
+    .bind(run_id)
+    .execute(&mut *conn)
+    .await?;
+    dispatch_now(conn, failed.id, failed.attempt).await?;
+    notify_run(conn, run_id, "running").await?;
+    let after = json!({"run": "running", "step": {"key": failed.key, "status": "queued", "attempt": failed.attempt, "maxAttempts": max_attempts}});
+    Ok(record(
+        conn,
+        NewEntry {
+            actor,
+            action: RunAction::Retry.as_str(),
+            run_id: Some(run_id),
+            step_id: Some(failed.id),
+            subject: run.subject.as_deref(),
+            before: Some(json!({"run": run.status, "step": failed.view()})),
+            after: Some(after),
+        },
+    )
+    .await?)
+}
+
+/// Cancel a running or failed run: its pending and queued steps are skipped (a step leased by
+/// a worker finishes its attempt, but nothing after it starts), and the next run waiting on
+/// its ordering key is started by the reconciler.
+pub async fn cancel_run(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    actor: Actor<'_>,
+) -> Result<AuditEntry, ActionError> {
+    let run = lock_run(conn, run_id).await?;
+    if !RunAction::Cancel.applies(&run.status) {
+        return Err(ActionError::NotApplicable(format!(
+            "the run is {}; only a running or failed run can be cancelled",
+            run.status
+        )));
+    }
+    let skipped: Vec<String> = sqlx::query_scalar(
+        "WITH s AS (
+            UPDATE workflow_step SET status = 'skipped', finished_at = now(), next_attempt_at = NULL
+             WHERE run_id = $1 AND status IN ('pending', 'queued') RETURNING id, step_key, seq
+         ), o AS (DELETE FROM outbox USING s WHERE outbox.step_id = s.id)
+         SELECT step_key FROM s ORDER BY seq",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE workflow_run SET status = 'cancelled', finished_at = now(), updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(run_id)
+    .execute(&mut *conn)
+    .await?;
+    notify_run(conn, run_id, "cancelled").await?;
+    Ok(record(
+        conn,
+        NewEntry {
+            actor,
+            action: RunAction::Cancel.as_str(),
+            run_id: Some(run_id),
+            step_id: None,
+            subject: run.subject.as_deref(),
+            before: Some(json!({"run": run.status})),
+            after: Some(json!({"run": "cancelled", "skippedSteps": skipped})),
+        },
+    )
+    .await?)
+}
+
+async fn lock_step(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    step_id: Uuid,
+) -> Result<(LockedRun, StepState), ActionError> {
+    let run = lock_run(conn, run_id).await?;
+    let step = sqlx::query(&format!(
+        "SELECT {STEP_COLUMNS} FROM workflow_step WHERE id = $1 AND run_id = $2 FOR UPDATE"
+    ))
+    .bind(step_id)
+    .bind(run_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| step_state(&r))
+    .transpose()?
+    .ok_or(ActionError::UnknownStep)?;
+    Ok((run, step))
+}
+
+/// Dispatch a step that waits for its backoff now (`queued` after a failed attempt).
+pub async fn retry_step_now(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    step_id: Uuid,
+    actor: Actor<'_>,
+) -> Result<AuditEntry, ActionError> {
+    let (run, step) = lock_step(conn, run_id, step_id).await?;
+    if !StepAction::RetryNow.applies(&run.status, &step.status, step.attempt) {
+        return Err(ActionError::NotApplicable(format!(
+            "step {} is {} in a {} run; only a step waiting for its next attempt can be retried now",
+            step.key, step.status, run.status
+        )));
+    }
+    sqlx::query("UPDATE workflow_step SET next_attempt_at = now() WHERE id = $1")
+        .bind(step.id)
+        .execute(&mut *conn)
+        .await?;
+    dispatch_now(conn, step.id, step.attempt).await?;
+    notify_run(conn, run_id, "running").await?;
+    Ok(record(
+        conn,
+        NewEntry {
+            actor,
+            action: StepAction::RetryNow.as_str(),
+            run_id: Some(run_id),
+            step_id: Some(step.id),
+            subject: run.subject.as_deref(),
+            before: Some(json!({"run": run.status, "step": step.view()})),
+            after: Some(json!({"run": run.status, "step": {"key": step.key, "status": "queued", "dispatched": true}})),
+        },
+    )
+    .await?)
+}
+
+/// Skip a pending, queued or failed step of a running or failed run. When it was the step the
+/// run was at, the next pending step is queued (and the run is `running` again), or the run
+/// completes when no step is left.
+pub async fn skip_step(
+    conn: &mut PgConnection,
+    run_id: Uuid,
+    step_id: Uuid,
+    actor: Actor<'_>,
+) -> Result<AuditEntry, ActionError> {
+    let (run, step) = lock_step(conn, run_id, step_id).await?;
+    if !StepAction::Skip.applies(&run.status, &step.status, step.attempt) {
+        return Err(ActionError::NotApplicable(format!(
+            "step {} is {} in a {} run; only a pending, queued or failed step of a running or failed run can be skipped",
+            step.key, step.status, run.status
+        )));
+    }
+    sqlx::query(
+        "WITH s AS (
+            UPDATE workflow_step SET status = 'skipped', finished_at = now(), next_attempt_at = NULL,
+                   lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 RETURNING id
+         )
+         DELETE FROM outbox USING s WHERE outbox.step_id = s.id",
+    )
+    .bind(step.id)
+    .execute(&mut *conn)
+    .await?;
+    // Was the run at this step? Then it moves on; otherwise a later step was skipped ahead.
+    let earlier_open: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM workflow_step WHERE run_id = $1 AND seq < $2
+                          AND (status IN ('pending', 'queued', 'running') OR (status = 'failed' AND required)))",
+    )
+    .bind(run_id)
+    .bind(step.seq)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut run_after = run.status.clone();
+    let mut next_key: Option<String> = None;
+    if !earlier_open {
+        let next = sqlx::query(
+            "UPDATE workflow_step SET status = 'queued', next_attempt_at = now()
+              WHERE id = (SELECT id FROM workflow_step WHERE run_id = $1 AND seq > $2 AND status = 'pending'
+                           ORDER BY seq LIMIT 1)
+             RETURNING id, attempt, step_key",
+        )
+        .bind(run_id)
+        .bind(step.seq)
+        .fetch_optional(&mut *conn)
+        .await?;
+        run_after = match next {
+            Some(n) => {
+                dispatch_now(conn, n.try_get("id")?, n.try_get("attempt")?).await?;
+                next_key = Some(n.try_get("step_key")?);
+                "running".to_owned()
+            }
+            None => "completed".to_owned(),
+        };
+        sqlx::query(
+            "UPDATE workflow_run
+                SET status = $2, error_code = NULL, error_message = NULL, updated_at = now(),
+                    finished_at = CASE WHEN $2 = 'completed' THEN now() END
+              WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(&run_after)
+        .execute(&mut *conn)
+        .await?;
+        notify_run(conn, run_id, &run_after).await?;
+    }
+    Ok(record(
+        conn,
+        NewEntry {
+            actor,
+            action: StepAction::Skip.as_str(),
+            run_id: Some(run_id),
+            step_id: Some(step.id),
+            subject: run.subject.as_deref(),
+            before: Some(json!({"run": run.status, "step": step.view()})),
+            after: Some(json!({"run": run_after, "step": {"key": step.key, "status": "skipped"}, "nextStep": next_key})),
+        },
+    )
+    .await?)
+}
+
+/// Filters of [`list_audit`]; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Who.
+    pub actor: Option<String>,
+    /// What.
+    pub action: Option<String>,
+    /// The run.
+    pub run_id: Option<Uuid>,
+    /// At or after.
+    pub from: Option<OffsetDateTime>,
+    /// Before.
+    pub to: Option<OffsetDateTime>,
+}
+
+/// Audit entries matching `filter`, newest first, at most `limit` (1..=500), older than entry
+/// `cursor`. Returns the entries and the cursor of the next page.
+pub async fn list_audit(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    cursor: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<AuditEntry>, Option<i64>), sqlx::Error> {
+    let limit = limit.clamp(1, 500);
+    let rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM operator_action
+          WHERE ($1::text IS NULL OR actor = $1)
+            AND ($2::text IS NULL OR action = $2)
+            AND ($3::uuid IS NULL OR run_id = $3)
+            AND ($4::timestamptz IS NULL OR at >= $4)
+            AND ($5::timestamptz IS NULL OR at < $5)
+            AND ($6::bigint IS NULL OR id < $6)
+          ORDER BY id DESC LIMIT $7"
+    ))
+    .bind(&filter.actor)
+    .bind(&filter.action)
+    .bind(filter.run_id)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let entries = rows.iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+    let next = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok((entries, next))
+}
+
+/// The audit entries of one run, newest first (at most 200).
+pub async fn actions_of_run(pool: &PgPool, run_id: Uuid) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM operator_action WHERE run_id = $1 ORDER BY at DESC, id DESC LIMIT 200"
+    ))
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(entry).collect()
+}
