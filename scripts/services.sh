@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and Redis answer on loopback: start them, and install them from Debian
-# packages when they are absent. Idempotent: does nothing when both already answer.
+# packages when they are absent; install Debian's Chromium and ChromeDriver for the console's
+# browser tests. Idempotent: does nothing when all are there.
 set -euo pipefail
 
 log() { echo "services: $*" >&2; }
@@ -58,4 +59,10 @@ if ! redis_ready; then
     wait_for Redis redis_ready
 fi
 
-log "PostgreSQL and Redis are up"
+# --- Chromium (the console's browser tests) -------------------------------------------------
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    log "installing Chromium and ChromeDriver"
+    install_pkgs --no-install-recommends chromium chromium-driver
+fi
+
+log "PostgreSQL, Redis and Chromium are ready"

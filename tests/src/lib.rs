@@ -3,6 +3,8 @@
 //!
 //! Nothing here sleeps to synchronise: runs are awaited through Postgres LISTEN/NOTIFY.
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

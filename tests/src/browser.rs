@@ -1,0 +1,155 @@
+//! Headless Chromium for the console's end-to-end tests: Debian's `chromium`, driven over
+//! WebDriver by `chromedriver` (both installed by `scripts/services.sh`) through fantoccini.
+//! Screenshots go to `target/console-screenshots/`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// A chromedriver process with one browser session; the process is killed on drop.
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Browser {
+    /// Start chromedriver (waiting for its "started successfully" line, not a fixed delay) and
+    /// open a headless Chromium session of 1280×900.
+    pub async fn start() -> Browser {
+        let port = free_port();
+        let mut driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (scripts/services.sh installs it)");
+        let stdout = driver.stdout.take().expect("chromedriver stdout");
+        let ready = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let ok = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .any(|l| l.contains("started successfully"));
+            // Keep draining so chromedriver never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            ok
+        })
+        .await
+        .expect("reader");
+        assert!(ready, "chromedriver did not start");
+        let profile =
+            std::env::temp_dir().join(format!("pmsflow-chromium-{}", uuid::Uuid::new_v4()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,900", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run",
+                    "--disable-quic", format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Browser { client, driver }
+    }
+
+    /// Wait (up to `within`) for an element matching `css`.
+    pub async fn find(&self, css: &str, within: Duration) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(within)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css} within {within:?}: {e}"))
+    }
+
+    /// Wait (up to `within`) until the text of the first element matching `css` satisfies
+    /// `pred`; returns that text. Polls through WebDriver (no fixed sleeps).
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        within: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if pred(&t) {
+                        return t;
+                    }
+                    last = t;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css}: text {last:?} did not change as expected within {within:?}"
+            );
+            // Let the page work between two WebDriver round trips.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Save a PNG screenshot as `target/console-screenshots/<name>.png`; returns the path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Sign in through the dev form at `api` as `user` with console role `role`.
+    pub async fn sign_in(&self, api: &str, user: &str, role: &str) {
+        self.client
+            .goto(&format!("{api}/console/login"))
+            .await
+            .expect("login page");
+        let name = self
+            .find("input[name=username]", Duration::from_secs(10))
+            .await;
+        name.send_keys(user).await.expect("type user");
+        let select = self.find("select[name=role]", Duration::from_secs(5)).await;
+        select.select_by_value(role).await.expect("choose role");
+        self.find(
+            "form button[type=submit], form input[type=submit]",
+            Duration::from_secs(5),
+        )
+        .await
+        .click()
+        .await
+        .expect("submit");
+        self.wait_text("[data-testid=whoami]", Duration::from_secs(15), |t| {
+            t.contains(user)
+        })
+        .await;
+    }
+}
