@@ -135,56 +135,102 @@ pub struct IssueLicence<'a> {
     pub topic: &'a str,
 }
 
-/// Insert an active licence and, in the same transaction, its effects run: `topic` with
-/// `{mispLicenseData, policyData?}`, the MISP's email and an audit record, ordered with the
-/// MISP's other events (mosip-pms.md §9, `InfraProviderServiceImpl#approveInfraProvider`).
+/// Insert an active licence and, in the same transaction, its effects run:
+/// [`issue_many`] of one.
 pub async fn issue(
     conn: &mut PgConnection,
     l: &IssueLicence<'_>,
     budgets: &pmsflow_core::workflow::Budgets,
 ) -> Result<LicenceRow, sqlx::Error> {
+    let mut rows = issue_many(conn, std::slice::from_ref(l), budgets).await?;
+    rows.pop().ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Insert active licences and, in the same transaction, their effects runs — each `topic`
+/// with `{mispLicenseData, policyData?}`, the MISP's email and an audit record, ordered with
+/// the MISP's other events (mosip-pms.md §9, `InfraProviderServiceImpl#approveInfraProvider`)
+/// — in a few set-based statements whatever their number. Rows in the order of `ls`.
+pub async fn issue_many(
+    conn: &mut PgConnection,
+    ls: &[IssueLicence<'_>],
+    budgets: &pmsflow_core::workflow::Budgets,
+) -> Result<Vec<LicenceRow>, sqlx::Error> {
     use pmsflow_core::{
         effects::{Audit, EffectsInput, TopicEvent},
         events::{self, MISP_SERVICE},
         notifications,
     };
-    let row = insert(conn, l.misp_id, l.key, l.policy_id, l.valid_to, l.by).await?;
-    let policy = match l.policy_id {
-        Some(id) => crate::policies::policy(conn, id, false).await?,
-        None => None,
-    };
-    let data = events::misp_license_event_data(
-        events::misp_license_data(
-            &row.misp_id,
-            &row.license_key,
-            row.valid_from_date,
-            row.valid_to_date,
-            true,
-        ),
-        policy.as_ref().map(|p| p.event_data()).as_ref(),
-    );
-    let effects = EffectsInput::default()
-        .event(TopicEvent::new(l.topic, MISP_SERVICE, data))
-        .email(notifications::misp_licence(
-            l.email,
-            l.misp_id,
-            true,
-            row.valid_to_date,
-        ))
-        .audit(Audit::of_partner(
-            "PMS_MSP_200",
-            "MISP_LICENSE_ISSUED",
-            "MISP licence issued",
-            l.misp_id,
-        ));
-    crate::runs::enqueue_effects(
-        conn,
-        budgets,
-        l.by,
-        l.misp_id,
-        crate::runs::partner_ordering_key(l.misp_id),
-        &effects,
-    )
+    if ls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |f: fn(&IssueLicence<'_>) -> Option<String>| ls.iter().map(f).collect::<Vec<_>>();
+    let rows: Vec<LicenceRow> = sqlx::query_as(&format!(
+        "INSERT INTO misp_license (misp_id, license_key, policy_id, valid_to_date, is_active, cr_by)
+         SELECT m, k, p, t, true, b
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+                WITH ORDINALITY AS x(m, k, p, t, b, n)
+          ORDER BY n
+         RETURNING {COLUMNS}"
+    ))
+    .bind(col(|l| Some(l.misp_id.to_owned())))
+    .bind(col(|l| Some(l.key.to_owned())))
+    .bind(col(|l| l.policy_id.map(str::to_owned)))
+    .bind(ls.iter().map(|l| l.valid_to).collect::<Vec<_>>())
+    .bind(col(|l| Some(l.by.to_owned())))
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(row)
+    // RETURNING follows the insert order; match rows to requests by key all the same.
+    let by_key: std::collections::HashMap<&str, &LicenceRow> =
+        rows.iter().map(|r| (r.license_key.as_str(), r)).collect();
+    let mut policies = std::collections::HashMap::new();
+    for id in ls.iter().filter_map(|l| l.policy_id) {
+        if !policies.contains_key(id) {
+            let p = crate::policies::policy(conn, id, false).await?;
+            policies.insert(id, p);
+        }
+    }
+    let mut runs = Vec::with_capacity(ls.len());
+    let mut out = Vec::with_capacity(ls.len());
+    for l in ls {
+        let row = *by_key.get(l.key).ok_or(sqlx::Error::RowNotFound)?;
+        let policy = l
+            .policy_id
+            .and_then(|id| policies.get(id))
+            .and_then(Option::as_ref)
+            .map(|p| p.event_data());
+        let data = events::misp_license_event_data(
+            events::misp_license_data(
+                &row.misp_id,
+                &row.license_key,
+                row.valid_from_date,
+                row.valid_to_date,
+                true,
+            ),
+            policy.as_ref(),
+        );
+        let effects = EffectsInput::default()
+            .event(TopicEvent::new(l.topic, MISP_SERVICE, data))
+            .email(notifications::misp_licence(
+                l.email,
+                l.misp_id,
+                true,
+                row.valid_to_date,
+            ))
+            .audit(Audit::of_partner(
+                "PMS_MSP_200",
+                "MISP_LICENSE_ISSUED",
+                "MISP licence issued",
+                l.misp_id,
+            ));
+        runs.extend(crate::runs::effects_run(
+            budgets,
+            l.by,
+            l.misp_id,
+            crate::runs::partner_ordering_key(l.misp_id),
+            &effects,
+        )?);
+        out.push(row.clone());
+    }
+    crate::runs::create_runs(conn, &runs).await?;
+    Ok(out)
 }

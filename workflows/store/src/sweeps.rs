@@ -118,9 +118,7 @@ pub async fn expire_licences_batch(
         .bind(now)
         .fetch_all(&mut *conn)
         .await?;
-        for r in &bare {
-            issue_renewal(conn, r, now, renewal, budgets).await?;
-        }
+        issue_renewals(conn, &bare, now, renewal, budgets).await?;
     }
     Ok(expired.len() as u64)
 }
@@ -374,31 +372,35 @@ struct Renewable {
     email_id: String,
 }
 
-/// Issue the new licence of a renewal: a fresh CSPRNG key, the MISP's policy,
-/// `MISP_LICENSE_GENERATED`, email and audit.
-async fn issue_renewal(
+/// Issue the renewal licences of `due` in one set-based batch: a fresh CSPRNG key each, the
+/// same MISP policy, `MISP_LICENSE_GENERATED` with email and audit.
+async fn issue_renewals(
     conn: &mut PgConnection,
-    r: &Renewable,
+    due: &[Renewable],
     now: OffsetDateTime,
     renewal: Renewal,
     budgets: &Budgets,
 ) -> Result<(), sqlx::Error> {
     use rand::distr::{Alphanumeric, SampleString};
-    let key = Alphanumeric.sample_string(&mut rand::rng(), renewal.key_length);
-    crate::licences::issue(
-        conn,
-        &crate::licences::IssueLicence {
+    let keys: Vec<String> = due
+        .iter()
+        .map(|_| Alphanumeric.sample_string(&mut rand::rng(), renewal.key_length))
+        .collect();
+    let valid_to = now + time::Duration::days(i64::from(renewal.validity_days));
+    let issues: Vec<crate::licences::IssueLicence<'_>> = due
+        .iter()
+        .zip(&keys)
+        .map(|(r, key)| crate::licences::IssueLicence {
             misp_id: &r.misp_id,
             email: &r.email_id,
-            key: &key,
+            key,
             policy_id: r.policy_id.as_deref(),
-            valid_to: now + time::Duration::days(i64::from(renewal.validity_days)),
+            valid_to,
             by: "pmsflow-scheduler",
             topic: pmsflow_core::events::MISP_LICENSE_GENERATED,
-        },
-        budgets,
-    )
-    .await?;
+        })
+        .collect();
+    crate::licences::issue_many(conn, &issues, budgets).await?;
     Ok(())
 }
 
@@ -433,9 +435,7 @@ pub async fn renew_licences(
         .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
-        for r in &due {
-            issue_renewal(&mut tx, r, now, renewal, budgets).await?;
-        }
+        issue_renewals(&mut tx, &due, now, renewal, budgets).await?;
         tx.commit().await?;
         if due.is_empty() {
             return Ok(report);
