@@ -208,7 +208,7 @@ pub struct RunsQuery {
     pub from: Option<String>,
     /// Created before (RFC 3339).
     pub to: Option<String>,
-    /// Free text: run id or its first characters, partner id, idempotency key.
+    /// Free text: run id or its first or last characters, partner id, idempotency key.
     pub q: Option<String>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<Uuid>,

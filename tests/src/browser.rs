@@ -89,6 +89,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css} within {within:?}: {e}"))
     }
 
+    /// Wait for `css` (up to 20 s) and click it.
+    pub async fn click(&self, css: &str) {
+        self.find(css, Duration::from_secs(20))
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Wait for `css` (up to 20 s) and type `text` into it.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.find(css, Duration::from_secs(20))
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Wait for the select `css` (up to 20 s) and choose `value`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.find(css, Duration::from_secs(20))
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in {css}: {e}"));
+    }
+
     /// Wait (up to `within`) until the text of the first element matching `css` satisfies
     /// `pred`; returns that text. Polls through WebDriver (no fixed sleeps).
     pub async fn wait_text(

@@ -101,6 +101,18 @@ async fn operators_retry_skip_and_cancel_with_reasons_and_the_audit_log_records_
     .await;
     assert_eq!(by_step["runs"].as_array().unwrap().len(), 1);
     assert_eq!(by_step["runs"][0]["subject"], "p1");
+    // The console shows the last characters of run ids (UUIDv7 starts with a timestamp).
+    let tail = &failed[2].to_string()[28..];
+    let (_, by_tail) = call(
+        &app,
+        Method::GET,
+        &format!("/v1/admin/runs?q={tail}"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(by_tail["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(by_tail["runs"][0]["id"], failed[2].to_string());
     let (s, _) = call(
         &app,
         Method::GET,
