@@ -309,12 +309,15 @@ fn run_view(d: &runs::RunDetail) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut view = json!({
         "id": r.id, "kind": r.kind, "subject": r.subject, "status": r.status,
         "errorCode": r.error_code, "errorMessage": r.error_message, "createdBy": r.created_by,
         "createdAt": ts(Some(r.created_at)), "finishedAt": ts(r.finished_at), "input": d.input, "steps": steps,
         "allowed": {"retry": RunAction::Retry.applies(&r.status), "cancel": RunAction::Cancel.applies(&r.status)},
-    })
+    });
+    // Run inputs and outputs carry licence keys and other credentials: never shown.
+    pmsflow_core::redact::redact_json(&mut view);
+    view
 }
 
 /// A run with its step timeline (status, attempt n of N, next retry, duration), every

@@ -35,10 +35,17 @@ impl std::fmt::Debug for LiveFeed {
 }
 
 impl LiveFeed {
-    /// Start listening on its own connection (reconnecting on error). Slow subscribers miss
-    /// events (they are told to refetch) rather than slowing the feed.
+    /// Start listening on a connection of its own, not one of `pool`'s (reconnecting on
+    /// error). Slow subscribers miss events (they are told to refetch) rather than slowing
+    /// the feed.
     pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
-        let mut listener = PgListener::connect_with(&pool).await?;
+        // Its own connection, outside `pool`: a listener holds its connection for good, and the
+        // API's pool is sized for requests.
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with((*pool.connect_options()).clone())
+            .await?;
+        let mut listener = PgListener::connect_with(&own).await?;
         listener
             .listen_all([pmsflow_store::RUN_CHANNEL, pmsflow_store::STEP_CHANNEL])
             .await?;

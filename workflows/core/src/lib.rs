@@ -18,6 +18,8 @@
 //! - [`events`]: WebSub event payloads (mosip-pms.md §11).
 //! - [`envelope`]: MOSIP request/response envelopes and the MOSIP date format.
 //! - [`oidc`]: eSignet OIDC clients: clientId, claims/ACRs from the auth policy, request checks.
+//! - [`operator`]: console roles and what operator actions apply to which runs and steps.
+//! - [`redact`]: secrets out of stored callee responses and of what the console shows.
 
 pub mod certificate;
 pub mod effects;
@@ -30,6 +32,7 @@ pub mod onboarding;
 pub mod operator;
 pub mod partner;
 pub mod policy;
+pub mod redact;
 pub mod republish;
 pub mod retry;
 pub mod schedule;
