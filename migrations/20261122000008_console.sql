@@ -1,5 +1,7 @@
--- The operator console (issue 5): operator audit log, bulk actions, worker heartbeats and
--- step-change notifications for live updates.
+-- The operator console (issue 5): operator audit log, bulk actions, worker heartbeats.
+-- (Live updates come from the run-status notifications the engine and the operator actions
+-- already send; a notification per step commit would serialise every commit on Postgres's
+-- notification queue lock: measured, the engine bench halved.)
 
 -- Who did what to which run, schedule or partner, and why.
 ALTER TABLE operator_action
@@ -39,21 +41,3 @@ CREATE TABLE worker_heartbeat (
     started_at      timestamptz NOT NULL DEFAULT now(),
     last_heartbeat  timestamptz NOT NULL DEFAULT now()
 );
-
--- One notification per statement that changes steps, naming (up to 64 of) their runs; the
--- console's server-sent events are fed from it.
-CREATE FUNCTION pmsflow_notify_steps() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    ids text;
-BEGIN
-    SELECT string_agg(run_id::text, ',') INTO ids
-      FROM (SELECT DISTINCT run_id FROM changed LIMIT 64) c;
-    IF ids IS NOT NULL THEN
-        PERFORM pg_notify('pmsflow_step', ids);
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER workflow_step_notify AFTER UPDATE ON workflow_step
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pmsflow_notify_steps();

@@ -884,7 +884,7 @@ async fn trigger_schedule(
 
 /// Live updates (server-sent events) fed by Postgres notifications.
 ///
-/// `event: run`, `data: {runId, status}` (a status, or `step` when only steps changed) for
+/// `event: run`, `data: {runId, status}` (a run status, or `step` for bulk progress) for
 /// every change; `event: lagged` when this stream fell behind and should refetch; a comment
 /// keep-alive every 15 s.
 #[utoipa::path(get, path = "/v1/admin/events", tag = "admin",

@@ -1,6 +1,6 @@
 //! Live updates for the console: one Postgres LISTEN per API process on
 //! [`RUN_CHANNEL`](pmsflow_store::RUN_CHANNEL) (a run's status changed) and
-//! [`STEP_CHANNEL`](pmsflow_store::STEP_CHANNEL) (steps changed, a bulk action progressed),
+//! [`STEP_CHANNEL`](pmsflow_store::STEP_CHANNEL) (a bulk action progressed),
 //! fanned out to every open `GET /v1/admin/events` stream through a broadcast channel.
 
 use std::time::Duration;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub struct LiveEvent {
     /// The run (or bulk action) that changed.
     pub run_id: Uuid,
-    /// Its new status, or `step` when only its steps changed.
+    /// Its new status, or `step` when a bulk action it is made of progressed.
     pub status: String,
 }
 

@@ -50,6 +50,7 @@ pub const OUTBOX_CHANNEL: &str = "pmsflow_outbox";
 /// Postgres NOTIFY channel: a run finished, or an operator changed its status; payload
 /// `<run id>:<status>`.
 pub const RUN_CHANNEL: &str = "pmsflow_run";
-/// Postgres NOTIFY channel: steps changed (a trigger on `workflow_step`, migration 8) or a bulk
-/// action progressed; payload: comma-separated run ids (at most 64 per statement).
+/// Postgres NOTIFY channel: a bulk action committed a batch; payload: comma-separated run ids
+/// (the bulk action's). Step commits of the engine send nothing here: a NOTIFY per step would
+/// serialise every commit on Postgres's notification queue lock.
 pub const STEP_CHANNEL: &str = "pmsflow_step";
