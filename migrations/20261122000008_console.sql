@@ -1,7 +1,7 @@
 -- The operator console (issue 5): operator audit log, bulk actions, worker heartbeats.
 -- (Live updates come from the run-status notifications the engine and the operator actions
 -- already send; a notification per step commit would serialise every commit on Postgres's
--- notification queue lock: measured, the engine bench halved.)
+-- notification queue lock.)
 
 -- Who did what to which run, schedule or partner, and why.
 ALTER TABLE operator_action
