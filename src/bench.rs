@@ -258,6 +258,9 @@ async fn sweep(
     sqlx::query("ANALYZE misp_license").execute(pool).await?;
     let setup_s = setup.elapsed().as_secs_f64();
 
+    let wal_before: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
+        .fetch_one(pool)
+        .await?;
     let rss_before = rss_mib();
     let start = Instant::now();
     let report = pmsflow_store::sweeps::expire_licences(
@@ -271,6 +274,9 @@ async fn sweep(
     .await?;
     let sweep_s = start.elapsed().as_secs_f64();
     let rss_after = rss_mib();
+    let wal_after: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
+        .fetch_one(pool)
+        .await?;
     let (runs, steps, outbox): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM workflow_run WHERE kind = 'effects'),
                 (SELECT count(*) FROM workflow_step),
@@ -294,6 +300,7 @@ async fn sweep(
             "effects_runs": runs,
             "steps_written": steps,
             "outbox_rows": outbox,
+            "wal_mib": (wal_after - wal_before) as f64 / 1_048_576.0,
             "rss_before_mib": rss_before,
             "rss_after_mib": rss_after,
             "peak_rss_mib": peak_rss_mib(),

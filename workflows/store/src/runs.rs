@@ -270,19 +270,29 @@ pub async fn create_runs(
         seqs.sort_unstable();
     }
     let mut seqs = seqs.into_iter();
-    let (mut run_ids, mut kinds, mut versions, mut subjects, mut inputs, mut creators) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    let (mut run_keys, mut run_seqs, mut finished) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut step_ids, mut step_runs, mut step_keys, mut step_seqs, mut statuses) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut required, mut max_attempts, mut backoffs, mut effect_keys, mut queued) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The statements' columns, borrowed from `new` (a sweep batch writes thousands of runs).
+    let steps_total: usize = new.iter().map(|r| r.steps.len()).sum();
+    let mut run_ids = Vec::with_capacity(new.len());
+    let mut kinds = Vec::with_capacity(new.len());
+    let mut versions = Vec::with_capacity(new.len());
+    let mut subjects: Vec<Option<&str>> = Vec::with_capacity(new.len());
+    let mut inputs: Vec<&Value> = Vec::with_capacity(new.len());
+    let mut creators: Vec<&str> = Vec::with_capacity(new.len());
+    let mut run_keys: Vec<Option<&str>> = Vec::with_capacity(new.len());
+    let mut run_seqs = Vec::with_capacity(new.len());
+    let mut finished = Vec::with_capacity(new.len());
+    let mut step_ids = Vec::with_capacity(steps_total);
+    let mut step_runs = Vec::with_capacity(steps_total);
+    let mut step_keys: Vec<&str> = Vec::with_capacity(steps_total);
+    let mut step_seqs = Vec::with_capacity(steps_total);
+    let mut statuses = Vec::with_capacity(steps_total);
+    let mut required = Vec::with_capacity(steps_total);
+    let mut max_attempts = Vec::with_capacity(steps_total);
+    let mut backoffs: Vec<Value> = Vec::with_capacity(steps_total);
+    let mut effect_keys = Vec::with_capacity(steps_total);
+    let mut queued = Vec::new();
+    // Runs of one definition share their few backoff policies: each is serialised once.
+    let mut backoff_json: Vec<(pmsflow_core::retry::Backoff, Value)> = Vec::new();
     for r in new {
         let run_id = Uuid::now_v7();
         let waits = match &r.ordering_key {
@@ -294,10 +304,10 @@ pub async fn create_runs(
         run_ids.push(run_id);
         kinds.push(r.kind.as_str());
         versions.push(r.kind.version());
-        subjects.push(r.subject.clone());
-        inputs.push(r.input.clone());
-        creators.push(r.created_by.clone());
-        run_keys.push(r.ordering_key.clone());
+        subjects.push(r.subject.as_deref());
+        inputs.push(&r.input);
+        creators.push(r.created_by.as_str());
+        run_keys.push(r.ordering_key.as_deref());
         run_seqs.push(r.ordering_key.as_ref().and_then(|_| seqs.next()));
         finished.push(r.steps.is_empty());
         for (i, s) in r.steps.iter().enumerate() {
@@ -305,12 +315,20 @@ pub async fn create_runs(
             let starts = i == 0 && !waits;
             step_ids.push(id);
             step_runs.push(run_id);
-            step_keys.push(s.key.clone());
+            step_keys.push(s.key.as_str());
             step_seqs.push(i as i32 + 1);
             statuses.push(if starts { "queued" } else { "pending" });
             required.push(s.required);
             max_attempts.push(s.max_attempts as i32);
-            backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
+            let backoff = match backoff_json.iter().find(|(b, _)| *b == s.backoff) {
+                Some((_, json)) => json.clone(),
+                None => {
+                    let json = serde_json::to_value(s.backoff).unwrap_or(Value::Null);
+                    backoff_json.push((s.backoff, json.clone()));
+                    json
+                }
+            };
+            backoffs.push(backoff);
             effect_keys.push(format!("{run_id}:{}", s.key));
             if starts {
                 queued.push(id);
