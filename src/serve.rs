@@ -65,7 +65,7 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
     let live = pmsflow_api::live::LiveFeed::start(pool.clone()).await?;
     Ok(AppState {
         live,
-        console: pmsflow_api::console::access(&settings.console),
+        console: pmsflow_api::console::access(&settings.console, &settings.auth),
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,
         pool,

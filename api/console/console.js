@@ -989,7 +989,10 @@
         const d = await api('/v1/admin/bulk', { method: 'POST', body: b });
         const n = Number(d && d.matched) || 0;
         const verb = b.action === 'cancel' ? 'cancelled' : 'retried';
-        previewed = { ...b, dryRun: false };
+        // The confirmation acts on what was counted: nothing created after the preview, and
+        // nothing at all (409) if the count changed meanwhile.
+        previewed = { ...b, dryRun: false, expected: n };
+        if (d && d.asOf) previewed.asOf = d.asOf;
         const parts = [h('span', { class: 'bulk-count', 'data-testid': 'bulk-count' }, `${plural(n, 'run')} will be ${verb}`)];
         if (n > 0) {
           parts.push(h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'bulk-confirm', onClick: doConfirm }, 'Confirm'));

@@ -550,18 +550,30 @@ pub struct BulkRequest {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<ConsoleFilter>,
+    /// The `asOf` of the dry run being confirmed: runs created after it are left out, so the
+    /// confirmation acts on what the preview could have counted.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<time::OffsetDateTime>,
+    /// The `matched` of the dry run being confirmed: when another number of runs matches now,
+    /// nothing changes and the answer is 409 (preview again).
+    #[serde(default)]
+    pub expected: Option<i64>,
 }
 
 /// A bulk retry or cancel over a selection or a filter, as a tracked `bulk_action` run.
 ///
 /// Only runs the action applies to are chosen (retry: `failed`; cancel: `running` or
-/// `failed`), at most 10,000. `dryRun: true` answers `{matched, dryRun: true}` and changes
-/// nothing; otherwise the chosen runs are fixed and `202 {bulkId, matched}` is answered;
-/// follow `GET /v1/admin/bulk/{bulkId}`.
+/// `failed`), at most 10,000. `dryRun: true` answers `{matched, asOf, dryRun: true}` and
+/// changes nothing; otherwise the chosen runs are fixed and `202 {bulkId, matched}` is
+/// answered; follow `GET /v1/admin/bulk/{bulkId}`. A confirmation that sends the preview's
+/// `asOf` and `matched` (as `expected`) acts on no run created after the preview, and on
+/// nothing at all (409) when the count changed meanwhile.
 #[utoipa::path(post, path = "/v1/admin/bulk", tag = "admin",
     request_body = BulkRequest,
-    responses((status = 200, description = "Dry run: `{matched, dryRun: true}`.", body = Value),
+    responses((status = 200, description = "Dry run: `{matched, asOf, dryRun: true}`.", body = Value),
         (status = 202, description = "`{bulkId, matched}`.", body = Value),
+        (status = 409, description = "`expected` differs from the runs matching now: `code: PMSFLOW_BULK_CHANGED`; nothing changed.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Unknown action, blank reason, both or neither of `runIds` and `filter`, nothing matched, or more than 10,000 runs: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         crate::openapi::NativeDenied),
@@ -583,7 +595,13 @@ async fn start_bulk(
     let limit = MAX_BULK_RUNS as i64;
     let (ids, matched, filter) = match (&req.run_ids, &req.filter) {
         (Some(ids), None) => {
-            let ids: Vec<Uuid> = ids.iter().copied().take(MAX_BULK_RUNS + 1).collect();
+            if ids.len() > MAX_BULK_RUNS {
+                return Err(invalid(format!(
+                    "at most {MAX_BULK_RUNS} runIds per bulk action, not {}",
+                    ids.len()
+                )));
+            }
+            let ids = ids.clone();
             let chosen: Vec<Uuid> = sqlx::query_scalar(
                 "SELECT id FROM workflow_run WHERE id = ANY($1) AND status = ANY($2)
                   ORDER BY created_at, id",
@@ -596,9 +614,13 @@ async fn start_bulk(
             (chosen, n, None)
         }
         (None, Some(f)) => {
+            let mut f = f.clone();
+            if let Some(as_of) = req.as_of {
+                f.to = Some(f.to.map_or(as_of, |to| to.min(as_of)));
+            }
             let (ids, total) =
-                console::matching_runs(&mut tx, f, action.applies_to(), limit + 1).await?;
-            (ids, total, serde_json::to_value(f).ok())
+                console::matching_runs(&mut tx, &f, action.applies_to(), limit + 1).await?;
+            (ids, total, serde_json::to_value(&f).ok())
         }
         _ => return Err(invalid("give exactly one of runIds and filter")),
     };
@@ -608,7 +630,23 @@ async fn start_bulk(
         )));
     }
     if req.dry_run {
-        return Ok(Json(json!({"matched": matched, "dryRun": true})).into_response());
+        let as_of: time::OffsetDateTime = sqlx::query_scalar("SELECT clock_timestamp()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let as_of = as_of
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        return Ok(
+            Json(json!({"matched": matched, "asOf": as_of, "dryRun": true})).into_response(),
+        );
+    }
+    if let Some(expected) = req.expected.filter(|e| *e != matched) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!("{matched} runs match now; the preview counted {expected}: preview again"),
+        )
+        .with_code("PMSFLOW_BULK_CHANGED"));
     }
     if ids.is_empty() {
         return Err(invalid(format!(

@@ -264,20 +264,37 @@ impl Authenticator {
     }
 }
 
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `Authorization: Bearer ...` (a script or a service; a browser never adds it by itself).
+    Bearer,
+    /// The `Authorization` cookie (a browser session: state-changing native and console
+    /// requests must prove they come from the console with `X-CSRF-Token`).
+    Cookie,
+}
+
 /// The token of a request: Bearer header first, then the `Authorization` cookie.
 pub fn token_of(parts: &Parts) -> Option<String> {
+    token_with_source(parts).map(|(token, _)| token)
+}
+
+/// The token of a request and where it came from ([`token_of`]). Any other `Authorization`
+/// header (e.g. `Basic` from an ingress) does not count: the cookie is then the token.
+pub fn token_with_source(parts: &Parts) -> Option<(String, TokenSource)> {
     if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         if let Ok(s) = v.to_str() {
             if let Some(t) = s
                 .strip_prefix("Bearer ")
                 .or_else(|| s.strip_prefix("bearer "))
             {
-                return Some(t.trim().to_owned());
+                return Some((t.trim().to_owned(), TokenSource::Bearer));
             }
         }
     }
     let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
-    jar.get("Authorization").map(|c| c.value().to_owned())
+    jar.get("Authorization")
+        .map(|c| (c.value().to_owned(), TokenSource::Cookie))
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthError> {
@@ -306,7 +323,10 @@ impl FromRequestParts<AppState> for PmsCaller {
     }
 }
 
-/// A caller on a native path (rejections are problem+json 401).
+/// A caller on a native path (rejections are problem+json 401). A state-changing request
+/// (anything but `GET` / `HEAD`) authenticated by the session cookie must carry the
+/// console's `X-CSRF-Token` (403 `PMSFLOW_CSRF` otherwise), so another page cannot act with
+/// an operator's browser session; Bearer callers are not asked.
 #[derive(Debug, Clone)]
 pub struct NativeCaller(pub AuthUser);
 
@@ -317,13 +337,18 @@ impl FromRequestParts<AppState> for NativeCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state)
-            .await
-            .map(NativeCaller)
-            .map_err(|e| {
-                tracing::debug!(error = %e, "authentication failed");
-                Problem::unauthenticated()
-            })
+        let user = authenticate(parts, state).await.map_err(|e| {
+            tracing::debug!(error = %e, "authentication failed");
+            Problem::unauthenticated()
+        })?;
+        let safe = matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
+        if let (false, Some((token, TokenSource::Cookie))) = (safe, token_with_source(parts)) {
+            crate::console::check_csrf_of(parts, state, &token)?;
+        }
+        Ok(NativeCaller(user))
     }
 }
 

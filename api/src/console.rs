@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use axum::{
     extract::{FromRequestParts, State},
-    http::{header, request::Parts, HeaderValue, StatusCode},
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
     Form, Router,
@@ -35,7 +35,7 @@ use pmsflow_core::operator::{ConsoleRole, RoleMapping};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::auth::{token_of, AuthUser};
+use crate::auth::{token_with_source, AuthUser, TokenSource};
 use crate::error::Problem;
 use crate::state::AppState;
 
@@ -58,6 +58,9 @@ pub struct ConsoleAccess {
     pub dev_session: Duration,
     /// Runs per transaction of a bulk action.
     pub bulk_batch: u32,
+    /// HMAC (CSRF key) of the dev secret the sign-in form asks for; `None` when the form asks
+    /// for none (the published default dev secret, which only works with the sandbox).
+    dev_login_tag: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ConsoleAccess {
@@ -90,6 +93,36 @@ impl ConsoleAccess {
             login_url: login_url.to_owned(),
             dev_session,
             bulk_batch: bulk_batch.max(1),
+            dev_login_tag: None,
+        }
+    }
+
+    /// Make the dev sign-in form ask for `dev_secret` (the server's `auth.dev_secret`), unless
+    /// it is the published default: whoever signs in could otherwise mint any token.
+    pub fn with_dev_secret(mut self, dev_secret: &str) -> Self {
+        self.dev_login_tag = (dev_secret != pmsflow_store::config::DEFAULT_DEV_SECRET)
+            .then(|| self.mac(dev_secret.as_bytes()));
+        self
+    }
+
+    fn mac(&self, data: &[u8]) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
+            .expect("HMAC accepts keys of any length");
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Does `presented` open the dev sign-in form? Always with the default dev secret;
+    /// otherwise only the server's dev secret (compared in constant time).
+    fn dev_login_ok(&self, presented: &str) -> bool {
+        match &self.dev_login_tag {
+            None => true,
+            Some(tag) => {
+                let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
+                    .expect("HMAC accepts keys of any length");
+                mac.update(presented.as_bytes());
+                mac.verify_slice(tag).is_ok()
+            }
         }
     }
 
@@ -229,6 +262,9 @@ pub struct LoginForm {
     pub username: String,
     /// `viewer`, `operator` or `admin`.
     pub role: String,
+    /// The server's `auth.dev_secret`; needed unless it is the published default.
+    #[serde(default)]
+    pub secret: String,
 }
 
 fn session_cookie(value: &str, max_age_s: u64) -> HeaderValue {
@@ -240,16 +276,26 @@ fn session_cookie(value: &str, max_age_s: u64) -> HeaderValue {
 
 /// Dev sign-in: sets the session cookie and redirects to the console.
 #[utoipa::path(post, path = "/console/login", tag = "console",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`)."),
-    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict`, then `/console`; or `/console/login?error=1` for a bad form or outside dev mode.")))]
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`), `secret` (the server's `auth.dev_secret`, unless it is the published default)."),
+    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict`, then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode.")))]
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let failed = || Redirect::to("/console/login?error=1").into_response();
+    // A form posted from another site would sign the victim in as the attacker's user.
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"));
     let Ok(Form(form)) = form else {
         return failed();
     };
+    if cross_site || !state.console.dev_login_ok(&form.secret) {
+        tracing::warn!(user = %form.username, cross_site, "console dev sign-in refused");
+        return failed();
+    }
     let name_ok = (1..=64).contains(&form.username.len())
         && form
             .username
@@ -313,8 +359,8 @@ impl FromRequestParts<AppState> for ConsoleCaller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let token = token_of(parts).ok_or_else(Problem::unauthenticated)?;
-        let from_cookie = !parts.headers.contains_key(header::AUTHORIZATION);
+        let (token, source) = token_with_source(parts).ok_or_else(Problem::unauthenticated)?;
+        let from_cookie = source == TokenSource::Cookie;
         let user = state.auth.verify(&token).await.map_err(|e| {
             tracing::debug!(error = %e, "console authentication failed");
             Problem::unauthenticated()
@@ -337,12 +383,18 @@ fn check_csrf(parts: &Parts, state: &AppState, caller: &ConsoleCaller) -> Result
     if !caller.from_cookie {
         return Ok(());
     }
+    check_csrf_of(parts, state, &caller.token)
+}
+
+/// The request carries the `X-CSRF-Token` of cookie session `token`; 403 `PMSFLOW_CSRF`
+/// otherwise.
+pub(crate) fn check_csrf_of(parts: &Parts, state: &AppState, token: &str) -> Result<(), Problem> {
     let presented = parts
         .headers
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if state.console.csrf_ok(&caller.token, presented) {
+    if state.console.csrf_ok(token, presented) {
         Ok(())
     } else {
         Err(Problem::new(
@@ -406,24 +458,49 @@ impl FromRequestParts<AppState> for ConsoleAdmin {
     }
 }
 
-/// Build the shared access rules from settings.
-pub fn access(settings: &pmsflow_store::config::ConsoleSettings) -> Arc<ConsoleAccess> {
-    Arc::new(ConsoleAccess::new(
-        RoleMapping {
-            viewer_roles: settings.viewer_roles.clone(),
-            operator_roles: settings.operator_roles.clone(),
-            admin_roles: settings.admin_roles.clone(),
-        },
-        &settings.csrf_secret,
-        &settings.login_url,
-        Duration::from_secs(settings.dev_session_s.max(60)),
-        settings.bulk_batch,
-    ))
+/// Build the shared access rules from `[console]` and the dev secret of `[auth]`.
+pub fn access(
+    settings: &pmsflow_store::config::ConsoleSettings,
+    auth: &pmsflow_store::config::AuthSettings,
+) -> Arc<ConsoleAccess> {
+    Arc::new(
+        ConsoleAccess::new(
+            RoleMapping {
+                viewer_roles: settings.viewer_roles.clone(),
+                operator_roles: settings.operator_roles.clone(),
+                admin_roles: settings.admin_roles.clone(),
+            },
+            &settings.csrf_secret,
+            &settings.login_url,
+            Duration::from_secs(settings.dev_session_s.max(60)),
+            settings.bulk_batch,
+        )
+        .with_dev_secret(&auth.dev_secret),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sign_in_form_asks_for_a_dev_secret_of_ones_own() {
+        let new = || {
+            ConsoleAccess::new(
+                RoleMapping::default(),
+                "k1",
+                "",
+                Duration::from_secs(60),
+                50,
+            )
+        };
+        let open = new().with_dev_secret(pmsflow_store::config::DEFAULT_DEV_SECRET);
+        assert!(open.dev_login_ok(""));
+        let closed = new().with_dev_secret("a-secret-of-our-own-0123");
+        assert!(!closed.dev_login_ok(""));
+        assert!(!closed.dev_login_ok("a-secret-of-our-own-012"));
+        assert!(closed.dev_login_ok("a-secret-of-our-own-0123"));
+    }
 
     #[test]
     fn csrf_tokens_are_bound_to_the_session_and_the_key() {

@@ -1,7 +1,9 @@
 //! Error answers: PMS envelopes (HTTP 200 with `errors`, as PMS does) on the PMS-compatible
 //! paths, RFC 9457 problem+json on the native ones; 401/403 carry the kernel auth codes
 //! KER-ATH-401 / KER-ATH-403. Database errors never reach the client: they are logged and
-//! answered as a 500 without internals.
+//! answered as a 500 without internals, except a value the database cannot store (SQLSTATE
+//! class 22, e.g. a NUL character in text), which is the client's mistake: 400 on the native
+//! paths, `PMS_COR_001` on the PMS ones.
 
 use axum::{
     http::{header, StatusCode},
@@ -39,8 +41,23 @@ impl From<ServiceError> for PmsError {
     }
 }
 
+/// A client value the database refused (SQLSTATE class 22, "data exception": a NUL
+/// character in text, a number out of range ...), as opposed to a failure of ours.
+fn is_data_exception(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code.starts_with("22"))
+}
+
 impl From<sqlx::Error> for PmsError {
     fn from(e: sqlx::Error) -> Self {
+        if is_data_exception(&e) {
+            tracing::info!(error = %e, "request value refused by the database");
+            return Self::Business(pmsflow_core::envelope::invalid_parameter(
+                "request",
+                "a value holds a character or number that cannot be stored",
+            ));
+        }
         Self::Internal(e.to_string())
     }
 }
@@ -149,6 +166,14 @@ impl Problem {
 
 impl From<sqlx::Error> for Problem {
     fn from(e: sqlx::Error) -> Self {
+        if is_data_exception(&e) {
+            tracing::info!(error = %e, "request value refused by the database");
+            return Self::new(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "a value of the request holds a character or number that cannot be stored (e.g. a NUL character)",
+            );
+        }
         tracing::error!(error = %e, "database error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -37,6 +37,20 @@ async fn call(
     (status, body)
 }
 
+/// POST `body` as JSON to `url` with extra `headers`, through `client` (a cookie session).
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> reqwest::Response {
+    let mut req = client.post(url).json(body);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("request")
+}
+
 fn step_id(run: &Value, key: &str) -> String {
     run["steps"]
         .as_array()
@@ -314,8 +328,19 @@ async fn cookie_sessions_need_the_csrf_token_and_dev_sign_in_maps_console_roles(
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/console/login?error=1");
+    // A sign-in form posted from another site is refused (login CSRF).
     let r = client
         .post(format!("{}/console/login", app.api))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("username", "op1"), ("role", "operator")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/console/login?error=1");
+    assert!(r.headers().get("set-cookie").is_none());
+    let r = client
+        .post(format!("{}/console/login", app.api))
+        .header("Sec-Fetch-Site", "same-origin")
         .form(&[("username", "op1"), ("role", "operator")])
         .send()
         .await
@@ -345,21 +370,37 @@ async fn cookie_sessions_need_the_csrf_token_and_dev_sign_in_maps_console_roles(
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["code"], "PMSFLOW_CSRF");
+    let r = post_json(&client, &retry, &[("X-CSRF-Token", "forged")], &body).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Another kind of Authorization header (an ingress's Basic auth) does not make the
+    // cookie session a script: the CSRF token is still required.
+    let r = post_json(
+        &client,
+        &retry,
+        &[("Authorization", "Basic b3BzOm9wcw==")],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The native admin endpoints ask a cookie session for it too.
     let r = client
-        .post(&retry)
-        .header("X-CSRF-Token", "forged")
-        .json(&body)
+        .post(format!("{}/v1/schedules/licence-expiry/trigger", app.api))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = client
-        .post(&retry)
-        .header("X-CSRF-Token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "PMSFLOW_CSRF");
+    // A reason the database cannot store is the client's mistake, and changes nothing.
+    let r = post_json(
+        &client,
+        &retry,
+        &[("X-CSRF-Token", csrf)],
+        &json!({"reason": "hub\u{0}back"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = post_json(&client, &retry, &[("X-CSRF-Token", csrf)], &body).await;
     assert_eq!(r.status(), StatusCode::OK);
     // The pages are served with a strict policy.
     let r = client
@@ -402,12 +443,38 @@ async fn bulk_retry_over_a_filter_counts_first_then_retries_each_run_once(pool: 
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // More run ids than a bulk action takes: refused, not cut short.
+    let many: Vec<String> = (0..10_001).map(|_| Uuid::now_v7().to_string()).collect();
+    let (s, e) = call(
+        &app,
+        Method::POST,
+        "/v1/admin/bulk",
+        &operator,
+        Some(json!({"action": "retry", "reason": "x", "runIds": many})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // A confirmation whose preview no longer holds changes nothing.
+    let as_of = dry["asOf"].as_str().unwrap();
+    let (s, e) = call(
+        &app,
+        Method::POST,
+        "/v1/admin/bulk",
+        &operator,
+        Some(json!({"action": "retry", "reason": "keymanager back", "filter": filter, "asOf": as_of, "expected": 29})),
+    )
+    .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("PMSFLOW_BULK_CHANGED")),
+        "{e}"
+    );
     let (s, started) = call(
         &app,
         Method::POST,
         "/v1/admin/bulk",
         &operator,
-        Some(json!({"action": "retry", "reason": "keymanager back", "filter": filter})),
+        Some(json!({"action": "retry", "reason": "keymanager back", "filter": filter, "asOf": as_of, "expected": 30})),
     )
     .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{started}");

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use super::StepDone;
 
 /// Run `bulk.apply` of bulk action `step.run_id` on `pool`; the output is
-/// `{total, applied, skipped}`.
+/// `{total, applied, skipped, stopped}` (`stopped`: the bulk action was cancelled part-way).
 pub(super) async fn run(step: &Claimed, pool: &PgPool) -> Result<StepDone, StepFailure> {
     let input: BulkInput = serde_json::from_value(step.input.clone()).map_err(|e| {
         StepFailure::permanent("PMS_COR_002", format!("run input is not valid: {e}"))
@@ -30,6 +30,7 @@ pub(super) async fn run(step: &Claimed, pool: &PgPool) -> Result<StepDone, StepF
                 "total": progress.total,
                 "applied": progress.applied,
                 "skipped": progress.skipped,
+                "stopped": progress.stopped,
             })));
         }
     }

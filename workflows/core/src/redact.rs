@@ -22,10 +22,13 @@ const SENSITIVE_KEY_PARTS: &[&str] = &[
     "privatekey",
 ];
 
-/// Whole keys (lower-case) that hold credentials: a partner's API key, a MISP licence key.
+/// Whole keys (lower-case) that hold credentials: a partner's API key (`apiKey`, the
+/// `apiKeyId` of `APIKEY_APPROVED` / `APIKEY_UPDATED`, PMS's `policyApiKey`), a MISP licence key.
 const SENSITIVE_KEYS: &[&str] = &[
     "apikey",
     "api_key",
+    "apikeyid",
+    "policyapikey",
     "partnerapikey",
     "licensekey",
     "license_key",
@@ -232,6 +235,22 @@ mod tests {
         assert_eq!(v["apiKey"], "***");
         assert_eq!(v["apikeyLabel"], "L");
         assert_eq!(v["mispLicenseData"]["mispId"], "m");
+    }
+
+    /// The effects run of a generated API key carries the key in its event's `apiKeyData`.
+    #[test]
+    fn the_api_key_of_an_api_key_event_is_redacted() {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let mut v = serde_json::json!({
+            "events": [{"data": {"apiKeyData": crate::events::api_key_data("AK123", now, now, true)}}],
+            "policyApiKey": "AK123",
+        });
+        redact_json(&mut v);
+        assert!(!v.to_string().contains("AK123"), "{v}");
+        assert_eq!(
+            v["events"][0]["data"]["apiKeyData"]["apiKeyStatus"],
+            "ACTIVE"
+        );
     }
 
     #[test]

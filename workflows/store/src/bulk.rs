@@ -112,17 +112,22 @@ pub struct BulkProgress {
     pub applied: i32,
     /// Skipped so far.
     pub skipped: i32,
+    /// The bulk action's own run is no longer running (an operator cancelled it): nothing
+    /// more is applied.
+    pub stopped: bool,
 }
 
 impl BulkProgress {
-    /// Every run processed?
+    /// Every run processed, or the bulk action stopped?
     pub fn finished(&self) -> bool {
-        self.done >= self.total
+        self.done >= self.total || self.stopped
     }
 }
 
-/// Apply the bulk action to its next `input.batch` runs in one transaction. `Ok(None)`: no
-/// such bulk action.
+/// Apply the bulk action to its next `input.batch` runs in one transaction. Nothing is
+/// applied once the bulk action's own run is no longer `running` (cancelled from the console:
+/// the run's row is read `FOR SHARE`, so a cancel waits for the batch in hand and the next
+/// batch sees it). `Ok(None)`: no such bulk action.
 pub async fn apply_batch(
     pool: &PgPool,
     id: Uuid,
@@ -146,7 +151,17 @@ pub async fn apply_batch(
         total: row.try_get("total")?,
         applied: row.try_get("applied")?,
         skipped: row.try_get("skipped")?,
+        stopped: false,
     };
+    let run_status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM workflow_run WHERE id = $1 FOR SHARE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if run_status.as_deref() != Some("running") {
+        p.stopped = true;
+        return Ok(Some(p));
+    }
     let batch: Vec<Uuid> = row
         .try_get::<Option<Vec<Uuid>>, _>("batch")?
         .unwrap_or_default();
@@ -190,4 +205,79 @@ pub async fn apply_batch(
         .await?;
     tx.commit().await?;
     Ok(Some(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pmsflow_core::workflow::{Budgets, WorkflowKind};
+
+    use crate::runs::{create_run, NewRun};
+
+    async fn run(pool: &PgPool, kind: WorkflowKind, status: &str) -> Uuid {
+        let mut conn = pool.acquire().await.unwrap();
+        let id = create_run(
+            &mut conn,
+            NewRun {
+                kind,
+                subject: None,
+                input: serde_json::json!({}),
+                idempotency_key: None,
+                created_by: "t".into(),
+                steps: pmsflow_core::operator::bulk_steps(&Budgets::default()),
+                ordering_key: None,
+            },
+        )
+        .await
+        .unwrap()
+        .run_id;
+        sqlx::query("UPDATE workflow_run SET status = $2 WHERE id = $1")
+            .bind(id)
+            .bind(status)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A bulk action cancelled part-way stops at its next batch: the runs after it are left
+    /// alone.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_cancelled_bulk_action_applies_nothing_more(pool: PgPool) {
+        let mut targets = Vec::new();
+        for _ in 0..4 {
+            targets.push(run(&pool, WorkflowKind::Effects, "failed").await);
+        }
+        let bulk = run(&pool, WorkflowKind::BulkAction, "running").await;
+        let input = BulkInput {
+            action: RunAction::Cancel,
+            actor: "op1".into(),
+            reason: "test".into(),
+            batch: 2,
+        };
+        let mut tx = pool.begin().await.unwrap();
+        create(&mut tx, bulk, &input, None, &targets).await.unwrap();
+        tx.commit().await.unwrap();
+        let first = apply_batch(&pool, bulk, &input).await.unwrap().unwrap();
+        assert_eq!((first.done, first.applied, first.stopped), (2, 2, false));
+        let mut tx = pool.begin().await.unwrap();
+        let actor = Actor {
+            name: "op2",
+            reason: "wrong filter",
+            bulk_id: None,
+        };
+        operator::cancel_run(&mut tx, bulk, actor).await.unwrap();
+        tx.commit().await.unwrap();
+        let next = apply_batch(&pool, bulk, &input).await.unwrap().unwrap();
+        assert!(next.stopped && next.finished());
+        assert_eq!((next.done, next.applied), (2, 2));
+        let still_failed: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM workflow_run WHERE id = ANY($1) AND status = 'failed'",
+        )
+        .bind(&targets)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(still_failed, 2);
+    }
 }

@@ -319,7 +319,8 @@ const FILTER_SQL: &str = "($1::text IS NULL OR r.kind = $1)
     AND ($6::text IS NULL OR r.error_code = $6)
     AND ($7::timestamptz IS NULL OR r.created_at >= $7)
     AND ($8::timestamptz IS NULL OR r.created_at < $8)
-    AND ($9::text IS NULL OR r.id::text LIKE lower($9) || '%' OR r.id::text LIKE '%' || lower($9)
+    AND ($9::text IS NULL OR starts_with(r.id::text, lower($9))
+         OR right(r.id::text, char_length($9)) = lower($9)
          OR r.subject = $9 OR r.idempotency_key = $9)";
 
 const FROM_SQL: &str = "FROM workflow_run r

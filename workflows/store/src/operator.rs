@@ -369,9 +369,11 @@ pub async fn retry_step_now(
     .await?)
 }
 
-/// Skip a pending, queued or failed step of a running or failed run. When it was the step the
-/// run was at, the next pending step is queued (and the run is `running` again), or the run
-/// completes when no step is left.
+/// Skip a pending, queued or failed step of a running or failed run. When nothing else holds
+/// the run (no other step queued or running, no required step failed, no earlier step
+/// pending), the next pending step is queued (and the run is `running` again), or the run
+/// completes when no step is left. Skipping a step the run has already passed (a best-effort
+/// step that failed while the run went on) or a later one changes nothing else.
 pub async fn skip_step(
     conn: &mut PgConnection,
     run_id: Uuid,
@@ -396,18 +398,21 @@ pub async fn skip_step(
     .bind(step.id)
     .execute(&mut *conn)
     .await?;
-    // Was the run at this step? Then it moves on; otherwise a later step was skipped ahead.
-    let earlier_open: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM workflow_step WHERE run_id = $1 AND seq < $2
-                          AND (status IN ('pending', 'queued', 'running') OR (status = 'failed' AND required)))",
+    // Was the run held at this step? Then it moves on. A step still at work, a required
+    // failure elsewhere or an earlier pending step means the run is somewhere else.
+    let held_elsewhere: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM workflow_step WHERE run_id = $1 AND id <> $2
+                          AND (status IN ('queued', 'running') OR (status = 'failed' AND required)
+                               OR (status = 'pending' AND seq < $3)))",
     )
     .bind(run_id)
+    .bind(step.id)
     .bind(step.seq)
     .fetch_one(&mut *conn)
     .await?;
     let mut run_after = run.status.clone();
     let mut next_key: Option<String> = None;
-    if !earlier_open {
+    if !held_elsewhere {
         let next = sqlx::query(
             "UPDATE workflow_step SET status = 'queued', next_attempt_at = now()
               WHERE id = (SELECT id FROM workflow_step WHERE run_id = $1 AND seq > $2 AND status = 'pending'
@@ -512,4 +517,130 @@ pub async fn actions_of_run(pool: &PgPool, run_id: Uuid) -> Result<Vec<AuditEntr
     .fetch_all(pool)
     .await?;
     rows.iter().map(entry).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pmsflow_core::workflow::{Budgets, WorkflowKind};
+
+    use crate::runs::{create_run, NewRun};
+
+    const OPERATOR: Actor<'static> = Actor {
+        name: "op1",
+        reason: "test",
+        bulk_id: None,
+    };
+
+    /// A running effects run (publish, email, audit) whose steps have the given statuses.
+    async fn run_with_steps(pool: &PgPool, statuses: [&str; 3], required: [bool; 3]) -> Uuid {
+        let steps = [
+            "websub.publish.1:PARTNER_UPDATED",
+            "notifier.email.1",
+            "audit.record",
+        ]
+        .iter()
+        .zip(required)
+        .map(|(key, required)| pmsflow_core::workflow::StepSpec {
+            key: (*key).to_owned(),
+            max_attempts: 3,
+            required,
+            backoff: Budgets::default().backoff,
+        })
+        .collect();
+        let mut conn = pool.acquire().await.unwrap();
+        let run = create_run(
+            &mut conn,
+            NewRun {
+                kind: WorkflowKind::Effects,
+                subject: Some("p1".into()),
+                input: json!({}),
+                idempotency_key: None,
+                created_by: "t".into(),
+                steps,
+                ordering_key: None,
+            },
+        )
+        .await
+        .unwrap()
+        .run_id;
+        for (seq, status) in statuses.iter().enumerate() {
+            sqlx::query("UPDATE workflow_step SET status = $3 WHERE run_id = $1 AND seq = $2")
+                .bind(run)
+                .bind(seq as i32 + 1)
+                .bind(status)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        run
+    }
+
+    async fn statuses(pool: &PgPool, run: Uuid) -> (String, Vec<String>) {
+        let run_status: String =
+            sqlx::query_scalar("SELECT status FROM workflow_run WHERE id = $1")
+                .bind(run)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let steps: Vec<String> =
+            sqlx::query_scalar("SELECT status FROM workflow_step WHERE run_id = $1 ORDER BY seq")
+                .bind(run)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        (run_status, steps)
+    }
+
+    async fn skip(pool: &PgPool, run: Uuid, seq: i32) {
+        let step: Uuid =
+            sqlx::query_scalar("SELECT id FROM workflow_step WHERE run_id = $1 AND seq = $2")
+                .bind(run)
+                .bind(seq)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        skip_step(&mut tx, run, step, OPERATOR).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// A best-effort email that failed while the run went on to its audit step: skipping it
+    /// neither completes the run nor touches the audit step still queued.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn skipping_a_passed_best_effort_step_leaves_the_run_where_it_is(pool: PgPool) {
+        let run = run_with_steps(
+            &pool,
+            ["succeeded", "failed", "queued"],
+            [true, false, false],
+        )
+        .await;
+        skip(&pool, run, 2).await;
+        assert_eq!(
+            statuses(&pool, run).await,
+            (
+                "running".into(),
+                vec!["succeeded".into(), "skipped".into(), "queued".into()]
+            )
+        );
+    }
+
+    /// The step the run waits at (queued for its next attempt): skipping it queues the next.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn skipping_the_step_the_run_waits_at_moves_it_on(pool: PgPool) {
+        let run = run_with_steps(
+            &pool,
+            ["queued", "pending", "pending"],
+            [true, false, false],
+        )
+        .await;
+        skip(&pool, run, 1).await;
+        assert_eq!(
+            statuses(&pool, run).await,
+            (
+                "running".into(),
+                vec!["skipped".into(), "queued".into(), "pending".into()]
+            )
+        );
+    }
 }
