@@ -275,14 +275,18 @@ const COMPLETION: &str = "WITH done AS (
                AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM nxt))
             RETURNING r.id, r.status
          ), rel AS (
-            -- The run ended: start the next waiting run of its ordering key.
+            -- The run ended: start the next waiting run of its ordering key (its first open
+            -- step: step 1 of a new run, the failed step of a retried one).
             UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()
               FROM fin JOIN workflow_run fr ON fr.id = fin.id,
                    LATERAL (SELECT w.id FROM workflow_run w
                              WHERE w.ordering_key = fr.ordering_key AND w.status = 'running'
                                AND w.id <> fr.id
                              ORDER BY w.ordering_seq LIMIT 1) nx
-             WHERE fr.ordering_key IS NOT NULL AND s.run_id = nx.id AND s.seq = 1
+             WHERE fr.ordering_key IS NOT NULL
+               AND s.id = (SELECT x.id FROM workflow_step x
+                            WHERE x.run_id = nx.id AND x.status IN ('pending', 'queued', 'running')
+                            ORDER BY x.seq LIMIT 1)
                AND s.status = 'pending'
             RETURNING s.id, s.attempt
          ), rob AS (
@@ -552,18 +556,29 @@ pub async fn give_up_expired(
     complete(conn, &claimed, &Outcome::Dead(failure), Dispatch::Relay).await
 }
 
-/// Start the waiting runs whose ordering key has no earlier running run (the run before them
-/// ended while they were being created, so its completion did not see them; or an operator
-/// cancelled it). Returns how many were started.
+/// Start the waiting runs whose ordering key has nothing else at work: the first running run
+/// of a key (lowest sequence) is started when its first open step is `pending` and no run of
+/// the key has a step queued or running (the run before it ended while it was being created,
+/// so its completion did not see it; or an operator cancelled it). Returns how many were
+/// started.
 pub async fn release_waiting(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
-        "WITH w AS (
+        "WITH heads AS (
+            SELECT DISTINCT ON (r.ordering_key) r.id, r.ordering_key
+              FROM workflow_run r
+             WHERE r.status = 'running' AND r.ordering_key IS NOT NULL
+             ORDER BY r.ordering_key, r.ordering_seq
+         ), w AS (
             SELECT s.id, s.attempt
-              FROM workflow_run r JOIN workflow_step s ON s.run_id = r.id AND s.seq = 1
-             WHERE r.status = 'running' AND r.ordering_key IS NOT NULL AND s.status = 'pending'
+              FROM heads h
+              JOIN LATERAL (SELECT x.id, x.attempt, x.status FROM workflow_step x
+                             WHERE x.run_id = h.id AND x.status IN ('pending', 'queued', 'running')
+                             ORDER BY x.seq LIMIT 1) s ON true
+             WHERE s.status = 'pending'
                AND NOT EXISTS (SELECT 1 FROM workflow_run p
-                                WHERE p.ordering_key = r.ordering_key AND p.status = 'running'
-                                  AND p.ordering_seq < r.ordering_seq)
+                                 JOIN workflow_step a ON a.run_id = p.id
+                                WHERE p.ordering_key = h.ordering_key AND p.status = 'running'
+                                  AND a.status IN ('queued', 'running'))
              LIMIT 1000
          ), q AS (
             UPDATE workflow_step s SET status = 'queued', next_attempt_at = now()

@@ -134,17 +134,21 @@ pub async fn record(conn: &mut PgConnection, e: NewEntry<'_>) -> Result<AuditEnt
 struct LockedRun {
     status: String,
     subject: Option<String>,
+    ordering_key: Option<String>,
 }
 
 async fn lock_run(conn: &mut PgConnection, run_id: Uuid) -> Result<LockedRun, ActionError> {
-    let row = sqlx::query("SELECT status, subject FROM workflow_run WHERE id = $1 FOR UPDATE")
-        .bind(run_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(ActionError::UnknownRun)?;
+    let row = sqlx::query(
+        "SELECT status, subject, ordering_key FROM workflow_run WHERE id = $1 FOR UPDATE",
+    )
+    .bind(run_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ActionError::UnknownRun)?;
     Ok(LockedRun {
         status: row.try_get("status")?,
         subject: row.try_get("subject")?,
+        ordering_key: row.try_get("ordering_key")?,
     })
 }
 
@@ -209,7 +213,11 @@ async fn dispatch_now(
 
 /// Retry a failed run from its failed step with a fresh attempt budget (the budget the step
 /// was created with): the step is queued and dispatched at once, the run is `running` again
-/// and its later steps follow as usual. `NotApplicable` unless the run is `failed`.
+/// and its later steps follow as usual. A run with an ordering key (a partner's events) waits
+/// instead, its failed step `pending`, while another run of its key is running: the engine
+/// starts it when that run ends, lowest sequence first, so runs of one partner retried
+/// together (a bulk retry after a hub outage) still publish one at a time in commit order.
+/// `NotApplicable` unless the run is `failed`.
 pub async fn retry_run(
     conn: &mut PgConnection,
     run_id: Uuid,
@@ -232,14 +240,32 @@ pub async fn retry_run(
     .map(|r| step_state(&r))
     .transpose()?
     .ok_or_else(|| ActionError::NotApplicable("the run has no failed step".into()))?;
+    // Under the key's lock, as a run is created: is another run of the key at work?
+    let waits = match &run.ordering_key {
+        Some(key) => {
+            sqlx::query_scalar(
+                "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || $1, 0)))
+                 SELECT EXISTS (SELECT 1 FROM workflow_run
+                                 WHERE ordering_key = $1 AND status = 'running' AND id <> $2)
+                   FROM l",
+            )
+            .bind(key)
+            .bind(run_id)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+        None => false,
+    };
     let max_attempts: i32 = sqlx::query_scalar(
         "UPDATE workflow_step
-            SET status = 'queued', budget = coalesce(budget, max_attempts),
+            SET status = CASE WHEN $2 THEN 'pending' ELSE 'queued' END,
+                budget = coalesce(budget, max_attempts),
                 max_attempts = attempt + coalesce(budget, max_attempts),
-                next_attempt_at = now(), finished_at = NULL
+                next_attempt_at = CASE WHEN $2 THEN NULL ELSE now() END, finished_at = NULL
           WHERE id = $1 RETURNING max_attempts",
     )
     .bind(failed.id)
+    .bind(waits)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
@@ -249,9 +275,12 @@ pub async fn retry_run(
     .bind(run_id)
     .execute(&mut *conn)
     .await?;
-    dispatch_now(conn, failed.id, failed.attempt).await?;
+    if !waits {
+        dispatch_now(conn, failed.id, failed.attempt).await?;
+    }
     notify_run(conn, run_id, "running").await?;
-    let after = json!({"run": "running", "step": {"key": failed.key, "status": "queued", "attempt": failed.attempt, "maxAttempts": max_attempts}});
+    let step_status = if waits { "pending" } else { "queued" };
+    let after = json!({"run": "running", "step": {"key": failed.key, "status": step_status, "attempt": failed.attempt, "maxAttempts": max_attempts}, "waitsFor": waits.then_some(run.ordering_key.as_deref()).flatten()});
     Ok(record(
         conn,
         NewEntry {
@@ -532,25 +561,23 @@ mod tests {
         bulk_id: None,
     };
 
-    /// A running effects run (publish, email, audit) whose steps have the given statuses.
-    async fn run_with_steps(pool: &PgPool, statuses: [&str; 3], required: [bool; 3]) -> Uuid {
-        let steps = [
-            "websub.publish.1:PARTNER_UPDATED",
-            "notifier.email.1",
-            "audit.record",
-        ]
-        .iter()
-        .zip(required)
-        .map(|(key, required)| pmsflow_core::workflow::StepSpec {
-            key: (*key).to_owned(),
-            max_attempts: 3,
-            required,
-            backoff: Budgets::default().backoff,
-        })
-        .collect();
-        let mut conn = pool.acquire().await.unwrap();
-        let run = create_run(
-            &mut conn,
+    /// An effects run of partner `p1` created with `steps` (key, required) and `ordering_key`.
+    async fn effects_run_of_p1(
+        conn: &mut PgConnection,
+        steps: &[(&str, bool)],
+        ordering_key: Option<String>,
+    ) -> Uuid {
+        let steps = steps
+            .iter()
+            .map(|(key, required)| pmsflow_core::workflow::StepSpec {
+                key: (*key).to_owned(),
+                max_attempts: 3,
+                required: *required,
+                backoff: Budgets::default().backoff,
+            })
+            .collect();
+        create_run(
+            conn,
             NewRun {
                 kind: WorkflowKind::Effects,
                 subject: Some("p1".into()),
@@ -558,12 +585,24 @@ mod tests {
                 idempotency_key: None,
                 created_by: "t".into(),
                 steps,
-                ordering_key: None,
+                ordering_key,
             },
         )
         .await
         .unwrap()
-        .run_id;
+        .run_id
+    }
+
+    /// A running effects run (publish, email, audit) whose steps have the given statuses.
+    async fn run_with_steps(pool: &PgPool, statuses: [&str; 3], required: [bool; 3]) -> Uuid {
+        let keys = [
+            "websub.publish.1:PARTNER_UPDATED",
+            "notifier.email.1",
+            "audit.record",
+        ];
+        let steps: Vec<(&str, bool)> = keys.into_iter().zip(required).collect();
+        let mut conn = pool.acquire().await.unwrap();
+        let run = effects_run_of_p1(&mut conn, &steps, None).await;
         for (seq, status) in statuses.iter().enumerate() {
             sqlx::query("UPDATE workflow_step SET status = $3 WHERE run_id = $1 AND seq = $2")
                 .bind(run)
@@ -574,6 +613,96 @@ mod tests {
                 .unwrap();
         }
         run
+    }
+
+    /// A failed effects run of partner `p1`'s ordering key: publish 1 succeeded, publish 2
+    /// failed, the audit step never reached.
+    async fn failed_ordered_run(pool: &PgPool) -> Uuid {
+        let steps = [
+            ("websub.publish.1:PARTNER_UPDATED", true),
+            ("websub.publish.2:APIKEY_APPROVED", true),
+            ("audit.record", true),
+        ];
+        let mut tx = pool.begin().await.unwrap();
+        let key = crate::runs::partner_ordering_key("p1");
+        let run = effects_run_of_p1(&mut tx, &steps, Some(key)).await;
+        sqlx::query(
+            "UPDATE workflow_step SET status = CASE seq WHEN 1 THEN 'succeeded' WHEN 2 THEN 'failed' ELSE 'pending' END,
+                    attempt = CASE seq WHEN 3 THEN 0 ELSE 3 END, next_attempt_at = NULL
+              WHERE run_id = $1",
+        )
+        .bind(run)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE workflow_run SET status = 'failed', finished_at = now() WHERE id = $1")
+            .bind(run)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM outbox")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        run
+    }
+
+    /// Two failed runs of one partner retried together (a bulk retry after a hub outage): the
+    /// first goes at once, the second waits at its failed step until the first has ended, and
+    /// the reconciler does not start it early; the engine's completion of the first starts it.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn runs_of_one_partner_retried_together_publish_one_at_a_time(pool: PgPool) {
+        let first = failed_ordered_run(&pool).await;
+        let second = failed_ordered_run(&pool).await;
+        let mut tx = pool.begin().await.unwrap();
+        retry_run(&mut tx, first, OPERATOR).await.unwrap();
+        let entry = retry_run(&mut tx, second, OPERATOR).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(entry.after.as_ref().unwrap()["waitsFor"], "partner:p1");
+        let step_of = |run: Uuid, seq: i32| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_as::<_, (Uuid, String, i32)>(
+                    "SELECT id, status, attempt FROM workflow_step WHERE run_id = $1 AND seq = $2",
+                )
+                .bind(run)
+                .bind(seq)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(step_of(first, 2).await.1, "queued");
+        assert_eq!(step_of(second, 2).await.1, "pending");
+        assert_eq!(crate::engine::release_waiting(&pool).await.unwrap(), 0);
+        assert_eq!(step_of(second, 2).await.1, "pending");
+        // The engine runs the first run's two open steps to the end.
+        for seq in [2, 3] {
+            let (id, _, attempt) = step_of(first, seq).await;
+            let task = crate::jobs::StepTask {
+                step_id: id,
+                attempt,
+                dispatch: 0,
+                local: false,
+            };
+            let mut conn = pool.acquire().await.unwrap();
+            let claimed =
+                crate::engine::claim(&mut conn, &task, "w1", std::time::Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                    .expect("claimable");
+            crate::engine::complete(
+                &mut conn,
+                &claimed,
+                &crate::engine::Outcome::Succeeded(json!({})),
+                crate::engine::Dispatch::Relay,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(statuses(&pool, first).await.0, "completed");
+        assert_eq!(step_of(second, 2).await.1, "queued");
     }
 
     async fn statuses(pool: &PgPool, run: Uuid) -> (String, Vec<String>) {
