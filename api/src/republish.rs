@@ -120,7 +120,10 @@ async fn start(
 }
 
 /// Create the re-publication run of `selection` for `topics` in `tx` (partner ids resolved
-/// now, batched by `republish.batch`); returns its id and input. Errors: unknown partner
+/// now, batched by `republish.batch`); returns its id and input. A re-publication of one
+/// partner takes the partner's ordering key, like the runs of its live events: it waits while
+/// one of them is at work, and events written after it wait for it, so IDA ends with the
+/// state it replays (the remedy after retrying a run that a later one had overtaken). Errors: unknown partner
 /// (`PMS_PRT_005`) or partner type (`PMSFLOW_UNKNOWN_PARTNER_TYPE`), both 404.
 pub(crate) async fn enqueue(
     tx: &mut sqlx::PgConnection,
@@ -167,7 +170,10 @@ pub(crate) async fn enqueue(
             idempotency_key: None,
             created_by: created_by.to_owned(),
             steps: republish::republish_steps(&input, &state.budgets),
-            ordering_key: None,
+            ordering_key: match &input.selection {
+                Selection::Partner { partner_id } => Some(runs::partner_ordering_key(partner_id)),
+                _ => None,
+            },
         },
     )
     .await?;

@@ -188,3 +188,55 @@ async fn republish_replays_partners_state_with_progress(pool: PgPool) {
     assert_eq!(replayed.len(), 1, "{replayed:?}");
     assert_eq!(replayed[0].0, "MISP_LICENSE_GENERATED");
 }
+
+/// A re-publication of one partner is ordered with the runs of that partner's events: it
+/// waits while one of them is at work (here a publish leased by a worker that went quiet) and
+/// starts when that run has ended.
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_partners_republication_waits_for_its_events_at_work(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let partner = onboard(&app, 5).await;
+    settle(&app).await;
+    let blocker = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO workflow_run (id, kind, version, subject, status, input, created_by,
+                                   ordering_key, ordering_seq)
+         VALUES ($1, 'effects', 1, $2, 'running', '{}', 't', 'partner:' || $2,
+                 nextval('workflow_run_ordering_seq'))",
+    )
+    .bind(blocker)
+    .bind(&partner)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workflow_step (id, run_id, step_key, seq, status, attempt, max_attempts,
+                                    backoff, effect_key, lease_owner, lease_until, started_at)
+         VALUES ($1, $2, 'websub.publish.1:PARTNER_UPDATED', 1, 'running', 1, 3, '{}', 'k',
+                 'gone', now() + interval '1 hour', now())",
+    )
+    .bind(Uuid::now_v7())
+    .bind(blocker)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (s, v) = post(&app, &app.admin(), json!({"partnerId": partner})).await;
+    assert_eq!(s, 202, "{v}");
+    let run: Uuid = v["runId"].as_str().unwrap().parse().unwrap();
+    let first: String = sqlx::query_scalar(
+        "SELECT status FROM workflow_step WHERE run_id = $1 ORDER BY seq LIMIT 1",
+    )
+    .bind(run)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(first, "pending");
+    // The run at work ends (an operator cancels it): the re-publication goes.
+    sqlx::query("UPDATE workflow_run SET status = 'cancelled', finished_at = now() WHERE id = $1")
+        .bind(blocker)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let done = app.wait_run(run, WAIT).await;
+    assert_eq!(done.run.status, "completed");
+}
