@@ -1089,6 +1089,12 @@
         d.errorCode || d.errorMessage ? h('div', { class: 'callout callout-danger' },
           d.errorCode ? h('code', { class: 'err' }, d.errorCode) : null,
           d.errorMessage ? h('span', {}, ` ${d.errorMessage}`) : null) : null,
+        d.waitingFor ? h('div', { class: 'callout callout-wait', 'data-testid': 'waiting-for' },
+          h('span', {}, 'Waiting: the runs of '), h('code', {}, d.waitingFor.orderingKey),
+          h('span', {}, ' publish one at a time, in order. '),
+          d.waitingFor.runId
+            ? h('span', {}, 'It starts when run ', runLink(d.waitingFor.runId), ' has ended.')
+            : h('span', {}, 'Nothing is ahead of it: the reconciler starts it shortly.')) : null,
         h('div', { class: 'run-layout' },
           h('div', { class: 'run-main' },
             h('h2', {}, `Steps (${steps.length})`),

@@ -322,10 +322,11 @@ fn run_view(d: &runs::RunDetail) -> Value {
 
 /// A run with its step timeline (status, attempt n of N, next retry, duration), every
 /// attempt's error with the callee's (redacted) response, input and outputs, the partner it
-/// concerns with up to 20 of its other runs, and the operator actions on it.
+/// concerns with up to 20 of its other runs, the operator actions on it, and what it waits for
+/// when it waits for its ordering key.
 #[utoipa::path(get, path = "/v1/admin/runs/{id}", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id")),
-    responses((status = 200, description = "The run with `steps`, `partner`, `otherRuns`, `actions`, `allowed`.", body = crate::openapi::ConsoleRunDetail),
+    responses((status = 200, description = "The run with `steps`, `partner`, `otherRuns`, `actions`, `allowed`, `waitingFor`.", body = crate::openapi::ConsoleRunDetail),
         (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such run.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         crate::openapi::NativeDenied),
@@ -359,6 +360,7 @@ async fn run_detail(
     v["partner"] = json!(partner);
     v["otherRuns"] = json!(other_runs);
     v["actions"] = json!(actions);
+    v["waitingFor"] = json!(console::waiting_for(&state.pool, id).await?);
     v["updatedAt"] = json!(updated_at(&state, id).await?);
     Ok(Json(v).into_response())
 }

@@ -817,6 +817,10 @@ pub struct ConsoleRunDetail {
     /// `{retry, cancel}`: which run actions apply now.
     #[schema(value_type = Object)]
     allowed: Value,
+    /// `{orderingKey, runId}` while the run waits for its ordering key (the runs of one
+    /// partner publish one at a time): `runId` is the run that must end first; else null.
+    #[schema(value_type = Option<Object>)]
+    waiting_for: Option<Value>,
 }
 
 /// One entry of the operator audit log.

@@ -469,3 +469,41 @@ pub async fn partner_card(
     })
     .transpose()
 }
+
+/// What a running run is waiting for: its ordering key, and the run of that key that must end
+/// first (the earliest one at work or ahead of it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingFor {
+    /// The ordering key, e.g. `partner:<id>`.
+    pub ordering_key: String,
+    /// The run ahead of it, if one is (none: the reconciler starts it within its interval).
+    pub run_id: Option<Uuid>,
+}
+
+/// `Some` when run `id` is running and waits for its ordering key: its first open step is
+/// `pending` (a new run queued behind the partner's other runs, or a retried run waiting for
+/// the run at work).
+pub async fn waiting_for(pool: &PgPool, id: Uuid) -> Result<Option<WaitingFor>, sqlx::Error> {
+    let row: Option<(String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT r.ordering_key,
+                (SELECT p.id FROM workflow_run p
+                  WHERE p.ordering_key = r.ordering_key AND p.status = 'running' AND p.id <> r.id
+                    AND (p.ordering_seq < r.ordering_seq
+                         OR EXISTS (SELECT 1 FROM workflow_step a
+                                     WHERE a.run_id = p.id AND a.status IN ('queued', 'running')))
+                  ORDER BY p.ordering_seq LIMIT 1)
+           FROM workflow_run r
+          WHERE r.id = $1 AND r.status = 'running' AND r.ordering_key IS NOT NULL
+            AND (SELECT x.status FROM workflow_step x
+                  WHERE x.run_id = r.id AND x.status IN ('pending', 'queued', 'running')
+                  ORDER BY x.seq LIMIT 1) = 'pending'",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(ordering_key, run_id)| WaitingFor {
+        ordering_key,
+        run_id,
+    }))
+}

@@ -675,6 +675,19 @@ mod tests {
         };
         assert_eq!(step_of(first, 2).await.1, "queued");
         assert_eq!(step_of(second, 2).await.1, "pending");
+        // The console says what the second waits for.
+        let waiting = crate::console::waiting_for(&pool, second)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (waiting.ordering_key.as_str(), waiting.run_id),
+            ("partner:p1", Some(first))
+        );
+        assert!(crate::console::waiting_for(&pool, first)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(crate::engine::release_waiting(&pool).await.unwrap(), 0);
         assert_eq!(step_of(second, 2).await.1, "pending");
         // The engine runs the first run's two open steps to the end.
@@ -703,6 +716,10 @@ mod tests {
         }
         assert_eq!(statuses(&pool, first).await.0, "completed");
         assert_eq!(step_of(second, 2).await.1, "queued");
+        assert!(crate::console::waiting_for(&pool, second)
+            .await
+            .unwrap()
+            .is_none());
     }
 
     async fn statuses(pool: &PgPool, run: Uuid) -> (String, Vec<String>) {
