@@ -20,7 +20,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use pmsflow_core::{
     operator::{self as rules, BulkInput, RunAction, MAX_BULK_RUNS},
     republish::{self, Selection},
@@ -926,7 +926,8 @@ async fn trigger_schedule(
 ///
 /// `event: run`, `data: {runId, status}` (a run status, or `step` for bulk progress) for
 /// every change; `event: lagged` when this stream fell behind and should refetch; a comment
-/// keep-alive every 15 s.
+/// keep-alive every 15 s. The stream ends when the caller's token expires (`exp`): an
+/// `EventSource` then reconnects with the session it has now.
 #[utoipa::path(get, path = "/v1/admin/events", tag = "admin",
     responses((status = 200, description = "`text/event-stream` of `run` events.", body = String, content_type = "text/event-stream"),
         (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
@@ -934,8 +935,12 @@ async fn trigger_schedule(
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn events(
     State(state): State<AppState>,
-    _caller: ConsoleCaller,
+    caller: ConsoleCaller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // The stream ends when the session's token does: the browser reconnects and is asked for
+    // a valid token again, so a signed-out or expired session stops receiving run changes.
+    let left = caller.user.expires_at - OffsetDateTime::now_utc().unix_timestamp();
+    let expiry = tokio::time::sleep(Duration::from_secs(left.max(0) as u64));
     let rx = state.live.subscribe();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
@@ -947,6 +952,7 @@ async fn events(
             Err(RecvError::Closed) => return None,
         };
         Some((Ok(event), rx))
-    });
+    })
+    .take_until(expiry);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

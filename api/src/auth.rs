@@ -60,6 +60,8 @@ pub struct AuthUser {
     pub roles: HashSet<String>,
     /// Whether the caller may act on any partner.
     pub is_partner_admin: bool,
+    /// When the token expires (`exp`), seconds since the Unix epoch.
+    pub expires_at: i64,
 }
 
 impl AuthUser {
@@ -259,6 +261,7 @@ impl Authenticator {
         Ok(AuthUser {
             user_id: c.preferred_username.unwrap_or(c.sub),
             is_partner_admin: roles.contains(&self.partner_admin_role),
+            expires_at: c.exp,
             roles,
         })
     }

@@ -279,13 +279,18 @@ impl TestApp {
         body["partner"]["partnerId"].as_str().unwrap().to_owned()
     }
 
-    /// A dev token for `sub` with `roles`.
+    /// A dev token for `sub` with `roles`, valid for an hour.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
+        self.token_for(sub, roles, Duration::from_secs(3600))
+    }
+
+    /// A dev token for `sub` with `roles`, valid for `ttl`.
+    pub fn token_for(&self, sub: &str, roles: &[&str], ttl: Duration) -> String {
         let auth = serve::authenticator(&self.settings).expect("auth");
         auth.mint(
             sub,
             &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-            Duration::from_secs(3600),
+            ttl,
         )
         .expect("dev token")
     }

@@ -649,3 +649,23 @@ async fn overview_schedules_and_live_events(pool: PgPool) {
         .collect();
     assert_eq!(actions, ["trigger", "pause", "republish"]);
 }
+
+/// The live stream ends when the session's token expires, so a session that has ended stops
+/// receiving run changes (the browser reconnects and must present a valid token again).
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn the_live_stream_ends_with_its_token(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, options()).await;
+    let short = app.token_for("view1", &["PMSFLOW_VIEWER"], Duration::from_secs(2));
+    let resp = app
+        .http
+        .get(format!("{}/v1/admin/events", app.api))
+        .bearer_auth(&short)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Reading to the end returns once the server closes the stream at the token's expiry
+    // (a stream that outlived it would run into the timeout instead).
+    let body = tokio::time::timeout(Duration::from_secs(60), resp.bytes()).await;
+    assert!(body.is_ok(), "the stream outlived its token");
+}
