@@ -127,6 +127,18 @@ async fn operators_retry_skip_and_cancel_with_reasons_and_the_audit_log_records_
     .await;
     assert_eq!(by_tail["runs"].as_array().unwrap().len(), 1);
     assert_eq!(by_tail["runs"][0]["id"], failed[2].to_string());
+    // `%` and `_` are characters to find, not wildcards: no run id holds them.
+    for q in ["%25", "_", "%25%25"] {
+        let (_, wild) = call(
+            &app,
+            Method::GET,
+            &format!("/v1/admin/runs?q={q}"),
+            &viewer,
+            None,
+        )
+        .await;
+        assert_eq!(wild["runs"].as_array().unwrap().len(), 0, "q={q}: {wild}");
+    }
     let (s, _) = call(
         &app,
         Method::GET,
