@@ -267,9 +267,19 @@ pub struct LoginForm {
     pub secret: String,
 }
 
-fn session_cookie(value: &str, max_age_s: u64) -> HeaderValue {
+/// Did the request reach us over HTTPS (a TLS-terminating ingress says so in
+/// `X-Forwarded-Proto`)? Then the session cookie is `Secure`; plain-HTTP dev keeps working.
+fn over_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "Authorization={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}"
+        "Authorization={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("Authorization=; Path=/; Max-Age=0"))
 }
@@ -277,7 +287,7 @@ fn session_cookie(value: &str, max_age_s: u64) -> HeaderValue {
 /// Dev sign-in: sets the session cookie and redirects to the console.
 #[utoipa::path(post, path = "/console/login", tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`), `secret` (the server's `auth.dev_secret`, unless it is the published default)."),
-    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict`, then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode.")))]
+    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict` (and `Secure` when `X-Forwarded-Proto: https`), then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode.")))]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -317,7 +327,11 @@ async fn login(
     let mut r = Redirect::to("/console").into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&token, state.console.dev_session.as_secs()),
+        session_cookie(
+            &token,
+            state.console.dev_session.as_secs(),
+            over_https(&headers),
+        ),
     );
     tracing::info!(user = %form.username, role = %form.role, "console dev sign-in");
     r
@@ -328,10 +342,12 @@ async fn login(
     responses((status = 204, description = "Signed out."),
         (status = 401, description = "No session.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "No console role, or missing CSRF token.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json")))]
-async fn logout(_caller: ConsoleCsrf) -> Response {
+async fn logout(_caller: ConsoleCsrf, headers: HeaderMap) -> Response {
     let mut r = StatusCode::NO_CONTENT.into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie("", 0));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie("", 0, over_https(&headers)),
+    );
     r
 }
 

@@ -360,9 +360,24 @@ async fn cookie_sessions_need_the_csrf_token_and_dev_sign_in_maps_console_roles(
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && !cookie.contains("Secure"),
         "{cookie}"
     );
+    // Behind a TLS-terminating ingress the cookie is Secure.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/console/login", app.api))
+        .header("X-Forwarded-Proto", "https")
+        .form(&[("username", "op1"), ("role", "operator")])
+        .send()
+        .await
+        .unwrap();
+    let tls_cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(tls_cookie.ends_with("; Secure"), "{tls_cookie}");
     let session: Value = client
         .get(format!("{}/v1/admin/session", app.api))
         .send()
