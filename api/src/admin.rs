@@ -39,6 +39,7 @@ use uuid::Uuid;
 
 use crate::console::{ConsoleAdmin, ConsoleCaller, ConsoleOperator};
 use crate::error::Problem;
+use crate::live::LiveMessage;
 use crate::state::AppState;
 
 /// Routes of `/v1/admin` (besides the re-publication of [`crate::republish`]).
@@ -945,10 +946,14 @@ async fn events(
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
         let event = match rx.recv().await {
-            Ok(e) => Event::default()
+            Ok(LiveMessage::Change(e)) => Event::default()
                 .event("run")
                 .data(serde_json::to_string(&e).unwrap_or_default()),
-            Err(RecvError::Lagged(_)) => Event::default().event("lagged").data("{}"),
+            // Changes were missed (this stream fell behind, or the feed reconnected to
+            // Postgres): the console refetches.
+            Ok(LiveMessage::Resync) | Err(RecvError::Lagged(_)) => {
+                Event::default().event("lagged").data("{}")
+            }
             Err(RecvError::Closed) => return None,
         };
         Some((Ok(event), rx))

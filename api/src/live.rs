@@ -20,11 +20,25 @@ pub struct LiveEvent {
     pub status: String,
 }
 
-/// The process's feed of [`LiveEvent`]s; cheap to clone. The listener stops, releasing its
+/// What the feed carries.
+#[derive(Debug, Clone)]
+pub enum LiveMessage {
+    /// A change.
+    Change(LiveEvent),
+    /// The listener lost its connection to Postgres and reconnects: changes made meanwhile
+    /// were not seen, so every console should refetch what it shows.
+    Resync,
+}
+
+/// `application_name` of the live feed's connection (how operators find it in
+/// `pg_stat_activity`).
+pub const LIVE_FEED_APPLICATION: &str = "pmsflow-console-live";
+
+/// The process's feed of [`LiveMessage`]s; cheap to clone. The listener stops, releasing its
 /// connection, when the last clone is dropped.
 #[derive(Clone)]
 pub struct LiveFeed {
-    tx: broadcast::Sender<LiveEvent>,
+    tx: broadcast::Sender<LiveMessage>,
     _stop: std::sync::Arc<tokio_util::sync::DropGuard>,
 }
 
@@ -36,14 +50,18 @@ impl std::fmt::Debug for LiveFeed {
 
 impl LiveFeed {
     /// Start listening on a connection of its own, not one of `pool`'s (reconnecting on
-    /// error). Slow subscribers miss events (they are told to refetch) rather than slowing
-    /// the feed.
+    /// error, after which subscribers get [`LiveMessage::Resync`]). Slow subscribers miss
+    /// events (they are told to refetch) rather than slowing the feed.
     pub async fn start(pool: PgPool) -> Result<Self, sqlx::Error> {
         // Its own connection, outside `pool`: a listener holds its connection for good, and the
         // API's pool is sized for requests.
         let own = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
-            .connect_with((*pool.connect_options()).clone())
+            .connect_with(
+                (*pool.connect_options())
+                    .clone()
+                    .application_name(LIVE_FEED_APPLICATION),
+            )
             .await?;
         let mut listener = PgListener::connect_with(&own).await?;
         listener
@@ -55,19 +73,26 @@ impl LiveFeed {
         let out = tx.clone();
         tokio::spawn(async move {
             loop {
+                // `try_recv` says when the connection was lost (`Ok(None)`; the next call
+                // reconnects); `recv` would reconnect silently and lose what happened meanwhile.
                 let received = tokio::select! {
                     _ = stopped.cancelled() => return,
-                    r = listener.recv() => r,
+                    r = listener.try_recv() => r,
                 };
+                // Nobody listening is not an error: the send results are ignored.
                 match received {
-                    Ok(n) => {
-                        // Nobody listening is not an error: the send result is ignored.
+                    Ok(Some(n)) => {
                         for e in parse(n.channel(), n.payload()) {
-                            let _ = out.send(e);
+                            let _ = out.send(LiveMessage::Change(e));
                         }
+                    }
+                    Ok(None) => {
+                        tracing::warn!("console live feed lost its connection; reconnecting");
+                        let _ = out.send(LiveMessage::Resync);
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "console live feed interrupted");
+                        let _ = out.send(LiveMessage::Resync);
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                 }
@@ -80,7 +105,7 @@ impl LiveFeed {
     }
 
     /// A new subscriber.
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveMessage> {
         self.tx.subscribe()
     }
 }

@@ -51,6 +51,35 @@ async fn post_json(
     req.send().await.expect("request")
 }
 
+/// Open `GET /v1/admin/events` with `token`: 200, `text/event-stream`.
+async fn open_events(app: &TestApp, token: &str) -> reqwest::Response {
+    let resp = app
+        .http
+        .get(format!("{}/v1/admin/events", app.api))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    resp
+}
+
+/// Read the event stream `resp` until what was read satisfies `done` (each chunk within
+/// 30 s); returns what was read.
+async fn read_until(resp: &mut reqwest::Response, done: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    while !done(&text) {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), resp.chunk())
+            .await
+            .expect("an event within 30 s")
+            .expect("stream readable")
+            .expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
 fn step_id(run: &Value, key: &str) -> String {
     run["steps"]
         .as_array()
@@ -558,26 +587,12 @@ async fn overview_schedules_and_live_events(pool: PgPool) {
     let operator = app.token("op1", &["PMSFLOW_OPERATOR"]);
     let admin = app.token("adm1", &["PMSFLOW_ADMIN"]);
     // Live events: subscribe, then make a run happen.
-    let resp = app
-        .http
-        .get(format!("{}/v1/admin/events", app.api))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["content-type"], "text/event-stream");
-    let mut resp = resp;
+    let mut resp = open_events(&app, &viewer).await;
     let partner = app.onboard_fixture(0).await;
-    let mut text = String::new();
-    while !text.contains(":completed") && !text.contains("\"completed\"") {
-        let chunk = tokio::time::timeout(Duration::from_secs(30), resp.chunk())
-            .await
-            .expect("an event within 30 s")
-            .expect("stream readable")
-            .expect("stream open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    let text = read_until(&mut resp, |t| {
+        t.contains(":completed") || t.contains("\"completed\"")
+    })
+    .await;
     assert!(text.contains("event: run"), "{text}");
 
     let (_, o) = call(
@@ -683,16 +698,28 @@ async fn overview_schedules_and_live_events(pool: PgPool) {
 async fn the_live_stream_ends_with_its_token(pool: PgPool) {
     let app = TestApp::spawn_with(pool, options()).await;
     let short = app.token_for("view1", &["PMSFLOW_VIEWER"], Duration::from_secs(2));
-    let resp = app
-        .http
-        .get(format!("{}/v1/admin/events", app.api))
-        .bearer_auth(&short)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = open_events(&app, &short).await;
     // Reading to the end returns once the server closes the stream at the token's expiry
     // (a stream that outlived it would run into the timeout instead).
     let body = tokio::time::timeout(Duration::from_secs(60), resp.bytes()).await;
     assert!(body.is_ok(), "the stream outlived its token");
+}
+
+/// When the live feed loses its Postgres connection, every open stream is told to refetch
+/// (`event: lagged`): the changes made while it reconnected were not seen.
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_lost_live_feed_connection_tells_consoles_to_refetch(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, options()).await;
+    let viewer = app.token("view1", &["PMSFLOW_VIEWER"]);
+    let mut resp = open_events(&app, &viewer).await;
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1",
+    )
+    .bind(pmsflow_api::live::LIVE_FEED_APPLICATION)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(killed, 1);
+    read_until(&mut resp, |t| t.contains("event: lagged")).await;
 }
