@@ -220,6 +220,13 @@ fn rss_mib() -> f64 {
     status_mib("VmRSS:")
 }
 
+/// WAL written by the server so far, bytes.
+async fn wal_bytes(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
+        .fetch_one(pool)
+        .await
+}
+
 async fn sweep(
     pool: &PgPool,
     licences: u32,
@@ -258,9 +265,7 @@ async fn sweep(
     sqlx::query("ANALYZE misp_license").execute(pool).await?;
     let setup_s = setup.elapsed().as_secs_f64();
 
-    let wal_before: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
-        .fetch_one(pool)
-        .await?;
+    let wal_before = wal_bytes(pool).await?;
     let rss_before = rss_mib();
     let start = Instant::now();
     let report = pmsflow_store::sweeps::expire_licences(
@@ -274,9 +279,7 @@ async fn sweep(
     .await?;
     let sweep_s = start.elapsed().as_secs_f64();
     let rss_after = rss_mib();
-    let wal_after: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
-        .fetch_one(pool)
-        .await?;
+    let wal_after = wal_bytes(pool).await?;
     let (runs, steps, outbox): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM workflow_run WHERE kind = 'effects'),
                 (SELECT count(*) FROM workflow_step),

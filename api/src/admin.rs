@@ -604,12 +604,11 @@ async fn start_bulk(
                     ids.len()
                 )));
             }
-            let ids = ids.clone();
             let chosen: Vec<Uuid> = sqlx::query_scalar(
                 "SELECT id FROM workflow_run WHERE id = ANY($1) AND status = ANY($2)
                   ORDER BY created_at, id",
             )
-            .bind(&ids)
+            .bind(ids)
             .bind(action.applies_to())
             .fetch_all(&mut *tx)
             .await?;

@@ -101,15 +101,17 @@ impl ConsoleAccess {
     /// it is the published default: whoever signs in could otherwise mint any token.
     pub fn with_dev_secret(mut self, dev_secret: &str) -> Self {
         self.dev_login_tag = (dev_secret != pmsflow_store::config::DEFAULT_DEV_SECRET)
-            .then(|| self.mac(dev_secret.as_bytes()));
+            .then(|| self.keyed(dev_secret).finalize().into_bytes().to_vec());
         self
     }
 
-    fn mac(&self, data: &[u8]) -> Vec<u8> {
+    /// HMAC-SHA256 of `data` under the CSRF key (finalise it, or verify a tag with it in
+    /// constant time).
+    fn keyed(&self, data: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
             .expect("HMAC accepts keys of any length");
-        mac.update(data);
-        mac.finalize().into_bytes().to_vec()
+        mac.update(data.as_bytes());
+        mac
     }
 
     /// Does `presented` open the dev sign-in form? Always with the default dev secret;
@@ -117,32 +119,22 @@ impl ConsoleAccess {
     fn dev_login_ok(&self, presented: &str) -> bool {
         match &self.dev_login_tag {
             None => true,
-            Some(tag) => {
-                let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
-                    .expect("HMAC accepts keys of any length");
-                mac.update(presented.as_bytes());
-                mac.verify_slice(tag).is_ok()
-            }
+            Some(tag) => self.keyed(presented).verify_slice(tag).is_ok(),
         }
     }
 
     /// The CSRF token of session `token`.
     pub fn csrf_token(&self, token: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(token.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(self.keyed(token).finalize().into_bytes())
     }
 
     fn csrf_ok(&self, token: &str, presented: &str) -> bool {
         let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(presented) else {
             return false;
         };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(token.as_bytes());
         // Constant-time comparison.
-        mac.verify_slice(&tag).is_ok()
+        self.keyed(token).verify_slice(&tag).is_ok()
     }
 }
 

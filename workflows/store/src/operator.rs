@@ -242,18 +242,7 @@ pub async fn retry_run(
     .ok_or_else(|| ActionError::NotApplicable("the run has no failed step".into()))?;
     // Under the key's lock, as a run is created: is another run of the key at work?
     let waits = match &run.ordering_key {
-        Some(key) => {
-            sqlx::query_scalar(
-                "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || $1, 0)))
-                 SELECT EXISTS (SELECT 1 FROM workflow_run
-                                 WHERE ordering_key = $1 AND status = 'running' AND id <> $2)
-                   FROM l",
-            )
-            .bind(key)
-            .bind(run_id)
-            .fetch_one(&mut *conn)
-            .await?
-        }
+        Some(key) => crate::runs::lock_ordering_key(conn, key, run_id).await?,
         None => false,
     };
     let max_attempts: i32 = sqlx::query_scalar(

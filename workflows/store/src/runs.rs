@@ -34,6 +34,41 @@ pub struct NewRun {
     pub ordering_key: Option<String>,
 }
 
+/// SQL that takes the transaction-scoped advisory lock of the ordering key `$key` (an SQL
+/// expression): the one lock every writer of a key's order takes.
+macro_rules! ordering_lock {
+    ($key:literal) => {
+        concat!(
+            "pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || ",
+            $key,
+            ", 0))"
+        )
+    };
+}
+
+/// Take the lock of ordering key `key` in the caller's transaction, as [`create_run`] does,
+/// and say whether a run of the key other than `run` is running (`run`, taking its place now,
+/// must wait).
+pub async fn lock_ordering_key(
+    conn: &mut PgConnection,
+    key: &str,
+    run: Uuid,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(concat!(
+        "WITH l AS (SELECT ",
+        ordering_lock!("$1"),
+        ")
+         SELECT EXISTS (SELECT 1 FROM workflow_run
+                         WHERE ordering_key = $1 AND status = 'running'
+                           AND id <> $2)
+           FROM l"
+    ))
+    .bind(key)
+    .bind(run)
+    .fetch_one(conn)
+    .await
+}
+
 /// Ordering key of the runs that publish a partner's events.
 pub fn partner_ordering_key(partner_id: &str) -> String {
     format!("partner:{partner_id}")
@@ -105,10 +140,10 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     let mut ordering_seq: Option<i64> = None;
     if let Some(key) = &new.ordering_key {
         let (seq, busy): (i64, bool) = sqlx::query_as(
-            "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || $1, 0)))
+            concat!("WITH l AS (SELECT ", ordering_lock!("$1"), ")
              SELECT nextval('workflow_run_ordering_seq'),
                     EXISTS (SELECT 1 FROM workflow_run WHERE ordering_key = $1 AND status = 'running')
-               FROM l",
+               FROM l"),
         )
         .bind(key)
         .fetch_one(&mut *conn)
@@ -243,10 +278,11 @@ pub async fn create_runs(
     let mut busy = std::collections::HashSet::new();
     let mut seqs: Vec<i64> = Vec::new();
     if !keys.is_empty() {
-        sqlx::query(
-            "SELECT count(pg_advisory_xact_lock(hashtextextended('pmsflow.ordering:' || k, 0)))
-               FROM (SELECT k FROM UNNEST($1::text[]) k ORDER BY k) sorted",
-        )
+        sqlx::query(concat!(
+            "SELECT count(",
+            ordering_lock!("k"),
+            ") FROM (SELECT k FROM UNNEST($1::text[]) k ORDER BY k) sorted"
+        ))
         .bind(&keys)
         .execute(&mut *conn)
         .await?;
@@ -291,8 +327,6 @@ pub async fn create_runs(
     let mut backoffs: Vec<Value> = Vec::with_capacity(steps_total);
     let mut effect_keys = Vec::with_capacity(steps_total);
     let mut queued = Vec::new();
-    // Runs of one definition share their few backoff policies: each is serialised once.
-    let mut backoff_json: Vec<(pmsflow_core::retry::Backoff, Value)> = Vec::new();
     for r in new {
         let run_id = Uuid::now_v7();
         let waits = match &r.ordering_key {
@@ -320,15 +354,7 @@ pub async fn create_runs(
             statuses.push(if starts { "queued" } else { "pending" });
             required.push(s.required);
             max_attempts.push(s.max_attempts as i32);
-            let backoff = match backoff_json.iter().find(|(b, _)| *b == s.backoff) {
-                Some((_, json)) => json.clone(),
-                None => {
-                    let json = serde_json::to_value(s.backoff).unwrap_or(Value::Null);
-                    backoff_json.push((s.backoff, json.clone()));
-                    json
-                }
-            };
-            backoffs.push(backoff);
+            backoffs.push(serde_json::to_value(s.backoff).unwrap_or(Value::Null));
             effect_keys.push(format!("{run_id}:{}", s.key));
             if starts {
                 queued.push(id);
