@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`certificate`]: X.509 parsing, MOSIP keymanager's trust rules (KER-PCM codes), P7B.
+//! - [`codes`]: the catalogue of error codes (MOSIP's, with PMS's messages, and pmsflow's own).
 //! - [`failure`]: step errors classified as retryable or permanent.
 //! - [`retry`]: exponential backoff with jitter and the attempt budget.
 //! - [`workflow`]: workflow kinds, versions and their named steps.
@@ -22,6 +23,7 @@
 //! - [`redact`]: secrets out of stored callee responses and of what the console shows.
 
 pub mod certificate;
+pub mod codes;
 pub mod effects;
 pub mod envelope;
 pub mod events;
