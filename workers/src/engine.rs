@@ -2,7 +2,8 @@
 //!
 //! 1. Claim with a conditional UPDATE (0 rows = duplicate or stale delivery = no-op).
 //! 2. Run the executor with no transaction open, bounded by the lease.
-//! 3. In one statement (one transaction when the step writes domain rows) record the attempt,
+//! 3. In one statement (one transaction when the step writes domain rows: the store applies
+//!    the step's [`DomainWrite`](pmsflow_store::domain_write::DomainWrite)) record the attempt,
 //!    advance or finish the run and write the next outbox row.
 //! 4. Fast path: push the next step to Redis right after the commit; if this process dies
 //!    first, the reconciler re-dispatches the queued step.
@@ -18,16 +19,15 @@ use pmsflow_core::{
     retry::{after_failure, AfterFailure},
 };
 use pmsflow_store::{
-    engine::{self as store, Claimed, Completion, Dispatch, Outcome},
+    engine::{self as store, Claimed, Completion, Dispatch, Held, Outcome, SuccessError},
     jobs::StepTask,
-    partners,
 };
 use rand::Rng;
 use sqlx::PgPool;
 use tracing::Instrument;
 
 use crate::dispatch::Dispatcher;
-use crate::steps::{DbWrite, Executors, StepDone};
+use crate::steps::{Executors, StepDone};
 
 /// Engine settings of a worker process.
 #[derive(Debug, Clone)]
@@ -126,12 +126,12 @@ impl Engine {
         if Executors::is_local(&step.step_key) {
             // No external call: compute, then claim-and-complete in one statement.
             let failure = match self.executors.run(&step).instrument(span.clone()).await {
-                Ok(done) => match self.commit_success(&step, done, true).await {
+                Ok(done) => match self.commit_success(&step, done, Held::Loaded).await {
                     Ok(delivery) => {
                         self.after(&step, &delivery).await;
                         return Ok(delivery);
                     }
-                    Err(e) => e.into_failure(),
+                    Err(e) => commit_failure(e),
                 },
                 Err(failure) => failure,
             };
@@ -165,7 +165,7 @@ impl Engine {
             {
                 Ok(r) => r,
                 Err(_) => Err(StepFailure::retryable(
-                    "PMS_KKS_001",
+                    pmsflow_core::codes::PMS_KKS_001,
                     format!("step did not finish within {} ms", budget.as_millis()),
                 )),
             };
@@ -176,11 +176,11 @@ impl Engine {
             }
         }
         let delivery = match result {
-            Ok(done) => match self.commit_success(&claimed, done, false).await {
+            Ok(done) => match self.commit_success(&claimed, done, Held::Leased).await {
                 Ok(delivery) => delivery,
                 // A database error here may be passing: record it as a failed attempt (if even
                 // that fails, the lease expires and the reconciler counts the attempt).
-                Err(e) => self.fail(&claimed, e.into_failure()).await?,
+                Err(e) => self.fail(&claimed, commit_failure(e)).await?,
             },
             Err(failure) => self.fail(&claimed, failure).await?,
         };
@@ -200,59 +200,22 @@ impl Engine {
         }
     }
 
-    /// Commit a successful attempt. `local`: the step was only loaded (claim and completion
-    /// are one statement); otherwise it holds a lease. A domain write that can be fused into
-    /// the completing statement is; others share its transaction.
+    /// Commit a successful attempt with the step's domain write, if any (the store applies it
+    /// in the completing statement or transaction). `held`: the step was only loaded (claim
+    /// and completion are one statement) or it holds a lease.
     async fn commit_success(
         &self,
         step: &Claimed,
         done: StepDone,
-        local: bool,
-    ) -> Result<Delivery, CommitError> {
-        let outcome = Outcome::Succeeded(done.output);
-        let completion = match done.write {
-            None => {
-                let mut conn = self.pool.acquire().await?;
-                record(&mut conn, step, &outcome, None, local).await?
-            }
-            Some(DbWrite::Fused(fused)) => {
-                let mut conn = self.pool.acquire().await?;
-                record(&mut conn, step, &outcome, Some(&fused), local).await?
-            }
-            Some(DbWrite::Oidc(write)) => {
-                let mut tx = self.pool.begin().await?;
-                let c = record(&mut tx, step, &outcome, None, local).await?;
-                if c.recorded {
-                    if !pmsflow_store::oidc_clients::apply(&mut tx, &write, &step.created_by)
-                        .await?
-                    {
-                        return Err(CommitError::Step(StepFailure::permanent(
-                            "PMS_IDP_004",
-                            "Client not exists with given id.",
-                        )));
-                    }
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                c
-            }
-            Some(DbWrite::ActivatePartner(rec)) => {
-                let mut tx = self.pool.begin().await?;
-                let c = record(&mut tx, step, &outcome, None, local).await?;
-                if c.recorded {
-                    activate(&mut tx, &rec, step).await?; // rolls back on error (drop)
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                c
-            }
-        };
-        Ok(match (completion.recorded, local) {
+        held: Held,
+    ) -> Result<Delivery, SuccessError> {
+        let completion =
+            store::complete_success(&self.pool, step, done.output, done.write.as_ref(), held)
+                .await?;
+        Ok(match (completion.recorded, held) {
             (true, _) => Delivery::Recorded(completion),
-            (false, true) => Delivery::Duplicate,
-            (false, false) => Delivery::LeaseLost,
+            (false, Held::Loaded) => Delivery::Duplicate,
+            (false, Held::Leased) => Delivery::LeaseLost,
         })
     }
 
@@ -311,52 +274,13 @@ impl Engine {
     }
 }
 
-async fn record(
-    conn: &mut sqlx::PgConnection,
-    step: &Claimed,
-    outcome: &Outcome,
-    fused: Option<&store::FusedWrite>,
-    local: bool,
-) -> Result<Completion, sqlx::Error> {
-    if local {
-        store::complete_local(conn, step, outcome, fused).await
-    } else {
-        store::complete_fused(conn, step, outcome, Dispatch::FastPath, fused).await
-    }
-}
-
-/// Why a successful attempt could not be committed.
-#[derive(Debug, thiserror::Error)]
-enum CommitError {
-    /// The step's own write found the domain in a state it cannot apply to (permanent).
-    #[error("{0}")]
-    Step(StepFailure),
-    /// Postgres failed.
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-}
-
-impl CommitError {
-    fn into_failure(self) -> StepFailure {
-        match self {
-            Self::Step(f) => f,
-            Self::Db(e) => StepFailure::retryable("PMSFLOW_DB", format!("could not commit: {e}")),
+/// The attempt's failure when its success could not be committed: the domain's refusal
+/// (permanent), or a database error (retryable, it may be passing).
+fn commit_failure(e: SuccessError) -> StepFailure {
+    match e {
+        SuccessError::DomainRefused(failure) => failure,
+        SuccessError::Database(e) => {
+            StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("could not commit: {e}"))
         }
-    }
-}
-
-/// The activation write: `PMS_PRT_005` (permanent) if the partner is gone.
-async fn activate(
-    conn: &mut sqlx::PgConnection,
-    rec: &pmsflow_store::partners::CertificateRecord,
-    claimed: &Claimed,
-) -> Result<(), CommitError> {
-    if partners::activate_with_certificate(conn, rec, &claimed.created_by).await? {
-        Ok(())
-    } else {
-        Err(CommitError::Step(StepFailure::permanent(
-            "PMS_PRT_005",
-            "Partner does not exist",
-        )))
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - [`engine`]: claim -> call (no transaction open) -> commit, retries and the fast path.
-//! - [`steps`]: the step executors (onboarding steps, synthetic benchmark steps).
+//! - [`steps`]: the steps, one type each (the `Step` trait), registered in one table per
+//!   workflow kind.
 //! - [`dispatch`]: pushing step messages into apalis-redis and ringing the workers' doorbell.
 //! - [`relay`]: the outbox relay (LISTEN/NOTIFY, poll fallback).
 //! - [`reconciler`]: expired leases and lost dispatches (one leader, advisory lock).

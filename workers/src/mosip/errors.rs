@@ -22,26 +22,26 @@ use super::envelope::{errors_field, parse_json, ErrorsField};
 /// Error codes produced or interpreted by the MOSIP clients, so callers can match on them.
 pub mod codes {
     /// PMS's code for an unreachable API or a non-2xx answer without a MOSIP error (§1.2(a)).
-    pub const API_NOT_ACCESSIBLE: &str = "PMS_KKS_001";
+    pub const API_NOT_ACCESSIBLE: &str = pmsflow_core::codes::PMS_KKS_001.code;
     /// PMS's code for an empty or unreadable response body (§1.3).
-    pub const NULL_RESPONSE: &str = "PMS_PRT_107";
+    pub const NULL_RESPONSE: &str = pmsflow_core::codes::PMS_PRT_107.code;
     /// PMS's code for a `null` payload without errors (§1.3).
-    pub const UNABLE_TO_PROCESS: &str = "PMS_PRT_500";
+    pub const UNABLE_TO_PROCESS: &str = pmsflow_core::codes::PMS_PRT_500.code;
     /// PMS's code for a `null` datashare payload without errors (§2.3).
-    pub const DATASHARE_NULL: &str = "PMS_DTS_001";
+    pub const DATASHARE_NULL: &str = pmsflow_core::codes::PMS_DTS_001.code;
     /// Kernel auth adapter: token missing, invalid or expired (§1.2).
-    pub const AUTH_FAILED: &str = "KER-ATH-401";
+    pub const AUTH_FAILED: &str = pmsflow_core::codes::KER_ATH_401.code;
     /// Keymanager: the CA certificate is already in the store (§2.2.1); the client reports it as done.
-    pub const CA_ALREADY_EXISTS: &str = "KER-PCM-003";
+    pub const CA_ALREADY_EXISTS: &str = pmsflow_core::codes::KER_PCM_003.code;
     /// Keymanager: the same other-domain certificate was uploaded before (§2.2.3); reported as done.
-    pub const OTHER_DOMAIN_ALREADY_EXISTS: &str = "KER-KMS-035";
+    pub const OTHER_DOMAIN_ALREADY_EXISTS: &str = pmsflow_core::codes::KER_KMS_035.code;
     /// Kernel WebSub client: topic registration failed (§2.4).
-    pub const WEBSUB_REGISTER_FAILED: &str = "KER-WSC-101";
+    pub const WEBSUB_REGISTER_FAILED: &str = pmsflow_core::codes::KER_WSC_101.code;
     /// Kernel WebSub client: publish failed (§2.4).
-    pub const WEBSUB_PUBLISH_FAILED: &str = "KER-WSC-103";
+    pub const WEBSUB_PUBLISH_FAILED: &str = pmsflow_core::codes::KER_WSC_103.code;
     /// pmsflow: the caller passed an argument that cannot be sent (empty id, an effect key that
     /// is not a valid header value). Permanent: retrying the same input cannot help.
-    pub const BAD_INPUT: &str = "PMSFLOW_BAD_INPUT";
+    pub const BAD_INPUT: &str = pmsflow_core::codes::PMSFLOW_BAD_INPUT.code;
 }
 
 /// The message PMS attaches to `PMS_KKS_001`.

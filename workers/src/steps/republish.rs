@@ -8,18 +8,17 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use pmsflow_core::{
     events,
     failure::StepFailure,
-    republish::{event_id, publisher_of, RepublishInput},
+    republish::{event_id, publisher_of, RepublishInput, STEP_PREFIX},
 };
-use pmsflow_store::{
-    engine::Claimed,
-    republish::{partner_replays, Replay},
-};
+use pmsflow_store::republish::{partner_replays, Replay};
 use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use super::{StepDone, StepSettings};
-use crate::mosip::MosipClients;
+use super::{ErasedStep, Step, StepContext, StepDone, StepKey};
+
+/// The steps of a re-publication run.
+pub(super) const STEPS: &[&dyn ErasedStep] = &[&RepublishBatch];
 
 /// What re-publication steps need besides the MOSIP clients.
 #[derive(Clone)]
@@ -49,78 +48,85 @@ impl RepublishContext {
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
-    StepFailure::retryable("PMSFLOW_DB", format!("reading the partners failed: {e}"))
+    StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("reading the partners failed: {e}"))
 }
 
-/// Run step `step` of a re-publication run: for each partner of its batch, every replay in
-/// order (a datashare before each `CA_CERTIFICATE_UPLOADED`). Event ids derive from the step
-/// id, the partner and the event's position, so a retried step re-sends the same ids.
-pub(super) async fn run(
-    step: &Claimed,
-    clients: &MosipClients,
-    settings: &StepSettings,
-    ctx: &RepublishContext,
-) -> Result<StepDone, StepFailure> {
-    let input: RepublishInput = serde_json::from_value(step.input.clone()).map_err(|e| {
-        StepFailure::permanent("PMS_COR_002", format!("run input is not valid: {e}"))
-    })?;
-    let batch = input.batch_of(&step.step_key).ok_or_else(|| {
-        StepFailure::permanent(
-            "PMSFLOW_UNKNOWN_STEP",
-            format!("step {} has no batch in the run input", step.step_key),
-        )
-    })?;
-    let mut published = std::collections::BTreeMap::<&str, u64>::new();
-    for partner_id in batch {
-        let replays = {
-            let mut conn = ctx.pool.acquire().await.map_err(db_failure)?;
-            partner_replays(
-                &mut conn,
-                partner_id,
-                &input.topics,
-                OffsetDateTime::now_utc(),
+/// `republish.<n>`: for each partner of batch `n`, every replay in order (a datashare before
+/// each `CA_CERTIFICATE_UPLOADED`). Event ids derive from the step id, the partner and the
+/// event's position, so a retried step re-sends the same ids. Runs with the
+/// [`RepublishContext`].
+pub(super) struct RepublishBatch;
+
+impl Step for RepublishBatch {
+    const KEY: StepKey = StepKey::Prefix(STEP_PREFIX);
+    const LOCAL: bool = false;
+    type Input = RepublishInput;
+
+    async fn run(
+        &self,
+        input: RepublishInput,
+        ctx: &StepContext<'_>,
+    ) -> Result<StepDone, StepFailure> {
+        let republish = ctx.republish()?;
+        let (step, clients, settings) = (ctx.step, ctx.clients, ctx.settings);
+        let batch = input.batch_of(&step.step_key).ok_or_else(|| {
+            StepFailure::permanent(
+                pmsflow_core::codes::PMSFLOW_UNKNOWN_STEP,
+                format!("step {} has no batch in the run input", step.step_key),
             )
-            .await
-            .map_err(db_failure)?
-        };
-        for (i, replay) in replays.into_iter().enumerate() {
-            let topic = replay.topic();
-            let event_id = event_id(step.step_id, partner_id, i);
-            let effect = format!("{}:{partner_id}:{i}", step.effect_key);
-            let data = match replay {
-                Replay::Event { data, .. } => data,
-                Replay::CaCertificate {
-                    certificate_pem,
-                    partner_domain,
-                } => {
-                    let share = clients
-                        .datashare
-                        .create(
-                            &settings.datashare_policy_id,
-                            &settings.datashare_subscriber_id,
-                            certificate_pem.as_bytes(),
-                            Some(&format!("{effect}:datashare")),
-                        )
-                        .await?;
-                    events::ca_certificate_uploaded_data(&share.url, &partner_domain)
-                }
+        })?;
+        let mut published = std::collections::BTreeMap::<&str, u64>::new();
+        for partner_id in batch {
+            let replays = {
+                let mut conn = republish.pool.acquire().await.map_err(db_failure)?;
+                partner_replays(
+                    &mut conn,
+                    partner_id,
+                    &input.topics,
+                    OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(db_failure)?
             };
-            ctx.limiter.until_ready().await;
-            if let Err(e) = clients.websub.register_topic(topic, None).await {
-                tracing::debug!(topic, error = %e, "topic registration failed (ignored)");
+            for (i, replay) in replays.into_iter().enumerate() {
+                let topic = replay.topic();
+                let event_id = event_id(step.step_id, partner_id, i);
+                let effect = format!("{}:{partner_id}:{i}", step.effect_key);
+                let data = match replay {
+                    Replay::Event { data, .. } => data,
+                    Replay::CaCertificate {
+                        certificate_pem,
+                        partner_domain,
+                    } => {
+                        let share = clients
+                            .datashare
+                            .create(
+                                &settings.datashare_policy_id,
+                                &settings.datashare_subscriber_id,
+                                certificate_pem.as_bytes(),
+                                Some(&format!("{effect}:datashare")),
+                            )
+                            .await?;
+                        events::ca_certificate_uploaded_data(&share.url, &partner_domain)
+                    }
+                };
+                republish.limiter.until_ready().await;
+                if let Err(e) = clients.websub.register_topic(topic, None).await {
+                    tracing::debug!(topic, error = %e, "topic registration failed (ignored)");
+                }
+                let model = events::event_model(
+                    topic,
+                    publisher_of(topic),
+                    event_id,
+                    data,
+                    OffsetDateTime::now_utc(),
+                );
+                clients.websub.publish(topic, &model, Some(&effect)).await?;
+                *published.entry(topic).or_default() += 1;
             }
-            let model = events::event_model(
-                topic,
-                publisher_of(topic),
-                event_id,
-                data,
-                OffsetDateTime::now_utc(),
-            );
-            clients.websub.publish(topic, &model, Some(&effect)).await?;
-            *published.entry(topic).or_default() += 1;
         }
+        Ok(StepDone::output(
+            json!({"partners": batch.len(), "published": published}),
+        ))
     }
-    Ok(StepDone::output(
-        json!({"partners": batch.len(), "published": published}),
-    ))
 }

@@ -7,12 +7,16 @@ use pmsflow_core::{
     schedule::{sweeps, SWEEP_STEP_PREFIX},
     workflow::Budgets,
 };
-use pmsflow_store::{engine::Claimed, sweeps as store};
+use pmsflow_store::sweeps as store;
+use serde::de::IgnoredAny;
 use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use super::StepDone;
+use super::{ErasedStep, Step, StepContext, StepDone, StepKey};
+
+/// The step of a sweep run.
+pub(super) const STEPS: &[&dyn ErasedStep] = &[&RunSweep];
 
 /// What the sweep steps need: the database, the batch size, budgets of the effects runs.
 #[derive(Debug, Clone)]
@@ -34,59 +38,74 @@ pub struct SweepContext {
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
-    StepFailure::retryable("PMSFLOW_DB", format!("sweep batch failed: {e}"))
+    StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("sweep batch failed: {e}"))
 }
 
-/// Run the sweep named by the step key; its output is the [`store::SweepReport`].
-pub(super) async fn run(step: &Claimed, ctx: &SweepContext) -> Result<StepDone, StepFailure> {
-    let name = step
-        .step_key
-        .strip_prefix(SWEEP_STEP_PREFIX)
-        .unwrap_or_default();
-    let now = OffsetDateTime::now_utc();
-    let report = match name {
-        sweeps::LICENCE_EXPIRY => store::expire_licences(
-            &ctx.pool,
-            now,
-            ctx.batch,
-            ctx.lanes,
-            Some(ctx.renewal),
-            &ctx.budgets,
-        )
-        .await
-        .map_err(db_failure)?,
-        sweeps::API_KEY_EXPIRY => store::expire_api_keys(&ctx.pool, now, ctx.batch)
+/// `sweep.<schedule>`: run the sweep named by the step key; its output is the
+/// [`store::SweepReport`]. Runs with the [`SweepContext`].
+pub(super) struct RunSweep;
+
+impl Step for RunSweep {
+    const KEY: StepKey = StepKey::Prefix(SWEEP_STEP_PREFIX);
+    const LOCAL: bool = false;
+    type Input = IgnoredAny;
+
+    async fn run(
+        &self,
+        _input: IgnoredAny,
+        ctx: &StepContext<'_>,
+    ) -> Result<StepDone, StepFailure> {
+        let sweep = ctx.sweeps("sweeps")?;
+        let name = ctx
+            .step
+            .step_key
+            .strip_prefix(SWEEP_STEP_PREFIX)
+            .unwrap_or_default();
+        let now = OffsetDateTime::now_utc();
+        let report = match name {
+            sweeps::LICENCE_EXPIRY => store::expire_licences(
+                &sweep.pool,
+                now,
+                sweep.batch,
+                sweep.lanes,
+                Some(sweep.renewal),
+                &sweep.budgets,
+            )
             .await
             .map_err(db_failure)?,
-        sweeps::CERTIFICATE_EXPIRY => store::certificate_reminders(
-            &ctx.pool,
-            now,
-            &ctx.certificate_reminder_days,
-            ctx.batch,
-            &ctx.budgets,
-        )
-        .await
-        .map_err(db_failure)?,
-        sweeps::LICENCE_RENEWAL => {
-            store::renew_licences(&ctx.pool, now, ctx.renewal, ctx.batch, &ctx.budgets)
+            sweeps::API_KEY_EXPIRY => store::expire_api_keys(&sweep.pool, now, sweep.batch)
                 .await
-                .map_err(db_failure)?
-        }
-        sweeps::API_KEY_REMINDER => store::api_key_reminders(
-            &ctx.pool,
-            now,
-            &ctx.api_key_reminder_days,
-            ctx.batch,
-            &ctx.budgets,
-        )
-        .await
-        .map_err(db_failure)?,
-        other => {
-            return Err(StepFailure::permanent(
-                "PMSFLOW_UNKNOWN_STEP",
-                format!("no sweep named {other:?}"),
-            ))
-        }
-    };
-    Ok(StepDone::output(json!(report)))
+                .map_err(db_failure)?,
+            sweeps::CERTIFICATE_EXPIRY => store::certificate_reminders(
+                &sweep.pool,
+                now,
+                &sweep.certificate_reminder_days,
+                sweep.batch,
+                &sweep.budgets,
+            )
+            .await
+            .map_err(db_failure)?,
+            sweeps::LICENCE_RENEWAL => {
+                store::renew_licences(&sweep.pool, now, sweep.renewal, sweep.batch, &sweep.budgets)
+                    .await
+                    .map_err(db_failure)?
+            }
+            sweeps::API_KEY_REMINDER => store::api_key_reminders(
+                &sweep.pool,
+                now,
+                &sweep.api_key_reminder_days,
+                sweep.batch,
+                &sweep.budgets,
+            )
+            .await
+            .map_err(db_failure)?,
+            other => {
+                return Err(StepFailure::permanent(
+                    pmsflow_core::codes::PMSFLOW_UNKNOWN_STEP,
+                    format!("no sweep named {other:?}"),
+                ))
+            }
+        };
+        Ok(StepDone::output(json!(report)))
+    }
 }

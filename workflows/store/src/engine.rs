@@ -14,7 +14,11 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::{jobs::StepTask, OUTBOX_CHANNEL, RUN_CHANNEL};
+use crate::{
+    domain_write::{DomainWrite, Fused},
+    jobs::StepTask,
+    OUTBOX_CHANNEL, RUN_CHANNEL,
+};
 
 /// Failure code of an attempt whose worker stopped answering (its lease expired).
 pub const LEASE_EXPIRED: &str = "PMSFLOW_LEASE_EXPIRED";
@@ -194,29 +198,6 @@ pub enum Outcome {
     Dead(StepFailure),
 }
 
-/// A step's own database write, fused into the statement that completes it: it runs only if
-/// the completion is recorded (it joins the `done` row), so a lost lease writes nothing, and it
-/// costs no extra round trip (DESIGN.md §2: "one commit per step").
-#[derive(Debug, Clone)]
-pub enum FusedWrite {
-    /// The synthetic benchmark's business transaction: `UPDATE` the account row, `INSERT` a log row.
-    BenchTouch {
-        /// `bench_account.id`.
-        account: Uuid,
-        /// Logged step key.
-        step: String,
-    },
-}
-
-const FUSED_MARKER: &str = "/*fused*/";
-
-const FUSED_BENCH: &str = ", fw1 AS (
-                    UPDATE bench_account b SET balance = b.balance + 1 FROM done
-                     WHERE b.id = $15 RETURNING b.id
-                 ), fw2 AS (
-                    INSERT INTO bench_log (account, step) SELECT id, $16 FROM fw1
-                 )";
-
 /// `done` of a leased step (claimed before an external call).
 const DONE_LEASED: &str = "UPDATE workflow_step
                SET status = $4, output = $5, last_error = coalesce($6, last_error),
@@ -233,18 +214,19 @@ const DONE_LOCAL: &str = "UPDATE workflow_step
                AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = run_id AND r.status = 'running')
             RETURNING id, run_id, seq, attempt, started_at";
 
-fn completion_sql(local: bool, fused: bool) -> &'static str {
-    static VARIANTS: [std::sync::OnceLock<String>; 4] = [
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-    ];
-    let i = usize::from(local) * 2 + usize::from(fused);
-    VARIANTS[i].get_or_init(|| {
+const FUSED_MARKER: &str = "/*fused*/";
+
+/// The completing statement of a local or leased step, with a fused write's CTEs or none;
+/// each variant is built once per process.
+fn completion_sql(local: bool, fused: Option<Fused>) -> &'static str {
+    const VARIANTS: usize = 2 * (1 + Fused::COUNT);
+    static CACHE: [std::sync::OnceLock<String>; VARIANTS] =
+        [const { std::sync::OnceLock::new() }; VARIANTS];
+    let i = usize::from(local) * (1 + Fused::COUNT) + fused.map_or(0, |f| 1 + f.index());
+    CACHE[i].get_or_init(|| {
         COMPLETION
             .replace("/*done*/", if local { DONE_LOCAL } else { DONE_LEASED })
-            .replace(FUSED_MARKER, if fused { FUSED_BENCH } else { "" })
+            .replace(FUSED_MARKER, fused.map_or("", Fused::sql))
     })
 }
 
@@ -305,48 +287,92 @@ const COMPLETION: &str = "WITH done AS (
                 (SELECT status FROM fin LIMIT 1) AS run_status,
                 (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified";
 
-/// Record the end of the claimed attempt and advance the run, in one statement on `conn`
-/// (pass a transaction to combine it with a database-only step's own writes).
+/// Record the end of the claimed attempt and advance the run, in one statement on `conn`.
 pub async fn complete(
     conn: &mut PgConnection,
     claimed: &Claimed,
     outcome: &Outcome,
     dispatch: Dispatch,
 ) -> Result<Completion, sqlx::Error> {
-    complete_fused(conn, claimed, outcome, dispatch, None).await
+    run_completion(conn, claimed, outcome, dispatch, None, false).await
 }
 
-/// Complete a step that was only [`load`]ed, not leased (a local step: pure computation or a
-/// database write, no external call): one statement claims and completes it, conditional on
-/// the step still being queued at the attempt that was read (0 rows = duplicate delivery).
-pub async fn complete_local(
-    conn: &mut PgConnection,
-    loaded: &Claimed,
-    outcome: &Outcome,
-    fused: Option<&FusedWrite>,
-) -> Result<Completion, sqlx::Error> {
-    run_completion(conn, loaded, outcome, Dispatch::FastPath, fused, true).await
+/// How the worker completing a step holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Only [`load`]ed, not leased (a local step: pure computation or a database write, no
+    /// external call): the completing statement claims it too, conditional on the step still
+    /// being queued at the attempt that was read. Not recorded = a duplicate delivery.
+    Loaded,
+    /// [`claim`]ed or [`lease`]d before an external call: the completion is conditional on the
+    /// lease. Not recorded = the lease was lost.
+    Leased,
 }
 
-/// [`complete`] with the step's own write fused into the same statement.
-pub async fn complete_fused(
-    conn: &mut PgConnection,
-    claimed: &Claimed,
-    outcome: &Outcome,
-    dispatch: Dispatch,
-    fused: Option<&FusedWrite>,
-) -> Result<Completion, sqlx::Error> {
-    run_completion(conn, claimed, outcome, dispatch, fused, false).await
+/// Why [`complete_success`] recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SuccessError {
+    /// The step's [`DomainWrite`] found the domain in a state it cannot apply to (the partner or
+    /// the client is gone). Nothing was committed; the failure (permanent) is the attempt's.
+    #[error("the domain refused the step's write: {0}")]
+    DomainRefused(StepFailure),
+    /// Postgres failed; nothing was committed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
+/// Record a successful attempt of `step` with `output`, advance the run and apply the step's
+/// domain `write`, atomically; the next step is left for the completing worker to push
+/// ([`Dispatch::FastPath`]).
+///
+/// - no write: one statement;
+/// - a fused write ([`DomainWrite::BenchTouch`]): one statement, the write's CTEs included;
+/// - any other write: one transaction, the completing statement then the write, which runs
+///   only if the completion was recorded.
+///
+/// `Ok` with `recorded == false`: nothing was written (duplicate delivery of a
+/// [`Held::Loaded`] step, lost lease of a [`Held::Leased`] one).
+pub async fn complete_success(
+    pool: &PgPool,
+    step: &Claimed,
+    output: Value,
+    write: Option<&DomainWrite>,
+    held: Held,
+) -> Result<Completion, SuccessError> {
+    let outcome = Outcome::Succeeded(output);
+    let local = held == Held::Loaded;
+    let Some(write) = write.filter(|w| w.fused().is_none()) else {
+        let mut conn = pool.acquire().await?;
+        return Ok(
+            run_completion(&mut conn, step, &outcome, Dispatch::FastPath, write, local).await?,
+        );
+    };
+    let mut tx = pool.begin().await?;
+    let completion =
+        run_completion(&mut tx, step, &outcome, Dispatch::FastPath, None, local).await?;
+    if !completion.recorded {
+        tx.rollback().await?;
+        return Ok(completion);
+    }
+    if let Err(refused) = write.apply(&mut tx, &step.created_by).await? {
+        tx.rollback().await?;
+        return Err(SuccessError::DomainRefused(refused));
+    }
+    tx.commit().await?;
+    Ok(completion)
+}
+
+/// The completing statement. `fused`: a write whose CTEs join it (ignored unless
+/// [`DomainWrite::fused`]).
 async fn run_completion(
     conn: &mut PgConnection,
     claimed: &Claimed,
     outcome: &Outcome,
     dispatch: Dispatch,
-    fused: Option<&FusedWrite>,
+    fused: Option<&DomainWrite>,
     local: bool,
 ) -> Result<Completion, sqlx::Error> {
+    let fused = fused.and_then(|w| w.fused().map(|variant| (w, variant)));
     let attempt_outcome = match outcome {
         Outcome::Succeeded(_) => "succeeded",
         Outcome::Dead(f) if f.code == LEASE_EXPIRED => "lease_expired",
@@ -369,7 +395,7 @@ async fn run_completion(
         Outcome::Dead(f) => (Some(f.code.clone()), Some(f.message.clone())),
         Outcome::Succeeded(_) => (None, None),
     };
-    let query = sqlx::query(completion_sql(local, fused.is_some()))
+    let query = sqlx::query(completion_sql(local, fused.map(|(_, variant)| variant)))
         .bind(claimed.step_id)
         .bind(claimed.attempt)
         .bind(&claimed.lease_owner)
@@ -385,7 +411,7 @@ async fn run_completion(
         .bind(RUN_CHANNEL)
         .bind(attempt_outcome);
     let query = match fused {
-        Some(FusedWrite::BenchTouch { account, step }) => query.bind(account).bind(step),
+        Some((write, _)) => write.bind_fused(query),
         None => query,
     };
     let row = query.fetch_one(&mut *conn).await?;

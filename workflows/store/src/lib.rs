@@ -9,6 +9,7 @@
 //! - [`db`]: pool and migrations.
 //! - [`runs`]: creating runs transactionally and reading them back.
 //! - [`engine`]: claim, complete, retry, fail; outbox relay and reconciler queries.
+//! - [`domain_write`]: the domain changes a step commits with its completion.
 //! - [`partners`]: partner, partner type, policy group and certificate rows.
 //! - [`policies`]: policy groups and policies.
 //! - [`partner_policies`]: policy mapping requests and API keys.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod db;
+pub mod domain_write;
 pub mod engine;
 pub mod jobs;
 pub mod licences;
