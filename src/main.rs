@@ -107,7 +107,7 @@ fn main() -> anyhow::Result<()> {
                     settings.auth.mode == "dev",
                     "auth.mode must be \"dev\" to mint tokens"
                 );
-                let auth = pmsflow_api::auth::Authenticator::dev(
+                let auth = pmsflow_api::access::Authenticator::dev(
                     &settings.auth.dev_secret,
                     &settings.auth.partner_admin_role,
                 );

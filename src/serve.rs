@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pmsflow_api::{auth::Authenticator, roles::RoleTable, AppState};
+use pmsflow_api::{access::Authenticator, access::RoleTable, AppState};
 use pmsflow_core::partner::RegistrationRules;
 use pmsflow_store::config::Settings;
 use pmsflow_workers::{
@@ -62,10 +62,10 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         anyhow::bail!("[roles] names endpoint keys that do not exist: {unknown:?}");
     }
     let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
-    let live = pmsflow_api::live::LiveFeed::start(pool.clone()).await?;
+    let live = pmsflow_api::services::live::LiveFeed::follow(&runs);
     Ok(AppState {
         live,
-        console: pmsflow_api::console::access(&settings.console, &settings.auth),
+        console: pmsflow_api::access::console_access(&settings.console, &settings.auth),
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,
         pool,
@@ -106,8 +106,10 @@ async fn mapping_file(key: &str, value: &str, stock: &str) -> anyhow::Result<Str
 /// eSignet's mapping files and discovery cache of `[mosip]`.
 pub async fn esignet_directory(
     settings: &Settings,
-) -> anyhow::Result<pmsflow_api::oidc::EsignetDirectory> {
-    use pmsflow_api::oidc::{EsignetDirectory, STOCK_AMR_ACR_MAPPING, STOCK_IDENTITY_MAPPING};
+) -> anyhow::Result<pmsflow_api::services::esignet::EsignetDirectory> {
+    use pmsflow_api::services::esignet::{
+        EsignetDirectory, STOCK_AMR_ACR_MAPPING, STOCK_IDENTITY_MAPPING,
+    };
     let m = &settings.mosip;
     let identity = mapping_file(
         "identity_mapping_file",

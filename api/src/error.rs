@@ -10,6 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use pmsflow_core::codes::{self, Code};
 use pmsflow_core::envelope::{ResponseWrapper, ServiceError};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -29,9 +30,15 @@ pub enum PmsError {
 }
 
 impl PmsError {
-    /// A business error from code and message.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self::Business(ServiceError::new(code, message))
+    /// A business error: `code` of the catalogue with a message of the caller's (PMS builds
+    /// some messages from the request).
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self::Business(ServiceError::new(code.code, message))
+    }
+
+    /// A business error with the catalogue's message for `code`.
+    pub fn of(code: Code) -> Self {
+        Self::new(code, code.message)
     }
 }
 
@@ -74,17 +81,17 @@ impl IntoResponse for PmsError {
             Self::Business(e) => envelope(StatusCode::OK, e),
             Self::Unauthenticated => envelope(
                 StatusCode::UNAUTHORIZED,
-                ServiceError::new("KER-ATH-401", "Authentication Failed"),
+                ServiceError::new(codes::KER_ATH_401.code, codes::KER_ATH_401.message),
             ),
             Self::Forbidden => envelope(
                 StatusCode::FORBIDDEN,
-                ServiceError::new("KER-ATH-403", "Forbidden"),
+                ServiceError::new(codes::KER_ATH_403.code, codes::KER_ATH_403.message),
             ),
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 envelope(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ServiceError::new("PMS_PRT_500", "Unable to process the request."),
+                    ServiceError::new(codes::PMS_PRT_500.code, codes::PMS_PRT_500.message),
                 )
             }
         }
@@ -125,7 +132,7 @@ impl Problem {
             "Unauthorized",
             "a valid bearer token is required",
         )
-        .with_code("KER-ATH-401")
+        .with_code(codes::KER_ATH_401)
     }
 
     /// 403.
@@ -135,7 +142,7 @@ impl Problem {
             "Forbidden",
             "the token's roles do not allow this",
         )
-        .with_code("KER-ATH-403")
+        .with_code(codes::KER_ATH_403)
     }
 
     /// 404.
@@ -147,20 +154,24 @@ impl Problem {
         )
     }
 
-    /// Attach an error code.
-    pub fn with_code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
+    /// Attach an error code of the catalogue.
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code.code.to_owned());
         self
     }
 
     /// A 422 carrying a PMS validation error.
     pub fn from_service(e: ServiceError) -> Self {
         let status = match e.error_code.as_str() {
-            "PMS_PRT_051" | "PMS_PRT_011" => StatusCode::CONFLICT,
-            "PMS_PRT_055" => StatusCode::FORBIDDEN,
+            c if c == codes::PMS_PRT_051.code || c == codes::PMS_PRT_011.code => {
+                StatusCode::CONFLICT
+            }
+            c if c == codes::PMS_PRT_055.code => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        Self::new(status, "Invalid request", e.message).with_code(e.error_code)
+        let mut p = Self::new(status, "Invalid request", e.message);
+        p.code = Some(e.error_code);
+        p
     }
 }
 

@@ -7,45 +7,29 @@
 //! the API's own documentation (`/v1/openapi.json`, `/v1/docs`) is public.
 //!
 //! # Layout
-//! - [`auth`]: token verification (dev key or IdP JWKS), roles, the own-data rule.
-//! - [`error`]: PMS envelopes and problem+json.
-//! - [`pms`]: PMS-compatible partner registration and certificates.
-//! - [`misp`]: MISP licence keys.
-//! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
-//! - [`partner_manager`]: partner update, policy mapping, API keys, activation.
-//! - [`policy`]: PMS-compatible policy manager (groups, policies).
-//! - [`lookups`]: e-mail check, portal roles, request and API-key lookups.
-//! - [`roles`]: role lists per endpoint (`mosip.role.pms.*`), configurable.
-//! - [`search`]: PMS searches and filter values.
-//! - [`native`]: onboardings and runs.
-//! - [`schedules`]: the sweeps' schedules: list, pause, resume, trigger now.
-//! - [`console`]: the operator console's pages (`/console`), dev sign-in, console roles, CSRF.
-//! - [`admin`]: the console's JSON API under `/v1/admin` (overview, runs, actions, bulk
-//!   actions, audit log, schedules, live events).
-//! - [`live`]: the Postgres-notification feed behind the console's server-sent events.
+//! - [`access`]: token verification (dev key or IdP JWKS), the extractors of each surface,
+//!   CSRF, PMS's role lists per endpoint, the console's access rules.
+//! - [`error`]: PMS error envelopes and problem+json.
+//! - [`pms`]: the PMS-compatible surface (partners, certificates, API keys, policies, MISP
+//!   licences, OIDC clients, credentials, lookups, searches).
+//! - [`native`]: onboardings, runs, re-publication, schedules.
+//! - [`console`]: the operator console's pages and its JSON API under `/v1/admin`.
+//! - [`services`]: work shared by several handler modules (registration, effects runs,
+//!   waiting for a run, re-publication, schedules, eSignet directory, live feed).
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
 //!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
 //! - [`state`]: shared handles.
+//!
+//! Imports flow one way: handlers → `services`, `access`, `error`, `state`; no handler module
+//! imports another surface's handlers.
 
-pub mod admin;
-pub mod auth;
+pub mod access;
 pub mod console;
-pub mod credentials;
-mod effects;
 pub mod error;
-pub mod live;
-pub mod lookups;
-pub mod misp;
 pub mod native;
-pub mod oidc;
 pub mod openapi;
-pub mod partner_manager;
 pub mod pms;
-pub mod policy;
-pub mod republish;
-pub mod roles;
-pub mod schedules;
-pub mod search;
+pub mod services;
 pub mod state;
 
 use axum::Router;
@@ -57,17 +41,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let routed = Router::new()
         .merge(pms::routes())
-        .merge(policy::routes())
-        .merge(partner_manager::routes())
-        .merge(misp::routes())
-        .merge(oidc::routes())
-        .merge(search::routes())
-        .merge(credentials::routes())
-        .merge(lookups::routes())
         .merge(native::routes())
-        .merge(schedules::routes())
-        .merge(republish::routes())
-        .merge(admin::routes())
         .merge(console::routes())
         .merge(openapi::routes())
         .layer(TraceLayer::new_for_http())
@@ -76,4 +50,223 @@ pub fn router(state: AppState) -> Router {
     // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
     // before routing, so the routed app is the fallback of an outer router with no routes.
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(routed))
+}
+
+#[cfg(test)]
+mod layout {
+    //! The rules of `# Layout`, checked on the sources: no import circle between modules,
+    //! and a handler module imports only `access`, `error`, `state`, `services`, the
+    //! OpenAPI schemas and its own surface's shared modules, never another handler module.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// Module path (`pms::guard`) → source of every file of the crate.
+    fn modules() -> BTreeMap<String, String> {
+        fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+            for entry in std::fs::read_dir(dir).expect("src is readable") {
+                let path = entry.expect("dir entry").path();
+                let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+                let name = if prefix.is_empty() {
+                    stem.clone()
+                } else {
+                    format!("{prefix}::{stem}")
+                };
+                if path.is_dir() {
+                    walk(&path, &name, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let module = match stem.as_str() {
+                        "lib" => String::new(),
+                        "mod" => prefix.to_owned(),
+                        _ => name,
+                    };
+                    out.insert(module, std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            "",
+            &mut out,
+        );
+        out
+    }
+
+    /// The paths of a use tree (`a::{b::c, d::{e, f}}` → `a::b::c`, `a::d::e`, `a::d::f`).
+    fn expand(tree: &str, prefix: &str, out: &mut Vec<String>) {
+        let tree = tree.trim();
+        let Some(open) = tree.find('{') else {
+            out.push(format!("{prefix}{tree}"));
+            return;
+        };
+        let head = format!("{prefix}{}", &tree[..open]);
+        let close = tree.rfind('}').unwrap_or(tree.len());
+        let (mut depth, mut entry) = (0, String::new());
+        for c in tree[open + 1..close].chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    expand(&std::mem::take(&mut entry), &head, out);
+                    continue;
+                }
+                _ => {}
+            }
+            entry.push(c);
+        }
+        if !entry.trim().is_empty() {
+            expand(&entry, &head, out);
+        }
+    }
+
+    /// The modules `src` names through `crate::` paths (use trees included), each resolved
+    /// to the longest module path that exists.
+    fn imports(src: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+        let code: String = src
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut paths = Vec::new();
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            // The path runs to the end of its use tree (matching braces) or of the path.
+            let (mut depth, mut end) = (0i32, rest.len());
+            for (at, c) in rest.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth > 0 => depth -= 1,
+                    c if depth == 0 && !(c.is_alphanumeric() || c == '_' || c == ':') => {
+                        end = at;
+                        break;
+                    }
+                    _ => {}
+                }
+                if depth == 0 && c == '}' {
+                    end = at + 1;
+                    break;
+                }
+            }
+            expand(&rest[..end], "", &mut paths);
+        }
+        let mut out = BTreeSet::new();
+        for p in paths {
+            let p = p.split(" as ").next().unwrap_or_default().trim();
+            let segs: Vec<&str> = p
+                .split("::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            for n in (1..=segs.len()).rev() {
+                let m = segs[..n].join("::");
+                if known.contains(&m) {
+                    out.insert(m);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The child modules whose items `src` (a `mod.rs`) re-exports with `pub use child::...`.
+    fn re_exported(module: &str, src: &str) -> Vec<String> {
+        src.lines()
+            .filter_map(|l| l.trim().strip_prefix("pub use "))
+            .filter_map(|l| l.split("::").next())
+            .filter(|child| child.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .map(|child| {
+                if module.is_empty() {
+                    child.to_owned()
+                } else {
+                    format!("{module}::{child}")
+                }
+            })
+            .collect()
+    }
+
+    /// Module → the modules it imports; importing a module that re-exports items of its
+    /// children counts as importing those children too.
+    fn graph() -> BTreeMap<String, BTreeSet<String>> {
+        let modules = modules();
+        let known: BTreeSet<String> = modules.keys().cloned().collect();
+        modules
+            .iter()
+            .map(|(m, src)| {
+                let mut deps = imports(src, &known);
+                let through: Vec<String> = deps
+                    .iter()
+                    .flat_map(|d| re_exported(d, &modules[d]))
+                    .filter(|c| known.contains(c))
+                    .collect();
+                deps.extend(through);
+                deps.remove(m);
+                (m.clone(), deps)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_import_circle_between_modules() {
+        let g = graph();
+        assert!(g.len() > 20, "{} modules read", g.len());
+        // Depth-first search for a back edge.
+        fn visit(
+            m: &str,
+            g: &BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) {
+            if done.contains(m) {
+                return;
+            }
+            if let Some(at) = path.iter().position(|p| p == m) {
+                panic!("import circle: {} -> {m}", path[at..].join(" -> "));
+            }
+            path.push(m.to_owned());
+            for d in &g[m] {
+                visit(d, g, path, done);
+            }
+            path.pop();
+            done.insert(m.to_owned());
+        }
+        let mut done = BTreeSet::new();
+        for m in g.keys() {
+            visit(m, &g, &mut Vec::new(), &mut done);
+        }
+    }
+
+    #[test]
+    fn handlers_import_no_other_handler_module() {
+        // Shared modules of each surface that its handlers may import.
+        let shared = [
+            "access",
+            "error",
+            "state",
+            "services",
+            "openapi::schemas",
+            "pms::envelope",
+            "pms::guard",
+            "pms::views",
+        ];
+        let allowed = |dep: &str| {
+            shared
+                .iter()
+                .any(|s| dep == *s || dep.starts_with(&format!("{s}::")))
+        };
+        let g = graph();
+        for (m, deps) in &g {
+            let handler = ["pms::", "native::", "console::"]
+                .iter()
+                .any(|s| m.starts_with(s))
+                && !allowed(m);
+            if !handler {
+                continue;
+            }
+            for d in deps {
+                assert!(allowed(d), "handler module {m} imports {d}");
+            }
+        }
+    }
 }

@@ -7,8 +7,8 @@ use pmsflow_core::{partner::RegistrationRules, workflow::Budgets};
 use pmsflow_store::{config::PmsSettings, watch::RunWatcher};
 use sqlx::PgPool;
 
-use crate::auth::Authenticator;
-use crate::roles::RoleTable;
+use crate::access::{console::ConsoleAccess, roles::RoleTable, token::Authenticator};
+use crate::services::{esignet::EsignetDirectory, live::LiveFeed};
 
 /// Cloned into every handler.
 #[derive(Clone)]
@@ -32,13 +32,13 @@ pub struct AppState {
     /// The configured sweeps (`[scheduler.schedules]`), for `/v1/schedules`.
     pub schedules: Arc<Vec<pmsflow_core::schedule::CronSchedule>>,
     /// eSignet's mapping files and `claims_supported`, for the OIDC endpoints.
-    pub esignet: Arc<crate::oidc::EsignetDirectory>,
+    pub esignet: Arc<EsignetDirectory>,
     /// Partners per step of a re-publication (`republish.batch`).
     pub republish_batch: usize,
     /// Console roles, CSRF key, sign-in and bulk settings (`[console]`).
-    pub console: Arc<crate::console::ConsoleAccess>,
+    pub console: Arc<ConsoleAccess>,
     /// Run and step changes for the console's live updates.
-    pub live: crate::live::LiveFeed,
+    pub live: LiveFeed,
     /// Workers' heartbeat period (`worker.heartbeat_ms`): three without one and a worker is
     /// shown dead.
     pub heartbeat: Duration,

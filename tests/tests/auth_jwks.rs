@@ -3,7 +3,7 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use pmsflow_api::auth::Authenticator;
+use pmsflow_api::access::Authenticator;
 use rsa::{
     pkcs1::{EncodeRsaPrivateKey, LineEnding},
     traits::PublicKeyParts,

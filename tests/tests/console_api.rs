@@ -716,7 +716,7 @@ async fn a_lost_live_feed_connection_tells_consoles_to_refetch(pool: PgPool) {
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
           WHERE datname = current_database() AND application_name = $1",
     )
-    .bind(pmsflow_api::live::LIVE_FEED_APPLICATION)
+    .bind(pmsflow_store::watch::RUN_WATCH_APPLICATION)
     .fetch_one(&app.pool)
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
 
-use pmsflow_api::roles::DEFAULTS;
+use pmsflow_api::access::roles::DEFAULTS;
 use pmsflow_tests::TestApp;
 use reqwest::Method;
 use serde_json::{json, Value};

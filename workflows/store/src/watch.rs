@@ -1,21 +1,67 @@
-//! Waiting for runs to finish, for every waiter of a process through one LISTEN connection.
+//! Run notifications of a process, through one LISTEN connection: waiting for runs to finish,
+//! and a feed of every notification for whoever follows them (the console's live updates).
 //!
-//! The completing statement NOTIFYs [`crate::RUN_CHANNEL`] with `<run id>:<status>`
-//! when a run ends. A [`RunWatcher`] holds one listener and wakes the waiters of that run, so
-//! any number of synchronous API calls wait without holding a pool connection each. Waiters
-//! beyond the cap are answered at once with the run's current status.
+//! The completing statement NOTIFYs [`crate::RUN_CHANNEL`] with `<run id>:<status>` when a
+//! run ends; bulk actions NOTIFY [`crate::STEP_CHANNEL`] with the comma-separated ids of the
+//! runs they progressed. A [`RunWatcher`] holds one listener on its own connection (named
+//! [`RUN_WATCH_APPLICATION`] in `pg_stat_activity`), wakes the waiters of a run, so any number
+//! of synchronous API calls wait without holding a pool connection each, and broadcasts every
+//! notification as a [`RunNotice`] ([`RunWatcher::subscribe`]). Waiters beyond the cap are
+//! answered at once with the run's current status. When the connection is lost, every waiter
+//! re-reads its run and subscribers get [`RunNotice::Resync`]: notifications sent meanwhile
+//! were not seen.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::{postgres::PgListener, PgPool};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
-use crate::{runs, RUN_CHANNEL};
+use crate::{runs, RUN_CHANNEL, STEP_CHANNEL};
 
 type Waiters = Arc<Mutex<HashMap<Uuid, watch::Sender<bool>>>>;
+
+/// `application_name` of the watcher's connection (how operators find it in
+/// `pg_stat_activity`).
+pub const RUN_WATCH_APPLICATION: &str = "pmsflow-run-watch";
+
+/// One notification, as [`RunWatcher::subscribe`] hands it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunNotice {
+    /// A run's status changed ([`crate::RUN_CHANNEL`]).
+    Run {
+        /// The run.
+        run_id: Uuid,
+        /// Its new status (`completed`, `failed`, `cancelled`, ...).
+        status: String,
+    },
+    /// Bulk actions progressed ([`crate::STEP_CHANNEL`]): their run ids.
+    Progress(Vec<Uuid>),
+    /// The listener lost its connection and reconnects: notifications sent meanwhile were not
+    /// seen, so whoever follows runs should re-read them.
+    Resync,
+}
+
+impl RunNotice {
+    /// The notice of a notification on `channel` with `payload` (`None` for a payload that
+    /// names no run).
+    pub fn parse(channel: &str, payload: &str) -> Option<Self> {
+        if channel == RUN_CHANNEL {
+            let mut parts = payload.splitn(2, ':');
+            let run_id = parts.next().and_then(|s| Uuid::parse_str(s).ok())?;
+            let status = parts.next().unwrap_or("changed").to_owned();
+            Some(Self::Run { run_id, status })
+        } else {
+            let ids: Vec<Uuid> = payload
+                .split(',')
+                .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+                .collect();
+            (!ids.is_empty()).then_some(Self::Progress(ids))
+        }
+    }
+}
 
 /// Shared by every waiter of a process; cheap to clone.
 ///
@@ -25,6 +71,7 @@ pub struct RunWatcher {
     pool: PgPool,
     waiters: Waiters,
     cap: usize,
+    notices: broadcast::Sender<RunNotice>,
     _stop: Arc<tokio_util::sync::DropGuard>,
 }
 
@@ -37,42 +84,65 @@ impl std::fmt::Debug for RunWatcher {
 }
 
 impl RunWatcher {
-    /// Start the listener on its own connection (reconnecting on error; sqlx re-LISTENs).
-    /// At most `cap` waiters wait at once.
+    /// Start the listener on a connection of its own, outside `pool` (a listener holds its
+    /// connection for good, and the pool is sized for requests), reconnecting when it is lost.
+    /// At most `cap` waiters wait at once; subscribers that fall 1,024 notices behind miss
+    /// some (their receiver says it lagged).
     pub async fn start(pool: PgPool, cap: usize) -> Result<Self, sqlx::Error> {
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(RUN_CHANNEL).await?;
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(
+                (*pool.connect_options())
+                    .clone()
+                    .application_name(RUN_WATCH_APPLICATION),
+            )
+            .await?;
+        let mut listener = PgListener::connect_with(&own).await?;
+        listener.listen_all([RUN_CHANNEL, STEP_CHANNEL]).await?;
         let waiters: Waiters = Arc::default();
+        let (notices, _) = broadcast::channel(1024);
         let w = Arc::clone(&waiters);
+        let out = notices.clone();
         let stop = tokio_util::sync::CancellationToken::new();
         let stopped = stop.clone();
         tokio::spawn(async move {
+            let wake_all = |w: &Waiters| {
+                if let Ok(map) = w.lock() {
+                    for tx in map.values() {
+                        let _ = tx.send(true);
+                    }
+                }
+            };
             loop {
+                // `try_recv` says when the connection was lost (`Ok(None)`; the next call
+                // reconnects); `recv` would reconnect silently and lose what happened meanwhile.
                 let received = tokio::select! {
                     _ = stopped.cancelled() => return,
-                    r = listener.recv() => r,
+                    r = listener.try_recv() => r,
                 };
+                // Nobody subscribed is not an error: the send results are ignored.
                 match received {
-                    Ok(n) => {
-                        let id = n
-                            .payload()
-                            .split(':')
-                            .next()
-                            .and_then(|s| Uuid::parse_str(s).ok());
-                        if let (Some(id), Ok(map)) = (id, w.lock()) {
-                            if let Some(tx) = map.get(&id) {
+                    Ok(Some(n)) => {
+                        let Some(notice) = RunNotice::parse(n.channel(), n.payload()) else {
+                            continue;
+                        };
+                        if let (RunNotice::Run { run_id, .. }, Ok(map)) = (&notice, w.lock()) {
+                            if let Some(tx) = map.get(run_id) {
                                 let _ = tx.send(true);
                             }
                         }
+                        let _ = out.send(notice);
+                    }
+                    Ok(None) => {
+                        tracing::warn!("run listener lost its connection; reconnecting");
+                        wake_all(&w);
+                        let _ = out.send(RunNotice::Resync);
                     }
                     Err(e) => {
                         // Notifications may have been lost: wake everyone to re-check.
                         tracing::warn!(error = %e, "run listener interrupted");
-                        if let Ok(map) = w.lock() {
-                            for tx in map.values() {
-                                let _ = tx.send(true);
-                            }
-                        }
+                        wake_all(&w);
+                        let _ = out.send(RunNotice::Resync);
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
                 }
@@ -82,14 +152,20 @@ impl RunWatcher {
             pool,
             waiters,
             cap,
+            notices,
             _stop: Arc::new(stop.drop_guard()),
         })
+    }
+
+    /// Every notification from now on, and [`RunNotice::Resync`] after a lost connection.
+    pub fn subscribe(&self) -> broadcast::Receiver<RunNotice> {
+        self.notices.subscribe()
     }
 
     /// Wait until run `id` is no longer `running`, or `timeout` passes; returns its last status
     /// (`None` if the run does not exist).
     pub async fn wait(&self, id: Uuid, timeout: Duration) -> Result<Option<String>, sqlx::Error> {
-        let rx = self.subscribe(id);
+        let rx = self.waiter(id);
         let Some(rx) = rx else {
             // Over the cap (or a poisoned map): answer with the current status.
             return runs::run_status(&self.pool, id).await;
@@ -108,7 +184,7 @@ impl RunWatcher {
         }
     }
 
-    fn subscribe(&self, id: Uuid) -> Option<watch::Receiver<bool>> {
+    fn waiter(&self, id: Uuid) -> Option<watch::Receiver<bool>> {
         let mut map = self.waiters.lock().ok()?;
         if map.len() >= self.cap && !map.contains_key(&id) {
             return None;
@@ -138,5 +214,29 @@ impl RunWatcher {
                 _ => return runs::run_status(&self.pool, id).await,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_become_notices() {
+        let id = Uuid::new_v4();
+        assert_eq!(
+            RunNotice::parse(RUN_CHANNEL, &format!("{id}:completed")),
+            Some(RunNotice::Run {
+                run_id: id,
+                status: "completed".into()
+            })
+        );
+        let other = Uuid::new_v4();
+        assert_eq!(
+            RunNotice::parse(STEP_CHANNEL, &format!("{id},{other}")),
+            Some(RunNotice::Progress(vec![id, other]))
+        );
+        assert_eq!(RunNotice::parse(STEP_CHANNEL, "garbage"), None);
+        assert_eq!(RunNotice::parse(RUN_CHANNEL, "garbage:failed"), None);
     }
 }

@@ -8,6 +8,7 @@ use axum::{
     routing::{get, put},
     Router,
 };
+use pmsflow_core::codes;
 use pmsflow_core::{envelope::RequestWrapper, partner::is_valid_email};
 use pmsflow_store::{
     partner_policies::{self as pp, RequestView},
@@ -16,9 +17,10 @@ use pmsflow_store::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::PmsCaller;
+use crate::access::PmsCaller;
+use crate::access::RoleKey;
 use crate::error::PmsError;
-use crate::pms::{envelope, ok, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
 use crate::state::AppState;
 
 /// Routes of the lookups.
@@ -52,8 +54,8 @@ pub(crate) struct EmailVerification {
 /// `{emailId}` → `{emailExists, policyRequiredPartnerTypes: [UPPER-CASE type codes]}`;
 /// `PMS_PRT_012` when the address is not an e-mail.
 #[utoipa::path(put, path = "/v1/partnermanager/partners/email/verify", tag = "partners",
-    request_body = crate::openapi::PmsRequest<EmailVerification>,
-    responses((status = 200, description = "`response`: `{emailExists: bool, policyRequiredPartnerTypes: [string]}`. Business errors (HTTP 200): `PMS_COR_001` (malformed body), `PMS_PRT_012` (not an e-mail).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<EmailVerification>,
+    responses((status = 200, description = "`response`: `{emailExists: bool, policyRequiredPartnerTypes: [string]}`. Business errors (HTTP 200): `PMS_COR_001` (malformed body), `PMS_PRT_012` (not an e-mail).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn verify_email(
     State(state): State<AppState>,
@@ -62,7 +64,7 @@ async fn verify_email(
 ) -> PmsResult {
     let req: RequestWrapper<EmailVerification> = envelope(&body)?;
     if !is_valid_email(&req.request.email_id) {
-        return Err(PmsError::new("PMS_PRT_012", "Invalid emailId."));
+        return Err(PmsError::of(codes::PMS_PRT_012));
     }
     let mut conn = state.pool.acquire().await?;
     let exists = partners::email_taken(&mut conn, &req.request.email_id).await?;
@@ -84,7 +86,7 @@ async fn verify_email(
 /// (`mosip.pms.ui.required.roles`). This is the only configuration value answered, and it
 /// is the one the portal needs.
 #[utoipa::path(get, path = "/v1/partnermanager/roles", tag = "partners",
-    responses((status = 200, description = "`response`: `{roles: [string]}`.", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `{roles: [string]}`.", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn portal_roles(State(state): State<AppState>, PmsCaller(_caller): PmsCaller) -> PmsResult {
     ok(None, None, json!({ "roles": state.pms.ui_roles }))
@@ -103,10 +105,7 @@ fn request_json(r: &RequestView) -> Value {
 }
 
 fn no_requests() -> PmsError {
-    PmsError::new(
-        "PMS_PMP_015",
-        "No Partner api key requests for the Policy Group",
-    )
+    PmsError::of(codes::PMS_PMP_015)
 }
 
 /// Every policy mapping request.
@@ -115,13 +114,13 @@ fn no_requests() -> PmsError {
 /// `{apikeyRequests: [{apiKeyReqNo, partnerID, organizationName, policyId, policyDesc,
 /// status}]}`, oldest first; `PMS_PMP_015` when there is none.
 #[utoipa::path(get, path = "/v1/partnermanager/partners/apikey", tag = "partners",
-    responses((status = 200, description = "`response`: `{apikeyRequests: [...]}`. Business errors (HTTP 200): `PMS_PMP_015` (none).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `{apikeyRequests: [...]}`. Business errors (HTTP 200): `PMS_PMP_015` (none).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn all_policy_requests(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
 ) -> PmsResult {
-    state.roles.check("getpartnersapikey", &caller)?;
+    state.roles.check(RoleKey::GetPartnersApiKey, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let all = pp::request_views(&mut conn, None).await?;
     if all.is_empty() {
@@ -137,14 +136,14 @@ async fn all_policy_requests(
 /// `PMS_PMP_015` when unknown. (PMS names the path variable `apikey`; it is the request id.)
 #[utoipa::path(get, path = "/v1/partnermanager/partners/apikey/{request_id}", tag = "partners",
     params(("request_id" = String, Path, description = "Policy mapping request id (`mappingkey`).")),
-    responses((status = 200, description = "`response`: `{apiKeyReqNo, partnerID, organizationName, policyId, policyDesc, status}`. Business errors (HTTP 200): `PMS_PMP_015` (unknown).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `{apiKeyReqNo, partnerID, organizationName, policyId, policyDesc, status}`. Business errors (HTTP 200): `PMS_PMP_015` (unknown).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn policy_request(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     Path(request_id): Path<String>,
 ) -> PmsResult {
-    state.roles.check("getpartnersapikey", &caller)?;
+    state.roles.check(RoleKey::GetPartnersApiKey, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let one = pp::request_views(&mut conn, Some(&request_id)).await?;
     let r = one.first().ok_or_else(no_requests)?;
@@ -157,23 +156,18 @@ async fn policy_request(
 /// policyId}`; `PMS_PMP_009` when the partner has no such key.
 #[utoipa::path(get, path = "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}", tag = "partners",
     params(("partner_id" = String, Path, description = "Partner id."), ("api_key" = String, Path, description = "API key value.")),
-    responses((status = 200, description = "`response`: `{partnerID, policyId}`. Business errors (HTTP 200): `PMS_PMP_009` (no such key of the partner).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `{partnerID, policyId}`. Business errors (HTTP 200): `PMS_PMP_009` (no such key of the partner).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn api_key_policy(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     Path((partner_id, api_key)): Path<(String, String)>,
 ) -> PmsResult {
-    state.roles.check("getpartnersapikey", &caller)?;
+    state.roles.check(RoleKey::GetPartnersApiKey, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let key = pp::key(&mut conn, &partner_id, &api_key)
         .await?
-        .ok_or_else(|| {
-            PmsError::new(
-                "PMS_PMP_009",
-                "For given partner and apikey mapping not exists.",
-            )
-        })?;
+        .ok_or_else(|| PmsError::of(codes::PMS_PMP_009))?;
     ok(
         None,
         None,

@@ -1,6 +1,7 @@
 //! The scheduler's sweeps over HTTP (native API, problem+json errors): list every schedule
-//! with its cron, next and last fire and last result; pause, resume, trigger now. The same
-//! JSON serves the operator console later (issue 5).
+//! with its cron, next and last fire and last result; pause, resume, trigger now. Actions take
+//! an optional `{reason}` body and go through the same path as the console's
+//! (`crate::services::schedules::act`): each is written to the operator audit log.
 //!
 //! Roles: `pmsflowschedules` to read, `pmsflowschedulesmanage` to act (PARTNER_ADMIN by
 //! default, configurable under `[roles]`).
@@ -12,13 +13,13 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use pmsflow_core::{envelope::mosip_datetime, schedule::CronSchedule};
-use pmsflow_store::schedules;
-use serde_json::{json, Value};
-use time::OffsetDateTime;
+use pmsflow_core::codes;
+use serde_json::json;
 
-use crate::auth::NativeCaller;
+use crate::access::RoleKey;
+use crate::access::{AuthUser, NativeCaller};
 use crate::error::Problem;
+use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
 /// Routes of `/v1/schedules`.
@@ -31,52 +32,18 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{base}/{{name}}/trigger"), post(trigger))
 }
 
-pub(crate) fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a CronSchedule, Problem> {
-    state
-        .schedules
-        .iter()
-        .find(|s| s.name() == name)
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "Unknown schedule",
-                format!("no schedule named {name}"),
-            )
-            .with_code("PMSFLOW_UNKNOWN_SCHEDULE")
-        })
-}
-
-pub(crate) async fn view(state: &AppState, s: &CronSchedule) -> Result<Value, Problem> {
-    let mut conn = state.pool.acquire().await?;
-    let paused = schedules::is_paused(&mut conn, s.name()).await?;
-    let last = schedules::last_fire(&mut conn, s.name()).await?;
-    let now = OffsetDateTime::now_utc();
-    Ok(json!({
-        "name": s.name(),
-        "cron": s.expr(),
-        "paused": paused,
-        "nextFireAt": s.next_after(now).map(mosip_datetime),
-        "lastFire": last.map(|f| json!({
-            "fireAt": mosip_datetime(f.fire_at),
-            "outcome": f.outcome,
-            "runId": f.run_id,
-            "runStatus": f.run_status,
-        })),
-    }))
-}
-
 /// List the schedules.
 ///
 /// `GET /v1/schedules` → `[{name, cron, paused, nextFireAt, lastFire: {fireAt, outcome
 /// (started|skipped|triggered), runId, runStatus} | null}]`; times in MOSIP's format, UTC.
 #[utoipa::path(get, path = "/v1/schedules", tag = "schedules",
-    responses((status = 200, description = "Every configured sweep with its next and last fire.", body = Vec<Value>), crate::openapi::NativeDenied),
+    responses((status = 200, description = "Every configured sweep with its next and last fire.", body = Vec<Value>), crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn list(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
 ) -> Result<Response, Problem> {
-    if !state.roles.allows("pmsflowschedules", &caller) {
+    if !state.roles.allows(RoleKey::PmsflowSchedules, &caller) {
         return Err(Problem::forbidden());
     }
     let mut out = Vec::with_capacity(state.schedules.len());
@@ -86,20 +53,48 @@ async fn list(
     Ok(Json(out).into_response())
 }
 
+/// The reason of a native schedule action: `{reason}` if a body is sent (checked as the
+/// console checks it: 400 `PMS_COR_001` for a body that is not JSON, 422 for a blank or
+/// over-long reason), else [`NO_REASON`].
+fn reason_of(body: &[u8]) -> Result<String, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(NO_REASON.to_owned());
+    }
+    #[derive(serde::Deserialize)]
+    struct ReasonBody {
+        reason: String,
+    }
+    let b: ReasonBody = serde_json::from_slice(body).map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
+            .with_code(codes::PMS_COR_001)
+    })?;
+    pmsflow_core::operator::reason(&b.reason).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request",
+            e.to_string(),
+        )
+        .with_code(codes::PMS_COR_001)
+    })
+}
+
+/// The audit log's reason of a native action sent without one.
+const NO_REASON: &str = "(no reason given: native API)";
+
 async fn set_paused(
     state: &AppState,
-    caller: &crate::auth::AuthUser,
+    caller: &AuthUser,
     name: &str,
-    paused: bool,
+    body: &[u8],
+    action: ScheduleAction,
 ) -> Result<Response, Problem> {
-    if !state.roles.allows("pmsflowschedulesmanage", caller) {
+    if !state.roles.allows(RoleKey::PmsflowSchedulesManage, caller) {
         return Err(Problem::forbidden());
     }
-    let s = find(state, name)?;
-    let mut conn = state.pool.acquire().await?;
-    schedules::set_paused(&mut conn, name, paused, &caller.user_id).await?;
-    drop(conn);
-    Ok(Json(view(state, s).await?).into_response())
+    find(state, name)?;
+    let reason = reason_of(body)?;
+    let (view, _) = act_on_schedule(state, &caller.user_id, name, action, &reason).await?;
+    Ok(Json(view).into_response())
 }
 
 /// Pause a schedule: its fires start nothing until resumed (trigger now still works).
@@ -108,15 +103,16 @@ async fn set_paused(
 #[utoipa::path(post, path = "/v1/schedules/{name}/pause", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name, e.g. `licence-expiry`.")),
     responses((status = 200, description = "The schedule, paused.", body = Value),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn pause(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
     Path(name): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    set_paused(&state, &caller, &name, true).await
+    set_paused(&state, &caller, &name, &body, ScheduleAction::Pause).await
 }
 
 /// Resume a paused schedule; fires missed while paused collapse into one at the next tick.
@@ -125,15 +121,16 @@ async fn pause(
 #[utoipa::path(post, path = "/v1/schedules/{name}/resume", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name.")),
     responses((status = 200, description = "The schedule, resumed.", body = Value),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn resume(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
     Path(name): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    set_paused(&state, &caller, &name, false).await
+    set_paused(&state, &caller, &name, &body, ScheduleAction::Resume).await
 }
 
 /// Run a sweep now.
@@ -143,34 +140,28 @@ async fn resume(
 #[utoipa::path(post, path = "/v1/schedules/{name}/trigger", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name.")),
     responses((status = 202, description = "`{runId}` of the sweep run.", body = Value),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn trigger(
     State(state): State<AppState>,
     NativeCaller(caller): NativeCaller,
     Path(name): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    if !state.roles.allows("pmsflowschedulesmanage", &caller) {
+    if !state.roles.allows(RoleKey::PmsflowSchedulesManage, &caller) {
         return Err(Problem::forbidden());
     }
     find(&state, &name)?;
-    let started = schedules::trigger(
-        &state.pool,
-        &name,
-        OffsetDateTime::now_utc(),
+    let reason = reason_of(&body)?;
+    let (_, entry) = act_on_schedule(
+        &state,
         &caller.user_id,
-        &state.budgets,
+        &name,
+        ScheduleAction::Trigger,
+        &reason,
     )
     .await?;
-    match started {
-        Some(run_id) => Ok((StatusCode::ACCEPTED, Json(json!({"runId": run_id}))).into_response()),
-        None => Err(Problem::new(
-            StatusCode::CONFLICT,
-            "Sweep running",
-            format!("a run of {name} is still running"),
-        )
-        .with_code("PMSFLOW_SWEEP_RUNNING")),
-    }
+    Ok((StatusCode::ACCEPTED, Json(json!({"runId": entry.run_id}))).into_response())
 }

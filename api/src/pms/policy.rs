@@ -9,10 +9,12 @@ use axum::{
     routing::{get, patch, post, put},
     Router,
 };
+use pmsflow_core::codes;
+use pmsflow_core::envelope::ServiceError;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
     envelope::{active_flag, check_size, mosip_datetime, RequestWrapper},
-    events::{self, PolicyData},
+    events::{self},
     policy::{validate_policy, PolicyType},
 };
 use pmsflow_store::{
@@ -25,10 +27,12 @@ use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::auth::PmsCaller;
-use crate::effects::enqueue;
+use crate::access::PmsCaller;
+use crate::access::RoleKey;
 use crate::error::PmsError;
-use crate::pms::{envelope, ok, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::views::{dt, group_entity_json, group_json, policy_data, policy_json};
+use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/policymanager`.
@@ -64,81 +68,18 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn dt(at: Option<OffsetDateTime>) -> Value {
-    at.map(mosip_datetime)
-        .map(Value::String)
-        .unwrap_or(Value::Null)
-}
-
-/// PMS's `PolicyGroup` entity as JSON: `{id, name, desc, is_Active, cr_by, cr_dtimes, up_by,
-/// upd_dtimes}`.
-pub(crate) fn group_json(g: &PolicyGroupRow) -> Value {
-    json!({
-        "id": g.id, "name": g.name, "desc": g.descr, "is_Active": g.is_active,
-        "cr_by": g.cr_by, "cr_dtimes": mosip_datetime(g.cr_dtimes),
-        "up_by": g.upd_by, "upd_dtimes": dt(g.upd_dtimes),
-    })
-}
-
-/// PMS's `PolicyResponseDto` (P4, P8).
-pub(crate) fn policy_json(p: &PolicyRow, g: &PolicyGroupRow) -> Value {
-    json!({
-        "policyGroupId": g.id,
-        "policyGroupName": g.name,
-        "policyGroupDesc": g.descr,
-        "policyGroupStatus": g.is_active,
-        "policyGroup_cr_by": g.cr_by,
-        "policyGroup_cr_dtimes": mosip_datetime(g.cr_dtimes),
-        "policyGroup_up_by": g.upd_by,
-        "policyGroup_upd_dtimes": dt(g.upd_dtimes),
-        "policyId": p.id,
-        "policyName": p.name,
-        "policyDesc": p.descr,
-        "policyType": p.policy_type,
-        "publishDate": p.policy_schema.as_ref().map(|_| mosip_datetime(p.valid_from_date)),
-        "validTill": mosip_datetime(p.valid_to_date),
-        "status": p.status().as_str(),
-        "version": p.version,
-        "schema": p.policy_schema,
-        "is_Active": p.is_active,
-        "cr_by": p.cr_by,
-        "cr_dtimes": mosip_datetime(p.cr_dtimes),
-        "up_by": p.upd_by,
-        "upd_dtimes": dt(p.upd_dtimes),
-        "policies": p.policy_file_id,
-    })
-}
-
-/// PMS's `PolicyGroup` JPA entity as Jackson writes it inside `{policyGroup, policies}`
-/// (P10, P11): `{id, name, desc, isActive, isDeleted, crBy, crDtimes, updBy, updDtimes,
-/// delDtimes, userId}`. (Create and update answer the `PolicyGroupCreateResponseDto` shape
-/// of [`group_json`].)
-pub(crate) fn group_entity_json(g: &PolicyGroupRow) -> Value {
-    json!({
-        "id": g.id, "name": g.name, "desc": g.descr, "isActive": g.is_active,
-        "isDeleted": false, "crBy": g.cr_by, "crDtimes": mosip_datetime(g.cr_dtimes),
-        "updBy": g.upd_by, "updDtimes": dt(g.upd_dtimes), "delDtimes": Value::Null,
-        "userId": g.cr_by,
-    })
-}
-
-/// `policyData` of the events for `p`.
-pub(crate) fn policy_data(p: &PolicyRow) -> PolicyData<'_> {
-    p.event_data()
-}
-
 /// `PMS_COR_003`: what the policy service answers when a field its code dereferences is
 /// missing (its DTOs carry no validation).
 fn could_not_process() -> PmsError {
-    PmsError::new("PMS_COR_003", "Could not process the request")
+    PmsError::of(codes::PMS_COR_003)
 }
 
 fn group_missing() -> PmsError {
-    PmsError::new("PMS_POL_016", "Policy Group ID does not exist")
+    PmsError::of(codes::PMS_POL_016)
 }
 
 fn policy_missing() -> PmsError {
-    PmsError::new("PMS_POL_008", "Policy ID does not exist")
+    PmsError::of(codes::PMS_POL_008)
 }
 
 /// A policy group to create or update.
@@ -171,10 +112,10 @@ impl GroupRequest {
     post,
     path = "/v1/policymanager/policies/group/new",
     tag = "policies",
-    request_body = crate::openapi::PmsRequest<GroupRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<GroupRequest>,
     responses(
-        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_POL_014` (name exists).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_POL_014` (name exists).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyGroup>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -183,7 +124,7 @@ async fn create_group(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("postpoliciesgroupnew", &caller)?;
+    state.roles.check(RoleKey::PostPoliciesGroupNew, &caller)?;
     let req: RequestWrapper<GroupRequest> = envelope(&body)?;
     req.request.check()?;
     let mut tx = state.pool.begin().await?;
@@ -198,7 +139,7 @@ async fn create_group(
     .await?
     else {
         return Err(PmsError::new(
-            "PMS_POL_014",
+            codes::PMS_POL_014,
             format!("Policy group exists with name : {}", req.request.name),
         ));
     };
@@ -233,10 +174,10 @@ async fn create_group(
     params(
         ("group_id" = String, Path, description = "Policy group id"),
     ),
-    request_body = crate::openapi::PmsRequest<GroupRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<GroupRequest>,
     responses(
-        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_COR_003` (no `isActive`), `PMS_POL_008` (unknown group), `PMS_POL_014` (name taken), `PMS_POL_056` (deactivation while active policies exist).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroup>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the group (`PolicyGroup`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, `name`/`desc` size), `PMS_COR_003` (no `isActive`), `PMS_POL_008` (unknown group), `PMS_POL_014` (name taken), `PMS_POL_056` (deactivation while active policies exist).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyGroup>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -246,12 +187,17 @@ async fn update_group(
     Path(group_id): Path<String>,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("putpoliciespolicygroupid", &caller)?;
+    state
+        .roles
+        .check(RoleKey::PutPoliciesPolicyGroupId, &caller)?;
     let req: RequestWrapper<GroupRequest> = envelope(&body)?;
     req.request.check()?;
     let mut tx = state.pool.begin().await?;
     let Some(current) = policies::group(&mut tx, &group_id, true).await? else {
-        return Err(PmsError::new("PMS_POL_008", "Policy group does not exist"));
+        return Err(PmsError::new(
+            codes::PMS_POL_008,
+            "Policy group does not exist",
+        ));
     };
     // PMS 1.2.0.1 dereferences a missing `isActive` (a null pointer answered as
     // `PMS_COR_003`); answered the same, before anything is written.
@@ -260,10 +206,7 @@ async fn update_group(
     };
     if current.is_active && !active && policies::active_policy_count(&mut tx, &group_id).await? > 0
     {
-        return Err(PmsError::new(
-            "PMS_POL_056",
-            "Active policies exists under the policy group.",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_056));
     }
     let Some(g) = policies::update_group(
         &mut tx,
@@ -276,7 +219,7 @@ async fn update_group(
     .await?
     else {
         return Err(PmsError::new(
-            "PMS_POL_014",
+            codes::PMS_POL_014,
             format!("Policy group exists with name : {}", req.request.name),
         ));
     };
@@ -334,8 +277,8 @@ async fn group_with_policies(
         ("group_id" = String, Path, description = "Policy group id"),
     ),
     responses(
-        (status = 200, description = "`response`: `{policyGroup, policies}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group).", body = crate::openapi::PmsResponse<crate::openapi::PolicyGroupWithPolicies>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{policyGroup, policies}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyGroupWithPolicies>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -346,7 +289,7 @@ async fn get_group(
 ) -> PmsResult {
     state
         .roles
-        .check("getpoliciesgrouppolicygroupid", &caller)?;
+        .check(RoleKey::GetPoliciesGroupPolicyGroupId, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let g = policies::group(&mut conn, &group_id, false)
         .await?
@@ -362,13 +305,13 @@ async fn get_group(
     path = "/v1/policymanager/policies/group/all",
     tag = "policies",
     responses(
-        (status = 200, description = "`response`: `[{policyGroup, policies}]`.", body = crate::openapi::PmsResponse<Vec<crate::openapi::PolicyGroupWithPolicies>>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `[{policyGroup, policies}]`.", body = crate::openapi::schemas::PmsResponse<Vec<crate::openapi::schemas::PolicyGroupWithPolicies>>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
 async fn all_groups(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
-    state.roles.check("getpoliciesgroupall", &caller)?;
+    state.roles.check(RoleKey::GetPoliciesGroupAll, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let mut out = Vec::new();
     for g in policies::groups(&mut conn).await? {
@@ -408,17 +351,18 @@ struct PolicyRequest {
 fn check_document(policy_type: PolicyType, document: &Value) -> Result<(), PmsError> {
     if document.is_null() {
         return Err(PmsError::new(
-            "PMS_COR_001",
+            codes::PMS_COR_001,
             "Invalid request parameter - must not be null :policies",
         ));
     }
-    validate_policy(policy_type, document).map_err(|v| PmsError::new(v.code, v.message))
+    validate_policy(policy_type, document)
+        .map_err(|v| PmsError::from(ServiceError::new(v.code, v.message)))
 }
 
 fn parse_type(value: &str) -> Result<PolicyType, PmsError> {
     PolicyType::parse(value).ok_or_else(|| {
         PmsError::new(
-            "PMS_POL_023",
+            codes::PMS_POL_023,
             format!(
                 "Policy type is not allowed. Allowed policy types are {}",
                 PolicyType::ALL.map(PolicyType::as_str).join(",")
@@ -433,16 +377,16 @@ async fn active_group_by_name(
 ) -> Result<PolicyGroupRow, PmsError> {
     let g = policies::group_by_name(conn, name)
         .await?
-        .ok_or_else(|| PmsError::new("PMS_POL_019", "Policy group name does not exist"))?;
+        .ok_or_else(|| PmsError::of(codes::PMS_POL_019))?;
     if !g.is_active {
-        return Err(PmsError::new("PMS_POL_053", "Policy group is not active."));
+        return Err(PmsError::of(codes::PMS_POL_053));
     }
     Ok(g)
 }
 
 fn name_taken(name: &str) -> PmsError {
     PmsError::new(
-        "PMS_POL_009",
+        codes::PMS_POL_009,
         format!("Auth policy exists with name : {name}"),
     )
 }
@@ -456,10 +400,10 @@ fn name_taken(name: &str) -> PmsError {
     post,
     path = "/v1/policymanager/policies",
     tag = "policies",
-    request_body = crate::openapi::PmsRequest<PolicyRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<PolicyRequest>,
     responses(
-        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_023` (policy type), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_009` (name exists in the group, or caller-chosen `policyId` exists), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_023` (policy type), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_009` (name exists in the group, or caller-chosen `policyId` exists), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicySaved>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -468,7 +412,7 @@ async fn create_policy(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("postpolicies", &caller)?;
+    state.roles.check(RoleKey::PostPolicies, &caller)?;
     let req: RequestWrapper<PolicyRequest> = envelope(&body)?;
     let r = &req.request;
     check_size(&r.policy_group_name, "policyGroupName", 1, 128)?;
@@ -496,7 +440,7 @@ async fn create_policy(
     // policy, whatever its group).
     if policies::policy(&mut tx, &id, false).await?.is_some() {
         return Err(PmsError::new(
-            "PMS_POL_009",
+            codes::PMS_POL_009,
             format!("Auth policy exists with id : {id}"),
         ));
     }
@@ -565,10 +509,7 @@ async fn policy_in_group(
         .await?
         .ok_or_else(policy_missing)?;
     if p.policy_group_id != g.id {
-        return Err(PmsError::new(
-            "PMS_POL_015",
-            "Policy group and policy not mapped.",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_015));
     }
     Ok((p, g))
 }
@@ -584,10 +525,10 @@ async fn policy_in_group(
     params(
         ("policy_id" = String, Path, description = "Policy id"),
     ),
-    request_body = crate::openapi::PmsRequest<PolicyRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<PolicyRequest>,
     responses(
-        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_008` (unknown policy), `PMS_POL_055` (published), `PMS_POL_009` (name taken), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::PmsResponse<crate::openapi::PolicySaved>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the draft. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes, null `policies`), `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive), `PMS_POL_008` (unknown policy), `PMS_POL_055` (published), `PMS_POL_009` (name taken), `PMS_PV_003`/`PMS_PV_005`/`PMS_PV_006` (document fails the schema).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicySaved>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -597,7 +538,7 @@ async fn update_policy(
     Path(policy_id): Path<String>,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("putpoliciespolicyid", &caller)?;
+    state.roles.check(RoleKey::PutPoliciesPolicyId, &caller)?;
     let req: RequestWrapper<PolicyRequest> = envelope(&body)?;
     let r = &req.request;
     check_size(&r.policy_group_name, "policyGroupName", 1, 128)?;
@@ -610,10 +551,7 @@ async fn update_policy(
         .await?
         .ok_or_else(policy_missing)?;
     if current.status() != PolicyStatus::Drafted {
-        return Err(PmsError::new(
-            "PMS_POL_055",
-            "Published policy cannot be updated.",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_055));
     }
     let ptype = parse_type(&current.policy_type)?;
     check_document(ptype, &r.policies)?;
@@ -683,8 +621,8 @@ async fn update_policy(
         ("group_id" = String, Path, description = "Policy group id"),
     ),
     responses(
-        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_053` (group inactive), `PMS_POL_020` (already published).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_053` (group inactive), `PMS_POL_020` (already published).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyResponseDto>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -695,11 +633,11 @@ async fn publish_policy(
 ) -> PmsResult {
     state
         .roles
-        .check("postpoliciespolicyidgrouppublish", &caller)?;
+        .check(RoleKey::PostPoliciesPolicyIdGroupPublish, &caller)?;
     let mut tx = state.pool.begin().await?;
     let (p, g) = policy_in_group(&mut tx, &policy_id, &group_id).await?;
     if !g.is_active {
-        return Err(PmsError::new("PMS_POL_053", "Policy group is not active."));
+        return Err(PmsError::of(codes::PMS_POL_053));
     }
     if p.status() != PolicyStatus::Drafted
         || !policies::publish(
@@ -710,10 +648,7 @@ async fn publish_policy(
         )
         .await?
     {
-        return Err(PmsError::new(
-            "PMS_POL_020",
-            "Can not publish the published policy",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_020));
     }
     let p = policies::policy(&mut tx, &policy_id, false)
         .await?
@@ -768,10 +703,10 @@ struct StatusRequest {
         ("policy_id" = String, Path, description = "Policy id"),
         ("group_id" = String, Path, description = "Policy group id"),
     ),
-    request_body = crate::openapi::PmsRequest<StatusRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<StatusRequest>,
     responses(
-        (status = 200, description = "`response`: `{message: \"status updated successfully\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_COR_003` (no `status`), `PMS_POL_045` (status), `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_054` (draft cannot be activated), `PMS_POL_057` (in use), `PMS_POL_058` (other change of a published policy).", body = crate::openapi::PmsResponse<crate::openapi::Message>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{message: \"status updated successfully\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_COR_003` (no `status`), `PMS_POL_045` (status), `PMS_POL_016` (unknown group), `PMS_POL_008` (unknown policy), `PMS_POL_015` (policy not in the group), `PMS_POL_054` (draft cannot be activated), `PMS_POL_057` (in use), `PMS_POL_058` (other change of a published policy).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::Message>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -783,33 +718,22 @@ async fn policy_status(
 ) -> PmsResult {
     state
         .roles
-        .check("patchpoliciespolicyidgrouppolicygroupid", &caller)?;
+        .check(RoleKey::PatchPoliciesPolicyIdGroupPolicyGroupId, &caller)?;
     let req: RequestWrapper<StatusRequest> = envelope(&body)?;
     let Some(status) = &req.request.status else {
         return Err(could_not_process());
     };
     let Some(activate) = active_flag(status) else {
-        return Err(PmsError::new(
-            "PMS_POL_045",
-            "Status should be either Active or De-Active",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_045));
     };
     let mut tx = state.pool.begin().await?;
     let (p, _) = policy_in_group(&mut tx, &policy_id, &group_id).await?;
     match (p.status(), activate) {
-        (PolicyStatus::Drafted, true) => {
-            return Err(PmsError::new(
-                "PMS_POL_054",
-                "Cannot activate unpublished policy.",
-            ))
-        }
+        (PolicyStatus::Drafted, true) => return Err(PmsError::of(codes::PMS_POL_054)),
         (PolicyStatus::Drafted, false) => {}
         (PolicyStatus::Published, false) => {
             if policies::in_use(&mut tx, &p.id).await? {
-                return Err(PmsError::new(
-                    "PMS_POL_057",
-                    "Policy is used by an approved or pending policy mapping or an active apiKey; it cannot be deactivated.",
-                ));
+                return Err(PmsError::of(codes::PMS_POL_057));
             }
             policies::deactivate(&mut tx, &p.id, &caller.user_id).await?;
             let p = policies::policy(&mut tx, &policy_id, false)
@@ -838,12 +762,7 @@ async fn policy_status(
             )
             .await?;
         }
-        _ => {
-            return Err(PmsError::new(
-                "PMS_POL_058",
-                "Status cannot be changed for published policy.",
-            ))
-        }
+        _ => return Err(PmsError::of(codes::PMS_POL_058)),
     }
     tx.commit().await?;
     ok(
@@ -861,13 +780,13 @@ async fn policy_status(
     path = "/v1/policymanager/policies",
     tag = "policies",
     responses(
-        (status = 200, description = "`response`: every policy as `PolicyResponseDto`.", body = crate::openapi::PmsResponse<Vec<crate::openapi::PolicyResponseDto>>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: every policy as `PolicyResponseDto`.", body = crate::openapi::schemas::PmsResponse<Vec<crate::openapi::schemas::PolicyResponseDto>>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
 async fn all_policies(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
-    state.roles.check("getpolicies", &caller)?;
+    state.roles.check(RoleKey::GetPolicies, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let groups = policies::groups(&mut conn).await?;
     let list = policies::policies(&mut conn, None, false).await?;
@@ -894,8 +813,8 @@ async fn all_policies(State(state): State<AppState>, PmsCaller(caller): PmsCalle
         ("policy_id" = String, Path, description = "Policy id"),
     ),
     responses(
-        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_016` (its group is gone).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_016` (its group is gone).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyResponseDto>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -904,7 +823,7 @@ async fn get_policy(
     PmsCaller(caller): PmsCaller,
     Path(policy_id): Path<String>,
 ) -> PmsResult {
-    state.roles.check("getpoliciespolicyid", &caller)?;
+    state.roles.check(RoleKey::GetPoliciesPolicyId, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let p = policies::policy(&mut conn, &policy_id, false)
         .await?
@@ -928,8 +847,8 @@ async fn get_policy(
         ("partner_id" = String, Path, description = "Partner id"),
     ),
     responses(
-        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_017` (no active API key of the partner for it), `PMS_POL_016` (its group is gone).", body = crate::openapi::PmsResponse<crate::openapi::PolicyResponseDto>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the policy (`PolicyResponseDto`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_008` (unknown policy), `PMS_POL_017` (no active API key of the partner for it), `PMS_POL_016` (its group is gone).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PolicyResponseDto>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -940,7 +859,7 @@ async fn policy_of_partner(
 ) -> PmsResult {
     state
         .roles
-        .check("getpoliciespolicyidpartnerpartnerid", &caller)?;
+        .check(RoleKey::GetPoliciesPolicyIdPartnerPartnerId, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let p = policies::policy(&mut conn, &policy_id, false)
         .await?
@@ -953,10 +872,7 @@ async fn policy_of_partner(
     .fetch_one(&mut *conn)
     .await?;
     if !keyed {
-        return Err(PmsError::new(
-            "PMS_POL_017",
-            "No policy available for given partner",
-        ));
+        return Err(PmsError::of(codes::PMS_POL_017));
     }
     let g = policies::group(&mut conn, &p.policy_group_id, false)
         .await?
@@ -976,8 +892,8 @@ async fn policy_of_partner(
         ("group_name" = String, Path, description = "Policy group name"),
     ),
     responses(
-        (status = 200, description = "`response`: `[{id, name, descr, policyGroupId, policyGroupName, policyType}]`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive).", body = crate::openapi::PmsResponse<Vec<crate::openapi::ActivePolicy>>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `[{id, name, descr, policyGroupId, policyGroupName, policyType}]`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_POL_019` (unknown group), `PMS_POL_053` (group inactive).", body = crate::openapi::schemas::PmsResponse<Vec<crate::openapi::schemas::ActivePolicy>>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -988,7 +904,7 @@ async fn active_policies_of_group(
 ) -> PmsResult {
     state
         .roles
-        .check("getpoliciesactivegroupgroupname", &caller)?;
+        .check(RoleKey::GetPoliciesActiveGroupGroupName, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let g = active_group_by_name(&mut conn, &group_name).await?;
     let list = policies::policies(&mut conn, Some(&g.id), true).await?;

@@ -7,6 +7,7 @@
 //! need a reason and are written to the operator audit log with who, when, what, why, before
 //! and after (`pmsflow_store::operator`).
 
+use pmsflow_core::codes;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -30,16 +31,17 @@ use pmsflow_store::{
     bulk,
     console::{self, ConsoleFilter},
     operator::{self, ActionError, Actor, AuditFilter, NewEntry},
-    runs, schedules,
+    runs,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::console::{ConsoleAdmin, ConsoleCaller, ConsoleOperator};
+use crate::access::{ConsoleAdmin, ConsoleCaller, ConsoleOperator};
 use crate::error::Problem;
-use crate::live::LiveMessage;
+use crate::services::live::LiveMessage;
+use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
 /// Routes of `/v1/admin` (besides the re-publication of [`crate::republish`]).
@@ -85,17 +87,18 @@ pub fn routes() -> Router<AppState> {
 
 fn invalid(detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
-        .with_code("PMS_COR_001")
+        .with_code(codes::PMS_COR_001)
 }
 
 fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "Invalid query", e.body_text()).with_code("PMS_COR_001")
+    Problem::new(StatusCode::BAD_REQUEST, "Invalid query", e.body_text())
+        .with_code(codes::PMS_COR_001)
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code("PMS_COR_001")
+            .with_code(codes::PMS_COR_001)
     })
 }
 
@@ -110,7 +113,7 @@ impl From<ActionError> for Problem {
             ActionError::UnknownStep => Problem::not_found("step"),
             ActionError::NotApplicable(why) => {
                 Problem::new(StatusCode::CONFLICT, "Not applicable", why)
-                    .with_code("PMSFLOW_NOT_APPLICABLE")
+                    .with_code(codes::PMSFLOW_NOT_APPLICABLE)
             }
             ActionError::Db(e) => e.into(),
         }
@@ -134,9 +137,9 @@ fn reason_of(body: &[u8]) -> Result<String, Problem> {
 /// `{user, role: viewer|operator|admin, canAct, canAdmin, csrfToken}`. A browser session
 /// (cookie) sends `csrfToken` as the `X-CSRF-Token` header with every action.
 #[utoipa::path(get, path = "/v1/admin/session", tag = "admin",
-    responses((status = 200, description = "The session.", body = crate::openapi::ConsoleSession),
-        (status = 403, description = "The token's roles give no console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+    responses((status = 200, description = "The session.", body = crate::openapi::schemas::ConsoleSession),
+        (status = 403, description = "The token's roles give no console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn session(State(state): State<AppState>, caller: ConsoleCaller) -> Response {
     Json(json!({
@@ -160,10 +163,10 @@ pub struct OverviewQuery {
 /// The overview: runs by kind and status, throughput and failure rate over a window, oldest
 /// ready step, outbox lag, workers with their last heartbeat.
 #[utoipa::path(get, path = "/v1/admin/overview", tag = "admin", params(OverviewQuery),
-    responses((status = 200, description = "`{byKindStatus, throughput, bucketSeconds, failureRate, oldestReadyStep, outbox, workers, workersAlive}`.", body = crate::openapi::ConsoleOverview),
-        (status = 400, description = "`window` is not `1h` or `24h`: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+    responses((status = 200, description = "`{byKindStatus, throughput, bucketSeconds, failureRate, oldestReadyStep, outbox, workers, workersAlive}`.", body = crate::openapi::schemas::ConsoleOverview),
+        (status = 400, description = "`window` is not `1h` or `24h`: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn overview(
     State(state): State<AppState>,
@@ -180,7 +183,7 @@ async fn overview(
                 "Invalid query",
                 format!("window must be 1h or 24h, not {other}"),
             )
-            .with_code("PMS_COR_001"))
+            .with_code(codes::PMS_COR_001))
         }
     };
     let alive_within = 3.0 * state.heartbeat.as_secs_f64();
@@ -228,7 +231,7 @@ fn time_param(name: &str, v: &Option<String>) -> Result<Option<OffsetDateTime>, 
                     "Invalid query",
                     format!("{name} must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z"),
                 )
-                .with_code("PMS_COR_001")
+                .with_code(codes::PMS_COR_001)
             }),
     }
 }
@@ -251,10 +254,10 @@ impl RunsQuery {
 
 /// Runs matching the filters, newest first, keyset-paged (stable while runs are added).
 #[utoipa::path(get, path = "/v1/admin/runs", operation_id = "admin_list_runs", tag = "admin", params(RunsQuery),
-    responses((status = 200, description = "`{runs: [RunRow], nextCursor, kinds}`.", body = crate::openapi::ConsoleRunPage),
-        (status = 400, description = "Invalid query (`from`/`to` not RFC 3339, `cursor` not a UUID): `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+    responses((status = 200, description = "`{runs: [RunRow], nextCursor, kinds}`.", body = crate::openapi::schemas::ConsoleRunPage),
+        (status = 400, description = "Invalid query (`from`/`to` not RFC 3339, `cursor` not a UUID): `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn list_runs(
     State(state): State<AppState>,
@@ -327,10 +330,10 @@ fn run_view(d: &runs::RunDetail) -> Value {
 /// when it waits for its ordering key.
 #[utoipa::path(get, path = "/v1/admin/runs/{id}", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id")),
-    responses((status = 200, description = "The run with `steps`, `partner`, `otherRuns`, `actions`, `allowed`, `waitingFor`.", body = crate::openapi::ConsoleRunDetail),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such run.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+    responses((status = 200, description = "The run with `steps`, `partner`, `otherRuns`, `actions`, `allowed`, `waitingFor`.", body = crate::openapi::schemas::ConsoleRunDetail),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such run.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn run_detail(
     State(state): State<AppState>,
@@ -409,9 +412,9 @@ fn step_uuid(raw: &str) -> Result<Uuid, Problem> {
 #[utoipa::path(post, path = "/v1/admin/runs/{id}/retry", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id")),
     request_body = ReasonBody,
-    responses((status = 200, description = "The audit entry (`before` / `after`: run and step status, attempts).", body = crate::openapi::AuditEntry),
-        (status = 409, description = "The run is not failed: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::ActionRefused, crate::openapi::NativeDenied),
+    responses((status = 200, description = "The audit entry (`before` / `after`: run and step status, attempts).", body = crate::openapi::schemas::AuditEntry),
+        (status = 409, description = "The run is not failed: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::ActionRefused, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn retry_run(
     State(state): State<AppState>,
@@ -430,9 +433,9 @@ async fn retry_run(
 #[utoipa::path(post, path = "/v1/admin/runs/{id}/cancel", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id")),
     request_body = ReasonBody,
-    responses((status = 200, description = "The audit entry (`after.skippedSteps`).", body = crate::openapi::AuditEntry),
-        (status = 409, description = "The run is completed or cancelled: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::ActionRefused, crate::openapi::NativeDenied),
+    responses((status = 200, description = "The audit entry (`after.skippedSteps`).", body = crate::openapi::schemas::AuditEntry),
+        (status = 409, description = "The run is completed or cancelled: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::ActionRefused, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn cancel_run(
     State(state): State<AppState>,
@@ -451,9 +454,9 @@ async fn cancel_run(
 #[utoipa::path(post, path = "/v1/admin/runs/{id}/steps/{step_id}/retry-now", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id"), ("step_id" = uuid::Uuid, Path, description = "Step id")),
     request_body = ReasonBody,
-    responses((status = 200, description = "The audit entry.", body = crate::openapi::AuditEntry),
-        (status = 409, description = "The step is not waiting for a retry: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::ActionRefused, crate::openapi::NativeDenied),
+    responses((status = 200, description = "The audit entry.", body = crate::openapi::schemas::AuditEntry),
+        (status = 409, description = "The step is not waiting for a retry: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::ActionRefused, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn retry_step_now(
     State(state): State<AppState>,
@@ -473,9 +476,9 @@ async fn retry_step_now(
 #[utoipa::path(post, path = "/v1/admin/runs/{id}/steps/{step_id}/skip", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id"), ("step_id" = uuid::Uuid, Path, description = "Step id")),
     request_body = ReasonBody,
-    responses((status = 200, description = "The audit entry (`after.run`, `after.nextStep`).", body = crate::openapi::AuditEntry),
-        (status = 409, description = "The step is running, finished, or its run is: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::ActionRefused, crate::openapi::NativeDenied),
+    responses((status = 200, description = "The audit entry (`after.run`, `after.nextStep`).", body = crate::openapi::schemas::AuditEntry),
+        (status = 409, description = "The step is running, finished, or its run is: `code: PMSFLOW_NOT_APPLICABLE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::ActionRefused, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn skip_step(
     State(state): State<AppState>,
@@ -497,8 +500,8 @@ async fn skip_step(
     params(("partner_id" = String, Path, description = "Partner id")),
     request_body = ReasonBody,
     responses((status = 202, description = "`{runId, action}`: the re-publication run and the audit entry.", body = Value),
-        (status = 404, description = "Unknown partner: `code: PMS_PRT_005`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 404, description = "Unknown partner: `code: PMS_PRT_005`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn republish_partner(
     State(state): State<AppState>,
@@ -512,8 +515,14 @@ async fn republish_partner(
     };
     let topics = republish::topics(&[]).map_err(|e| invalid(e.to_string()))?;
     let mut tx = state.pool.begin().await?;
-    let (run_id, _) =
-        crate::republish::enqueue(&mut tx, &state, &caller.user.user_id, selection, topics).await?;
+    let (run_id, _) = crate::services::republish::enqueue(
+        &mut tx,
+        &state,
+        &caller.user.user_id,
+        selection,
+        topics,
+    )
+    .await?;
     let entry = operator::record(
         &mut tx,
         NewEntry {
@@ -576,10 +585,10 @@ pub struct BulkRequest {
     request_body = BulkRequest,
     responses((status = 200, description = "Dry run: `{matched, asOf, dryRun: true}`.", body = Value),
         (status = 202, description = "`{bulkId, matched}`.", body = Value),
-        (status = 409, description = "`expected` differs from the runs matching now: `code: PMSFLOW_BULK_CHANGED`; nothing changed.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown action, blank reason, both or neither of `runIds` and `filter`, nothing matched, or more than 10,000 runs: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 409, description = "`expected` differs from the runs matching now: `code: PMSFLOW_BULK_CHANGED`; nothing changed.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown action, blank reason, both or neither of `runIds` and `filter`, nothing matched, or more than 10,000 runs: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn start_bulk(
     State(state): State<AppState>,
@@ -648,7 +657,7 @@ async fn start_bulk(
             "Conflict",
             format!("{matched} runs match now; the preview counted {expected}: preview again"),
         )
-        .with_code("PMSFLOW_BULK_CHANGED"));
+        .with_code(codes::PMSFLOW_BULK_CHANGED));
     }
     if ids.is_empty() {
         return Err(invalid(format!(
@@ -707,10 +716,10 @@ async fn start_bulk(
 /// Progress of a bulk action: `done` of `total`, `applied`, `skipped`, and its run's status.
 #[utoipa::path(get, path = "/v1/admin/bulk/{id}", tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Bulk action id")),
-    responses((status = 200, description = "`{id, action, actor, reason, filter, status, total, done, applied, skipped, createdAt, finishedAt}`.", body = crate::openapi::BulkProgress),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such bulk action.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+    responses((status = 200, description = "`{id, action, actor, reason, filter, status, total, done, applied, skipped, createdAt, finishedAt}`.", body = crate::openapi::schemas::BulkProgress),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such bulk action.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn bulk_progress(
     State(state): State<AppState>,
@@ -748,9 +757,9 @@ pub struct AuditQuery {
 /// The operator audit log, newest first, filterable.
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "admin", params(AuditQuery),
     responses((status = 200, description = "`{entries: [AuditEntry], nextCursor}`.", body = Value),
-        (status = 400, description = "Invalid query: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 400, description = "Invalid query: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn audit(
     State(state): State<AppState>,
@@ -774,8 +783,8 @@ async fn audit(
 /// Every sweep with its cron, next and last fire and last result.
 #[utoipa::path(get, path = "/v1/admin/schedules", tag = "admin",
     responses((status = 200, description = "`{schedules: [{name, cron, paused, nextFireAt, lastFire: {fireAt, outcome, runId, runStatus} | null}]}`.", body = Value),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn list_schedules(
     State(state): State<AppState>,
@@ -783,7 +792,7 @@ async fn list_schedules(
 ) -> Result<Response, Problem> {
     let mut out = Vec::with_capacity(state.schedules.len());
     for s in state.schedules.iter() {
-        let mut v = crate::schedules::view(&state, s).await?;
+        let mut v = view(&state, s).await?;
         if let Some(run) = v["lastFire"]["runId"]
             .as_str()
             .and_then(|r| Uuid::parse_str(r).ok())
@@ -816,55 +825,11 @@ async fn schedule_action(
     caller: &ConsoleCaller,
     name: &str,
     body: &[u8],
-    action: &str,
+    action: ScheduleAction,
 ) -> Result<Response, Problem> {
-    let s = crate::schedules::find(state, name)?;
+    find(state, name)?;
     let reason = reason_of(body)?;
-    let mut tx = state.pool.begin().await?;
-    let before = schedules::is_paused(&mut tx, name).await?;
-    let mut run_id = None;
-    match action {
-        "pause" | "resume" => {
-            schedules::set_paused(&mut tx, name, action == "pause", &caller.user.user_id).await?
-        }
-        _ => {}
-    }
-    if action == "trigger" {
-        // The trigger commits its own fire; the audit entry follows it.
-        tx.commit().await?;
-        run_id = schedules::trigger(
-            &state.pool,
-            name,
-            OffsetDateTime::now_utc(),
-            &caller.user.user_id,
-            &state.budgets,
-        )
-        .await?;
-        if run_id.is_none() {
-            return Err(Problem::new(
-                StatusCode::CONFLICT,
-                "Sweep running",
-                format!("a run of {name} is still running"),
-            )
-            .with_code("PMSFLOW_SWEEP_RUNNING"));
-        }
-        tx = state.pool.begin().await?;
-    }
-    let entry = operator::record(
-        &mut tx,
-        NewEntry {
-            actor: actor(&caller.user.user_id, &reason),
-            action,
-            run_id,
-            step_id: None,
-            subject: Some(name),
-            before: Some(json!({"paused": before})),
-            after: Some(json!({"paused": match action { "pause" => true, "resume" => false, _ => before }, "runId": run_id})),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let view = crate::schedules::view(state, s).await?;
+    let (view, entry) = act_on_schedule(state, &caller.user.user_id, name, action, &reason).await?;
     Ok(Json(json!({"schedule": view, "action": entry})).into_response())
 }
 
@@ -873,9 +838,9 @@ async fn schedule_action(
     params(("name" = String, Path, description = "Schedule name, e.g. `licence-expiry`.")),
     request_body = ReasonBody,
     responses((status = 200, description = "`{schedule, action}`.", body = Value),
-        (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn pause_schedule(
     State(state): State<AppState>,
@@ -883,7 +848,7 @@ async fn pause_schedule(
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    schedule_action(&state, &caller, &name, &body, "pause").await
+    schedule_action(&state, &caller, &name, &body, ScheduleAction::Pause).await
 }
 
 /// Resume a paused schedule (admins).
@@ -891,9 +856,9 @@ async fn pause_schedule(
     params(("name" = String, Path, description = "Schedule name.")),
     request_body = ReasonBody,
     responses((status = 200, description = "`{schedule, action}`.", body = Value),
-        (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn resume_schedule(
     State(state): State<AppState>,
@@ -901,7 +866,7 @@ async fn resume_schedule(
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    schedule_action(&state, &caller, &name, &body, "resume").await
+    schedule_action(&state, &caller, &name, &body, ScheduleAction::Resume).await
 }
 
 /// Run a sweep now (operators).
@@ -909,9 +874,9 @@ async fn resume_schedule(
     params(("name" = String, Path, description = "Schedule name.")),
     request_body = ReasonBody,
     responses((status = 200, description = "`{schedule, action}`; `action.runId` is the sweep run.", body = Value),
-        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::ActionRefused, crate::openapi::NativeDenied),
+        (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::ActionRefused, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn trigger_schedule(
     State(state): State<AppState>,
@@ -919,7 +884,7 @@ async fn trigger_schedule(
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    schedule_action(&state, &caller, &name, &body, "trigger").await
+    schedule_action(&state, &caller, &name, &body, ScheduleAction::Trigger).await
 }
 
 /// Live updates (server-sent events) fed by Postgres notifications.
@@ -930,8 +895,8 @@ async fn trigger_schedule(
 /// `EventSource` then reconnects with the session it has now.
 #[utoipa::path(get, path = "/v1/admin/events", tag = "admin",
     responses((status = 200, description = "`text/event-stream` of `run` events.", body = String, content_type = "text/event-stream"),
-        (status = 403, description = "No console role.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied),
+        (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn events(
     State(state): State<AppState>,

@@ -16,20 +16,17 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use pmsflow_core::{
-    republish::{self, RepublishInput, Selection},
-    workflow::WorkflowKind,
-};
-use pmsflow_store::{
-    republish::{progress, select, Unknown},
-    runs,
-};
+use pmsflow_core::codes;
+use pmsflow_core::republish::{self, Selection};
+use pmsflow_store::{republish::progress, runs};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::NativeCaller;
+use crate::access::NativeCaller;
+use crate::access::RoleKey;
 use crate::error::Problem;
+use crate::services::republish::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/admin/republish`.
@@ -61,7 +58,7 @@ pub struct RepublishRequest {
 
 fn invalid(detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
-        .with_code("PMS_COR_001")
+        .with_code(codes::PMS_COR_001)
 }
 
 /// Re-publish partners' events.
@@ -77,11 +74,11 @@ fn invalid(detail: impl Into<String>) -> Problem {
     tag = "admin",
     request_body = RepublishRequest,
     responses(
-        (status = 202, description = "`{runId, total, topics, links: {self, run}}`; follow progress at `links.self`.", body = crate::openapi::RepublishAccepted),
-        (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown partner (`PMS_PRT_005`) or partner type (`PMS_PRT_072`... `PMSFLOW_UNKNOWN_PARTNER_TYPE`).", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Not exactly one of `partnerId`, `partnerType`, `all: true`, or a topic that cannot be replayed: `code: PMS_COR_001`.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied,
+        (status = 202, description = "`{runId, total, topics, links: {self, run}}`; follow progress at `links.self`.", body = crate::openapi::schemas::RepublishAccepted),
+        (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown partner (`PMS_PRT_005`) or partner type (`PMS_PRT_072`... `PMSFLOW_UNKNOWN_PARTNER_TYPE`).", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Not exactly one of `partnerId`, `partnerType`, `all: true`, or a topic that cannot be replayed: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -90,12 +87,12 @@ async fn start(
     NativeCaller(caller): NativeCaller,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    if !state.roles.allows("pmsflowrepublish", &caller) {
+    if !state.roles.allows(RoleKey::PmsflowRepublish, &caller) {
         return Err(Problem::forbidden());
     }
     let req: RepublishRequest = serde_json::from_slice(&body).map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code("PMS_COR_001")
+            .with_code(codes::PMS_COR_001)
     })?;
     let selection = Selection::from_request(
         req.partner_id.as_deref(),
@@ -119,67 +116,6 @@ async fn start(
         .into_response())
 }
 
-/// Create the re-publication run of `selection` for `topics` in `tx` (partner ids resolved
-/// now, batched by `republish.batch`); returns its id and input. A re-publication of one
-/// partner takes the partner's ordering key, like the runs of its live events: it waits while
-/// one of them is at work, and events written after it wait for it, so IDA ends with the
-/// state it replays (the remedy after retrying a run that a later one had overtaken). Errors: unknown partner
-/// (`PMS_PRT_005`) or partner type (`PMSFLOW_UNKNOWN_PARTNER_TYPE`), both 404.
-pub(crate) async fn enqueue(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    created_by: &str,
-    selection: Selection,
-    topics: Vec<String>,
-) -> Result<(Uuid, RepublishInput), Problem> {
-    let ids = match select(&mut *tx, &selection).await? {
-        Ok(ids) => ids,
-        Err(Unknown::Partner(id)) => {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "Unknown partner",
-                format!("no partner {id}"),
-            )
-            .with_code("PMS_PRT_005"))
-        }
-        Err(Unknown::PartnerType(t)) => {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "Unknown partner type",
-                format!("no partner type {t}"),
-            )
-            .with_code("PMSFLOW_UNKNOWN_PARTNER_TYPE"))
-        }
-    };
-    let input = RepublishInput::new(selection, topics, ids, state.republish_batch);
-    let created = runs::create_run(
-        &mut *tx,
-        runs::NewRun {
-            kind: WorkflowKind::Republish,
-            subject: match &input.selection {
-                Selection::Partner { partner_id } => Some(partner_id.clone()),
-                _ => None,
-            },
-            input: serde_json::to_value(&input).map_err(|e| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error",
-                    e.to_string(),
-                )
-            })?,
-            idempotency_key: None,
-            created_by: created_by.to_owned(),
-            steps: republish::republish_steps(&input, &state.budgets),
-            ordering_key: match &input.selection {
-                Selection::Partner { partner_id } => Some(runs::partner_ordering_key(partner_id)),
-                _ => None,
-            },
-        },
-    )
-    .await?;
-    Ok((created.run_id, input))
-}
-
 /// Progress of a re-publication.
 ///
 /// `{runId, status, selection, topics, done, total}`: `done` counts the partners of the
@@ -191,9 +127,9 @@ pub(crate) async fn enqueue(
     tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "Run id")),
     responses(
-        (status = 200, description = "Progress.", body = crate::openapi::RepublishProgress),
-        (status = 404, description = "No re-publication run with this id.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::NativeDenied,
+        (status = 200, description = "Progress.", body = crate::openapi::schemas::RepublishProgress),
+        (status = 404, description = "No re-publication run with this id.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::schemas::NativeDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -202,7 +138,7 @@ async fn status(
     NativeCaller(caller): NativeCaller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    if !state.roles.allows("pmsflowschedules", &caller) {
+    if !state.roles.allows(RoleKey::PmsflowSchedules, &caller) {
         return Err(Problem::forbidden());
     }
     let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found("re-publication"))?;

@@ -15,6 +15,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
+use pmsflow_core::codes;
 use pmsflow_core::envelope::{check_size, invalid_parameter, RequestWrapper};
 use pmsflow_store::{
     credentials::{self, ExtractorRow},
@@ -24,10 +25,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::auth::{AuthUser, PmsCaller};
+use crate::access::RoleKey;
+use crate::access::{AuthUser, PmsCaller};
 use crate::error::PmsError;
-use crate::partner_manager::{not_authorized, usable_policy};
-use crate::pms::{envelope, ok, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::guard::{not_authorized, usable_policy};
 use crate::state::AppState;
 
 /// Routes of bio-extractors and credential-type mappings.
@@ -118,10 +120,9 @@ fn split_biometric(s: &str) -> Result<(String, Option<String>), PmsError> {
 
 impl Extractor {
     fn row(&self) -> Result<ExtractorRow, PmsError> {
-        let provider = self
-            .extractor
-            .as_ref()
-            .ok_or_else(|| PmsError::new("PMS_COR_001", "Missing Input Parameter - extractor"))?;
+        let provider = self.extractor.as_ref().ok_or_else(|| {
+            PmsError::new(codes::PMS_COR_001, "Missing Input Parameter - extractor")
+        })?;
         check_size(&self.attribute_name, "attributeName", 1, 128)?;
         check_size(&provider.provider, "extractor.provider", 1, 128)?;
         if provider.version.as_deref().is_some_and(|v| v.len() > 8) {
@@ -146,8 +147,8 @@ impl Extractor {
 /// `PMS_PRT_061` no request for the policy, `PMS_PRT_062` request already approved.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}", tag = "partners",
     params(("partner_id" = String, Path, description = "Partner id."), ("policy_id" = String, Path, description = "Policy id of a request of the partner.")),
-    request_body = crate::openapi::PmsRequest<Extractors>,
-    responses((status = 200, description = "`response`: `\"Extractors added successfully.\"`. Business errors (HTTP 200): `PMS_COR_001` (malformed body, missing fields), `PMS_COR_002` (sizes, `biometric` shape), `PMS_PRT_055` (another partner), `PMS_PRT_061` (no request), `PMS_PRT_062` (request approved).", body = crate::openapi::PmsResponse<String>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<Extractors>,
+    responses((status = 200, description = "`response`: `\"Extractors added successfully.\"`. Business errors (HTTP 200): `PMS_COR_001` (malformed body, missing fields), `PMS_COR_002` (sizes, `biometric` shape), `PMS_PRT_055` (another partner), `PMS_PRT_061` (no request), `PMS_PRT_062` (request approved).", body = crate::openapi::schemas::PmsResponse<String>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn add_extractors(
     State(state): State<AppState>,
@@ -155,12 +156,14 @@ async fn add_extractors(
     Path((partner_id, policy_id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("postpartnersbioextractors", &caller)?;
+    state
+        .roles
+        .check(RoleKey::PostPartnersBioExtractors, &caller)?;
     own_or_service(&caller, &partner_id)?;
     let req: RequestWrapper<Extractors> = envelope(&body)?;
     if req.request.extractors.is_empty() {
         return Err(PmsError::new(
-            "PMS_COR_001",
+            codes::PMS_COR_001,
             "Missing Input Parameter - extractors",
         ));
     }
@@ -172,16 +175,10 @@ async fn add_extractors(
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = state.pool.begin().await?;
     let Some(request) = pp::latest_request(&mut tx, &partner_id, &policy_id).await? else {
-        return Err(PmsError::new(
-            "PMS_PRT_061",
-            "Partner policy mapping not exists.",
-        ));
+        return Err(PmsError::of(codes::PMS_PRT_061));
     };
     if request.status_code == "approved" {
-        return Err(PmsError::new(
-            "PMS_PRT_062",
-            "Partner api key request is approved already. Cann't add extractors now.",
-        ));
+        return Err(PmsError::of(codes::PMS_PRT_062));
     }
     credentials::upsert_extractors(
         &mut tx,
@@ -202,19 +199,21 @@ async fn add_extractors(
 /// `ExtractorsDto`; `PMS_PRT_064` when none.
 #[utoipa::path(get, path = "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}", tag = "partners",
     params(("partner_id" = String, Path, description = "Partner id."), ("policy_id" = String, Path, description = "Policy id.")),
-    responses((status = 200, description = "`response`: `{extractors: [{attributeName, biometric, extractor: {provider, version}}]}`. Business errors (HTTP 200): `PMS_PRT_055` (another partner), `PMS_PRT_064` (none).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `{extractors: [{attributeName, biometric, extractor: {provider, version}}]}`. Business errors (HTTP 200): `PMS_PRT_055` (another partner), `PMS_PRT_064` (none).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn get_extractors(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     Path((partner_id, policy_id)): Path<(String, String)>,
 ) -> PmsResult {
-    state.roles.check("getpartnersbioextractors", &caller)?;
+    state
+        .roles
+        .check(RoleKey::GetPartnersBioExtractors, &caller)?;
     own_or_service(&caller, &partner_id)?;
     let mut conn = state.pool.acquire().await?;
     let rows = credentials::extractors(&mut conn, &partner_id, &policy_id).await?;
     if rows.is_empty() {
-        return Err(PmsError::new("PMS_PRT_064", "No details found"));
+        return Err(PmsError::of(codes::PMS_PRT_064));
     }
     let extractors: Vec<Value> = rows
         .iter()
@@ -250,7 +249,7 @@ fn allowed<'a>(list: &'a [String], given: &str) -> Option<&'a str> {
 /// partner's group, `PMS_PMP_019` / `PMS_PMP_018` / `PMS_PMP_023` policy unusable.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies/{policy_name}", tag = "partners",
     params(("partner_id" = String, Path, description = "Partner id."), ("credential_type" = String, Path, description = "Credential type (`[pms] allowed_credential_types`)."), ("policy_name" = String, Path, description = "Policy name in the partner's group.")),
-    responses((status = 200, description = "`response`: the success message. Business errors (HTTP 200): `PMS_PRT_055`, `PMS_PRT_072`, `PMS_PRT_005`, `PMS_PMP_016`, `PMS_PRT_070`, `PMS_PRT_098`, `PMS_PMP_019`, `PMS_PMP_018`, `PMS_PMP_023`.", body = crate::openapi::PmsResponse<String>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: the success message. Business errors (HTTP 200): `PMS_PRT_055`, `PMS_PRT_072`, `PMS_PRT_005`, `PMS_PMP_016`, `PMS_PRT_070`, `PMS_PRT_098`, `PMS_PMP_019`, `PMS_PMP_018`, `PMS_PMP_023`.", body = crate::openapi::schemas::PmsResponse<String>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn map_credential_type(
     State(state): State<AppState>,
@@ -259,11 +258,11 @@ async fn map_credential_type(
 ) -> PmsResult {
     state
         .roles
-        .check("postpartnerscredentialtypepolicies", &caller)?;
+        .check(RoleKey::PostPartnersCredentialTypePolicies, &caller)?;
     own_or_service(&caller, &partner_id)?;
     let Some(ctype) = allowed(&state.pms.allowed_credential_types, &credential_type) else {
         return Err(PmsError::new(
-            "PMS_PRT_072",
+            codes::PMS_PRT_072,
             format!(
                 "Given credential type is not allowed. Allowed credential types : {}",
                 state.pms.allowed_credential_types.join(",")
@@ -273,9 +272,9 @@ async fn map_credential_type(
     let mut tx = state.pool.begin().await?;
     let partner = partners::partner_detail(&mut tx, &partner_id, true)
         .await?
-        .ok_or_else(|| PmsError::new("PMS_PRT_005", "Partner does not exist"))?;
+        .ok_or_else(|| PmsError::of(codes::PMS_PRT_005))?;
     if !partner.is_active {
-        return Err(PmsError::new("PMS_PMP_016", "Partner is not active."));
+        return Err(PmsError::of(codes::PMS_PMP_016));
     }
     if allowed(
         &state.pms.credential_type_partner_types,
@@ -284,7 +283,7 @@ async fn map_credential_type(
     .is_none()
     {
         return Err(PmsError::new(
-            "PMS_PRT_070",
+            codes::PMS_PRT_070,
             format!(
                 "Credential mapping allowed only for : {}",
                 state.pms.credential_type_partner_types.join(",")
@@ -295,12 +294,7 @@ async fn map_credential_type(
         Some(g) => policies::policy_by_name(&mut tx, g, &policy_name).await?,
         None => None,
     }
-    .ok_or_else(|| {
-        PmsError::new(
-            "PMS_PRT_098",
-            "Given policy under partner's policy group not exists.",
-        )
-    })?;
+    .ok_or_else(|| PmsError::of(codes::PMS_PRT_098))?;
     usable_policy(&mut tx, &policy).await?;
     credentials::map_credential_type(&mut tx, &partner_id, ctype, &policy.id, &caller.user_id)
         .await?;
@@ -321,7 +315,7 @@ async fn map_credential_type(
 /// `PMS_PRT_064` no mapping, `PMS_PRT_073` its policy is gone.
 #[utoipa::path(get, path = "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies", tag = "partners",
     params(("partner_id" = String, Path, description = "Partner id."), ("credential_type" = String, Path, description = "Credential type.")),
-    responses((status = 200, description = "`response`: `PartnerCredentialTypePolicyDto`. Business errors (HTTP 200): `PMS_PRT_055`, `PMS_PRT_064` (no mapping), `PMS_PRT_073` (policy gone).", body = crate::openapi::PmsResponse<Value>), crate::openapi::PmsDenied),
+    responses((status = 200, description = "`response`: `PartnerCredentialTypePolicyDto`. Business errors (HTTP 200): `PMS_PRT_055`, `PMS_PRT_064` (no mapping), `PMS_PRT_073` (policy gone).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn credential_type_policy(
     State(state): State<AppState>,
@@ -330,7 +324,7 @@ async fn credential_type_policy(
 ) -> PmsResult {
     state
         .roles
-        .check("getpartnerscredentialtypepolicies", &caller)?;
+        .check(RoleKey::GetPartnersCredentialTypePolicies, &caller)?;
     own_or_service(&caller, &partner_id)?;
     let ctype = allowed(&state.pms.allowed_credential_types, &credential_type)
         .unwrap_or(&credential_type)
@@ -338,15 +332,15 @@ async fn credential_type_policy(
     let mut conn = state.pool.acquire().await?;
     let policy_id = credentials::credential_type_policy(&mut conn, &partner_id, &ctype)
         .await?
-        .ok_or_else(|| PmsError::new("PMS_PRT_064", "No details found"))?;
-    let gone = || PmsError::new("PMS_PRT_073", "Policy not exists.");
+        .ok_or_else(|| PmsError::of(codes::PMS_PRT_064))?;
+    let gone = || PmsError::of(codes::PMS_PRT_073);
     let policy = policies::policy(&mut conn, &policy_id, false)
         .await?
         .ok_or_else(gone)?;
     let group = policies::group(&mut conn, &policy.policy_group_id, false)
         .await?
         .ok_or_else(gone)?;
-    let full = crate::policy::policy_json(&policy, &group);
+    let full = crate::pms::views::policy_json(&policy, &group);
     let mut out = json!({"partnerId": partner_id, "credentialType": ctype});
     for k in [
         "policyId",

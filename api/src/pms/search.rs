@@ -7,6 +7,7 @@
 //! policy-request, API-key and licence searches (as `SearchHelper#addPartnerFilter`).
 
 use axum::{extract::State, routing::post, Router};
+use pmsflow_core::codes;
 use pmsflow_core::envelope::ServiceError;
 use pmsflow_core::search::{
     filter_plan, plan, Column, Condition, FilterValueRequest, Predicate, SearchRequest,
@@ -14,9 +15,10 @@ use pmsflow_core::search::{
 use pmsflow_store::search::{self as store, Entity};
 use serde_json::{json, Value};
 
-use crate::auth::{AuthUser, PmsCaller};
+use crate::access::RoleKey;
+use crate::access::{AuthUser, PmsCaller};
 use crate::error::PmsError;
-use crate::pms::{envelope, ok, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
 use crate::state::AppState;
 
 /// Routes of the search and filter-values endpoints.
@@ -83,7 +85,7 @@ fn type_filter(request: &Value, field: &str, column: Column) -> Result<Vec<Predi
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
             PmsError::new(
-                "PMS_COR_001",
+                codes::PMS_COR_001,
                 format!("Missing Input Parameter - request.{field}"),
             )
         })?;
@@ -99,7 +101,7 @@ fn type_filter(request: &Value, field: &str, column: Column) -> Result<Vec<Predi
 fn parse<T: serde::de::DeserializeOwned>(request: &Value) -> Result<T, PmsError> {
     serde_json::from_value(request.clone()).map_err(|e| {
         PmsError::new(
-            "PMS_COR_002",
+            codes::PMS_COR_002,
             format!("Invalid Input Parameter - request: {e}"),
         )
     })
@@ -108,7 +110,7 @@ fn parse<T: serde::de::DeserializeOwned>(request: &Value) -> Result<T, PmsError>
 async fn search(
     state: &AppState,
     caller: &AuthUser,
-    key: &str,
+    key: RoleKey,
     body: &[u8],
     entity: &Entity,
     extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
@@ -127,7 +129,7 @@ async fn search(
 async fn filter_values(
     state: &AppState,
     caller: &AuthUser,
-    key: &str,
+    key: RoleKey,
     body: &[u8],
     entity: &Entity,
     extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
@@ -152,8 +154,8 @@ fn none(_: &Value) -> Result<Vec<Predicate>, PmsError> {
 /// `POST /partners/search` (`postpartnerssearch`): `SearchDto` + `partnerType` (`all` or a
 /// type code, required) → page of `Partner`; own partner only unless PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::PartnerSearch>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of partners. Errors: `PMS_COR_001` (no `partnerType`), `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::PartnerSearch>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of partners. Errors: `PMS_COR_001` (no `partnerType`), `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn partners_search(
     State(state): State<AppState>,
@@ -161,9 +163,14 @@ async fn partners_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::PARTNERS;
-    search(&state, &caller, "postpartnerssearch", &body, e, |r| {
-        type_filter(r, "partnerType", Column::text("partnerTypeCode"))
-    })
+    search(
+        &state,
+        &caller,
+        RoleKey::PostPartnersSearch,
+        &body,
+        e,
+        |r| type_filter(r, "partnerType", Column::text("partnerTypeCode")),
+    )
     .await
 }
 
@@ -172,15 +179,15 @@ async fn partners_search(
 /// `POST /partners/partnertype/search` (`postpartnerspartnertypesearch`): `SearchDto` → page
 /// of `PartnerType{code, partnerDescription, isPolicyRequired, isActive, crBy, crDtimes}`.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/partnertype/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of partner types. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of partner types. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn partner_types_search(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let key = "postpartnerspartnertypesearch";
+    let key = RoleKey::PostPartnersPartnerTypeSearch;
     search(&state, &caller, key, &body, &store::PARTNER_TYPES, none).await
 }
 
@@ -189,15 +196,15 @@ async fn partner_types_search(
 /// `POST /partners/filtervalues` (`postpartnersfiltervalues`): `FilterValueDto` → values of
 /// partner columns; own partner only unless PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/filtervalues", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
-    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn partners_filter(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let key = "postpartnersfiltervalues";
+    let key = RoleKey::PostPartnersFilterValues;
     filter_values(&state, &caller, key, &body, &store::PARTNERS, none).await
 }
 
@@ -207,15 +214,18 @@ async fn partners_filter(
 /// over `{apikeyRequestId, partnerId, partnerName, policyId, policyName, requestDatetimes,
 /// requestDetail, statusCode, ...}`; own requests only unless PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/request/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of policy mapping requests. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policy mapping requests. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn requests_search(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postpartnersapikeyrequestsearch", &store::POLICY_REQUESTS);
+    let (key, e) = (
+        RoleKey::PostPartnersApiKeyRequestSearch,
+        &store::POLICY_REQUESTS,
+    );
     search(&state, &caller, key, &body, e, none).await
 }
 
@@ -224,8 +234,8 @@ async fn requests_search(
 /// `POST /partners/apikey/request/filtervalues` (`postpartnersapikeyrequestfiltervalues`);
 /// own requests only unless PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/request/filtervalues", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
-    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn requests_filter(
     State(state): State<AppState>,
@@ -233,7 +243,7 @@ async fn requests_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = (
-        "postpartnersapikeyrequestfiltervalues",
+        RoleKey::PostPartnersApiKeyRequestFilterValues,
         &store::POLICY_REQUESTS,
     );
     filter_values(&state, &caller, key, &body, e, none).await
@@ -245,15 +255,15 @@ async fn requests_filter(
 /// partnerId, partnerName, policyId, policyName, validFromDatetime, validToDatetime,
 /// isActive, ...}`; own keys only unless PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of API keys without their value. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of API keys without their value. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn api_keys_search(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postpartnersapikeysearch", &store::API_KEYS);
+    let (key, e) = (RoleKey::PostPartnersApiKeySearch, &store::API_KEYS);
     search(&state, &caller, key, &body, e, none).await
 }
 
@@ -263,15 +273,15 @@ async fn api_keys_search(
 /// policyId, validFromDate, validToDate, isActive, ...}`; own licences only unless
 /// PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/misps/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of licences. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of licences. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn licences_search(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postmispsearch", &store::LICENCES);
+    let (key, e) = (RoleKey::PostMispSearch, &store::LICENCES);
     search(&state, &caller, key, &body, e, none).await
 }
 
@@ -280,15 +290,15 @@ async fn licences_search(
 /// `POST /misps/filtervalues` (`postmispfiltervalues`); own licences only unless
 /// PARTNER_ADMIN.
 #[utoipa::path(post, path = "/v1/partnermanager/misps/filtervalues", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
-    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn licences_filter(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postmispfiltervalues", &store::LICENCES);
+    let (key, e) = (RoleKey::PostMispFilterValues, &store::LICENCES);
     filter_values(&state, &caller, key, &body, e, none).await
 }
 
@@ -297,15 +307,15 @@ async fn licences_filter(
 /// `POST /policies/group/search` (`postpoliciesgroupsearch`): `SearchDto` over `{id, name,
 /// desc, isActive, userId, crBy, crDtimes, updBy, updDtimes}`.
 #[utoipa::path(post, path = "/v1/policymanager/policies/group/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::Search>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of policy groups. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policy groups. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn groups_search(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postpoliciesgroupsearch", &store::POLICY_GROUPS);
+    let (key, e) = (RoleKey::PostPoliciesGroupSearch, &store::POLICY_GROUPS);
     search(&state, &caller, key, &body, e, none).await
 }
 
@@ -313,15 +323,18 @@ async fn groups_search(
 ///
 /// `POST /policies/group/filtervalues` (`postpoliciesgroupfiltervalues`).
 #[utoipa::path(post, path = "/v1/policymanager/policies/group/filtervalues", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::FilterValues>,
-    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn groups_filter(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    let (key, e) = ("postpoliciesgroupfiltervalues", &store::POLICY_GROUPS);
+    let (key, e) = (
+        RoleKey::PostPoliciesGroupFilterValues,
+        &store::POLICY_GROUPS,
+    );
     filter_values(&state, &caller, key, &body, e, none).await
 }
 
@@ -335,10 +348,7 @@ fn policy_filters_named(request: &Value) -> Result<(), PmsError> {
         .flatten()
         .any(|f| f.get("columnName").is_none_or(Value::is_null));
     if unnamed {
-        return Err(PmsError::new(
-            "PMS_COR_003",
-            "Could not process the request",
-        ));
+        return Err(PmsError::of(codes::PMS_COR_003));
     }
     Ok(())
 }
@@ -349,8 +359,8 @@ fn policy_filters_named(request: &Value) -> Result<(), PmsError> {
 /// type, required) over `{id, name, desc, policyType, version, schema, policies,
 /// policyGroupId, policyGroupName, isActive, validFromDate, validToDate, status, ...}`.
 #[utoipa::path(post, path = "/v1/policymanager/policies/search", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::PolicySearch>,
-    responses((status = 200, description = "`response`: `PageResponseDto` of policies. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003` (a filter without `columnName`), `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::SearchPage>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::PolicySearch>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of policies. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003` (a filter without `columnName`), `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn policies_search(
     State(state): State<AppState>,
@@ -358,10 +368,17 @@ async fn policies_search(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::POLICIES;
-    search(&state, &caller, "postpoliciessearch", &body, e, |r| {
-        policy_filters_named(r)?;
-        type_filter(r, "policyType", Column::text("policyType"))
-    })
+    search(
+        &state,
+        &caller,
+        RoleKey::PostPoliciesSearch,
+        &body,
+        e,
+        |r| {
+            policy_filters_named(r)?;
+            type_filter(r, "policyType", Column::text("policyType"))
+        },
+    )
     .await
 }
 
@@ -370,8 +387,8 @@ async fn policies_search(
 /// `POST /policies/filtervalues` (`postpoliciesfiltervalues`): `FilterValueDto` +
 /// `policyType` (`all` or a type, required).
 #[utoipa::path(post, path = "/v1/policymanager/policies/filtervalues", tag = "search",
-    request_body = crate::openapi::PmsRequest<crate::openapi::PolicyFilterValues>,
-    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003`, `PMS-MSD-310..391`.", body = crate::openapi::PmsResponse<crate::openapi::FilterValuesAnswer>), crate::openapi::PmsDenied),
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::PolicyFilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001` (no `policyType`), `PMS_COR_003`, `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn policies_filter(
     State(state): State<AppState>,
@@ -379,9 +396,16 @@ async fn policies_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let e = &store::POLICIES;
-    filter_values(&state, &caller, "postpoliciesfiltervalues", &body, e, |r| {
-        policy_filters_named(r)?;
-        type_filter(r, "policyType", Column::text("policyType"))
-    })
+    filter_values(
+        &state,
+        &caller,
+        RoleKey::PostPoliciesFilterValues,
+        &body,
+        e,
+        |r| {
+            policy_filters_named(r)?;
+            type_filter(r, "policyType", Column::text("policyType"))
+        },
+    )
     .await
 }

@@ -16,8 +16,7 @@
 //! `postoidcclient` / `putoidcclient` / `getoidcclient`, and a partner acts only on its own
 //! clients (`PMS_PRT_055`).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use pmsflow_core::codes;
 
 use axum::{
     extract::{Path, State},
@@ -28,120 +27,21 @@ use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
     events,
     oidc::{
-        self, ClientDetailCreateRequest, ClientDetailUpdateRequest, ClientOperation,
-        ClientRunInput, Mappings,
+        self, ClientDetailCreateRequest, ClientDetailUpdateRequest, ClientOperation, ClientRunInput,
     },
     workflow::WorkflowKind,
 };
 use pmsflow_store::{oidc_clients, partner_policies, partners, policies, runs};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 
-use crate::auth::PmsCaller;
+use crate::access::PmsCaller;
+use crate::access::RoleKey;
 use crate::error::PmsError;
-use crate::partner_manager::{own, partner_data};
-use crate::pms::{envelope, ok, wait_and_fail, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::guard::own;
+use crate::pms::views::partner_data;
+use crate::services::run_wait::wait_and_fail;
 use crate::state::AppState;
-
-/// MOSIP's stock identity-mapping.json (mosip-config), used when
-/// `mosip.identity_mapping_file` is empty.
-pub const STOCK_IDENTITY_MAPPING: &str = include_str!("../../seeds/esignet/identity-mapping.json");
-/// MOSIP's stock amr-acr-mapping.json (mosip-config), used when
-/// `mosip.amr_acr_mapping_file` is empty.
-pub const STOCK_AMR_ACR_MAPPING: &str = include_str!("../../seeds/esignet/amr-acr-mapping.json");
-
-/// What the OIDC endpoints need from eSignet's side: the two mapping files (read once) and
-/// eSignet's `claims_supported` (from `GET {esignet}/v1/esignet/oidc/.well-known/
-/// openid-configuration`, cached for `ttl`).
-pub struct EsignetDirectory {
-    mappings: Mappings,
-    discovery_url: String,
-    http: reqwest::Client,
-    ttl: Duration,
-    cache: Mutex<Option<(Instant, Arc<Vec<String>>)>>,
-}
-
-impl std::fmt::Debug for EsignetDirectory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EsignetDirectory")
-            .field("discovery_url", &self.discovery_url)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why [`EsignetDirectory::new`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DirectoryError {
-    /// A mapping file does not parse (`PMS-MSD-393` / `PMS-MSD-395`).
-    #[error("eSignet mapping file: {0}")]
-    Mapping(#[from] oidc::OidcError),
-    /// The HTTP client could not be built.
-    #[error("HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
-}
-
-impl EsignetDirectory {
-    /// A directory for eSignet at `esignet_url` (base URL, no context path) with the mapping
-    /// files' JSON text; `timeout` bounds the discovery call, `ttl` its cache.
-    ///
-    /// # Errors
-    /// [`DirectoryError::Mapping`] when a mapping file is not MOSIP's shape.
-    pub fn new(
-        esignet_url: &str,
-        identity_mapping: &str,
-        amr_acr_mapping: &str,
-        timeout: Duration,
-        ttl: Duration,
-    ) -> Result<Self, DirectoryError> {
-        Ok(Self {
-            mappings: Mappings::parse(identity_mapping, amr_acr_mapping)?,
-            discovery_url: format!(
-                "{}/v1/esignet/oidc/.well-known/openid-configuration",
-                esignet_url.trim_end_matches('/')
-            ),
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
-            ttl,
-            cache: Mutex::new(None),
-        })
-    }
-
-    /// eSignet's `claims_supported`. A failed fetch is `PMS_KKS_001` ("API not accessible"),
-    /// as PMS's `RestUtil` answers; nothing is cached then.
-    async fn claims_supported(&self) -> Result<Arc<Vec<String>>, PmsError> {
-        let mut cache = self.cache.lock().await;
-        if let Some((at, claims)) = cache.as_ref() {
-            if at.elapsed() < self.ttl {
-                return Ok(claims.clone());
-            }
-        }
-        #[derive(Deserialize)]
-        struct Discovery {
-            #[serde(default)]
-            claims_supported: Vec<String>,
-        }
-        let unreachable = |e: reqwest::Error| {
-            tracing::warn!(error = %e, "eSignet discovery failed");
-            PmsError::new("PMS_KKS_001", "API not accessible")
-        };
-        let discovery: Discovery = self
-            .http
-            .get(&self.discovery_url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(unreachable)?
-            .json()
-            .await
-            .map_err(unreachable)?;
-        let claims = Arc::new(discovery.claims_supported);
-        *cache = Some((Instant::now(), claims.clone()));
-        Ok(claims)
-    }
-}
 
 /// Routes under `/v1/partnermanager/oidc/client`.
 pub fn routes() -> Router<AppState> {
@@ -153,7 +53,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn client_missing() -> PmsError {
-    PmsError::new("PMS_IDP_004", "Client not exists with given id.")
+    PmsError::of(codes::PMS_IDP_004)
 }
 
 /// Register an OIDC client in eSignet for an auth partner.
@@ -167,10 +67,10 @@ fn client_missing() -> PmsError {
     post,
     path = "/v1/partnermanager/oidc/client",
     tag = "oidc",
-    request_body = crate::openapi::PmsRequest<crate::openapi::OidcClientCreate>,
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::OidcClientCreate>,
     responses(
-        (status = 200, description = "`response`: `{clientId, status}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (bean validation), `PMS_COR_002` (publicKey is not an RSA JWK), `PMS_IDP_001` (a client with this public key exists), `PMS_PRT_055` (another partner), `PMS_PRT_058` (unknown partner), `PMS_PRT_059` (not an Auth_Partner), `PMS_PRT_073` (unknown policy), `PMS_PRT_057` (not an Auth policy), `PMS_PRT_061` (no mapping), `PMS_IDP_002` (mapping not approved), `PMS_IDP_005` (no claims or no ACRs), `PMS_IDP_003` (mandatory auth type), `PMS_KKS_001` (eSignet discovery unreachable), eSignet's codes from the run (`invalid_redirect_uri`, `duplicate_public_key`...), `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::PmsResponse<crate::openapi::OidcClientStatus>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{clientId, status}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (bean validation), `PMS_COR_002` (publicKey is not an RSA JWK), `PMS_IDP_001` (a client with this public key exists), `PMS_PRT_055` (another partner), `PMS_PRT_058` (unknown partner), `PMS_PRT_059` (not an Auth_Partner), `PMS_PRT_073` (unknown policy), `PMS_PRT_057` (not an Auth policy), `PMS_PRT_061` (no mapping), `PMS_IDP_002` (mapping not approved), `PMS_IDP_005` (no claims or no ACRs), `PMS_IDP_003` (mandatory auth type), `PMS_KKS_001` (eSignet discovery unreachable), eSignet's codes from the run (`invalid_redirect_uri`, `duplicate_public_key`...), `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::OidcClientStatus>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -179,7 +79,7 @@ async fn create(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("postoidcclient", &caller)?;
+    state.roles.check(RoleKey::PostOidcClient, &caller)?;
     let req: pmsflow_core::envelope::RequestWrapper<ClientDetailCreateRequest> = envelope(&body)?;
     let r = &req.request;
     r.validate()?;
@@ -192,14 +92,11 @@ async fn create(
     own(&caller, &partner_id)?;
     let mut conn = state.pool.acquire().await?;
     if oidc_clients::is_live(&mut *conn, &client_id).await? {
-        return Err(PmsError::new(
-            "PMS_IDP_001",
-            "Client public key already exists.",
-        ));
+        return Err(PmsError::of(codes::PMS_IDP_001));
     }
     let Some(partner) = partners::partner_detail(&mut conn, &partner_id, false).await? else {
         return Err(PmsError::new(
-            "PMS_PRT_058",
+            codes::PMS_PRT_058,
             format!("AuthPartner doesn't exists with this Id - {partner_id}."),
         ));
     };
@@ -208,7 +105,7 @@ async fn create(
         .eq_ignore_ascii_case("Auth_Partner")
     {
         return Err(PmsError::new(
-            "PMS_PRT_059",
+            codes::PMS_PRT_059,
             format!(
                 "Only Auth_partner can Create OIDC Client. {} is not allowed to create OIDC Client.",
                 partner.partner_type_code
@@ -216,26 +113,17 @@ async fn create(
         ));
     }
     let Some(policy) = policies::policy(&mut conn, &policy_id, false).await? else {
-        return Err(PmsError::new("PMS_PRT_073", "Policy not exists."));
+        return Err(PmsError::of(codes::PMS_PRT_073));
     };
     if !policy.policy_type.eq_ignore_ascii_case("Auth") {
-        return Err(PmsError::new(
-            "PMS_PRT_057",
-            "Policy Type Mismatch. Only Auth policy can be used to create OIDC Client.",
-        ));
+        return Err(PmsError::of(codes::PMS_PRT_057));
     }
     let Some(mapping) = partner_policies::first_request(&mut conn, &partner_id, &policy_id).await?
     else {
-        return Err(PmsError::new(
-            "PMS_PRT_061",
-            "Partner policy mapping not exists.",
-        ));
+        return Err(PmsError::of(codes::PMS_PRT_061));
     };
     if !mapping.status_code.eq_ignore_ascii_case("approved") {
-        return Err(PmsError::new(
-            "PMS_IDP_002",
-            "Partner policy mapping is not approved. Please check mapping status.",
-        ));
+        return Err(PmsError::of(codes::PMS_IDP_002));
     }
     let claims_supported = state.esignet.claims_supported().await?;
     let derived = oidc::derive(
@@ -298,10 +186,7 @@ async fn create(
     .await?;
     if !oidc_clients::reserve(&mut tx, &record, created.run_id, &caller.user_id).await? {
         tx.rollback().await?;
-        return Err(PmsError::new(
-            "PMS_IDP_001",
-            "Client public key already exists.",
-        ));
+        return Err(PmsError::of(codes::PMS_IDP_001));
     }
     tx.commit().await?;
     wait_and_fail(&state, created.run_id).await?;
@@ -342,10 +227,10 @@ fn client_run(
     path = "/v1/partnermanager/oidc/client/{client_id}",
     tag = "oidc",
     params(("client_id" = String, Path, description = "Client id")),
-    request_body = crate::openapi::PmsRequest<crate::openapi::OidcClientUpdate>,
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::OidcClientUpdate>,
     responses(
-        (status = 200, description = "`response`: `{clientId, status}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (bean validation), `PMS_IDP_004` (unknown client), `PMS_PRT_055` (another partner's client), eSignet's codes from the run (`invalid_redirect_uri`, `invalid_client_id`...), `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::PmsResponse<crate::openapi::OidcClientStatus>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{clientId, status}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (bean validation), `PMS_IDP_004` (unknown client), `PMS_PRT_055` (another partner's client), eSignet's codes from the run (`invalid_redirect_uri`, `invalid_client_id`...), `PMSFLOW_RUN_PENDING` (still running: follow `/v1/runs/{id}`).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::OidcClientStatus>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -355,7 +240,7 @@ async fn update(
     Path(client_id): Path<String>,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("putoidcclient", &caller)?;
+    state.roles.check(RoleKey::PutOidcClient, &caller)?;
     let req: pmsflow_core::envelope::RequestWrapper<ClientDetailUpdateRequest> = envelope(&body)?;
     let r = &req.request;
     r.validate()?;
@@ -420,8 +305,8 @@ async fn update(
     tag = "oidc",
     params(("client_id" = String, Path, description = "Client id")),
     responses(
-        (status = 200, description = "`response`: the client. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_IDP_004` (unknown client), `PMS_PRT_055` (another partner's client).", body = crate::openapi::PmsResponse<crate::openapi::OidcClientView>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the client. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_IDP_004` (unknown client), `PMS_PRT_055` (another partner's client).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::OidcClientView>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -430,7 +315,7 @@ async fn get_client(
     PmsCaller(caller): PmsCaller,
     Path(client_id): Path<String>,
 ) -> PmsResult {
-    state.roles.check("getoidcclient", &caller)?;
+    state.roles.check(RoleKey::GetOidcClient, &caller)?;
     let Some(c) = oidc_clients::client(&state.pool, &client_id).await? else {
         return Err(client_missing());
     };

@@ -12,15 +12,12 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::http::request::Parts;
 use jsonwebtoken::{
     decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
-
-use crate::error::{PmsError, Problem};
-use crate::state::AppState;
 
 /// `realm_access` claim of Keycloak tokens.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -298,61 +295,6 @@ pub fn token_with_source(parts: &Parts) -> Option<(String, TokenSource)> {
     let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
     jar.get("Authorization")
         .map(|c| (c.value().to_owned(), TokenSource::Cookie))
-}
-
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthError> {
-    let token = token_of(parts).ok_or(AuthError::Missing)?;
-    state.auth.verify(&token).await
-}
-
-/// A caller on a PMS path (rejections are PMS envelopes with KER-ATH-401).
-#[derive(Debug, Clone)]
-pub struct PmsCaller(pub AuthUser);
-
-impl FromRequestParts<AppState> for PmsCaller {
-    type Rejection = PmsError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state)
-            .await
-            .map(PmsCaller)
-            .map_err(|e| {
-                tracing::debug!(error = %e, "authentication failed");
-                PmsError::Unauthenticated
-            })
-    }
-}
-
-/// A caller on a native path (rejections are problem+json 401). A state-changing request
-/// (anything but `GET` / `HEAD`) authenticated by the session cookie must carry the
-/// console's `X-CSRF-Token` (403 `PMSFLOW_CSRF` otherwise), so another page cannot act with
-/// an operator's browser session; Bearer callers are not asked.
-#[derive(Debug, Clone)]
-pub struct NativeCaller(pub AuthUser);
-
-impl FromRequestParts<AppState> for NativeCaller {
-    type Rejection = Problem;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let user = authenticate(parts, state).await.map_err(|e| {
-            tracing::debug!(error = %e, "authentication failed");
-            Problem::unauthenticated()
-        })?;
-        let safe = matches!(
-            parts.method,
-            axum::http::Method::GET | axum::http::Method::HEAD
-        );
-        if let (false, Some((token, TokenSource::Cookie))) = (safe, token_with_source(parts)) {
-            crate::console::check_csrf_of(parts, state, &token)?;
-        }
-        Ok(NativeCaller(user))
-    }
 }
 
 #[cfg(test)]

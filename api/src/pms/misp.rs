@@ -13,6 +13,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
+use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
     envelope::{active_flag, check_size, mosip_datetime, RequestWrapper},
@@ -31,11 +32,12 @@ use serde_json::{json, Value};
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::PmsCaller;
-use crate::effects::enqueue;
+use crate::access::PmsCaller;
+use crate::access::RoleKey;
 use crate::error::PmsError;
-use crate::partner_manager::{locked_partner, own};
-use crate::pms::{envelope, ok, PmsResult};
+use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::guard::{locked_partner, own};
+use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager/misps`.
@@ -63,12 +65,12 @@ fn licence_json(l: &LicenceRow, status: &str) -> Value {
 /// The MISP partner, locked, checked to exist (`PMS_MSP_005`), be a MISP (`PMS_MSP_009`) and
 /// be active (`PMS_MSP_405`).
 async fn active_misp(conn: &mut PgConnection, misp_id: &str) -> Result<PartnerDetail, PmsError> {
-    let p = locked_partner(conn, misp_id, "PMS_MSP_005", "MISP Partner does not exist").await?;
+    let p = locked_partner(conn, misp_id, codes::PMS_MSP_005).await?;
     if p.partner_type_code != "MISP_Partner" {
-        return Err(PmsError::new("PMS_MSP_009", "Given provider is not valid"));
+        return Err(PmsError::of(codes::PMS_MSP_009));
     }
     if !p.is_active {
-        return Err(PmsError::new("PMS_MSP_405", "MISP partner is not active."));
+        return Err(PmsError::of(codes::PMS_MSP_405));
     }
     Ok(p)
 }
@@ -78,7 +80,7 @@ async fn active_misp(conn: &mut PgConnection, misp_id: &str) -> Result<PartnerDe
 async fn misp_policy(conn: &mut PgConnection, misp_id: &str) -> Result<Option<String>, PmsError> {
     let requests = pp::requests_of(conn, misp_id).await?;
     if requests.iter().any(|r| r.status_code != "approved") {
-        return Err(PmsError::new("PMS_MSP_418", "Policy not approved."));
+        return Err(PmsError::of(codes::PMS_MSP_418));
     }
     Ok(requests.first().map(|r| r.policy_id.clone()))
 }
@@ -131,10 +133,10 @@ struct GenerateRequest {
     post,
     path = "/v1/partnermanager/misps",
     tag = "misp",
-    request_body = crate::openapi::PmsRequest<GenerateRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<GenerateRequest>,
     responses(
-        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, id size), `PMS_PRT_055` (another partner), `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_416` (a usable licence exists), `PMS_MSP_418` (policy not approved).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, id size), `PMS_PRT_055` (another partner), `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_416` (a usable licence exists), `PMS_MSP_418` (policy not approved).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::MispLicence>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -143,7 +145,7 @@ async fn generate(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("postmisplicense", &caller)?;
+    state.roles.check(RoleKey::PostMispLicense, &caller)?;
     let req: RequestWrapper<GenerateRequest> = envelope(&body)?;
     check_size(&req.request.provider_id, "providerId", 1, 36)?;
     own(&caller, &req.request.provider_id)?;
@@ -155,10 +157,7 @@ async fn generate(
         .iter()
         .any(|l| l.is_usable(now))
     {
-        return Err(PmsError::new(
-            "PMS_MSP_416",
-            "License key exists for the given provider.",
-        ));
+        return Err(PmsError::of(codes::PMS_MSP_416));
     }
     let l = issue(
         &mut tx,
@@ -197,10 +196,10 @@ struct StatusRequest {
     put,
     path = "/v1/partnermanager/misps",
     tag = "misp",
-    request_body = crate::openapi::PmsRequest<StatusRequest>,
+    request_body = crate::openapi::schemas::PmsRequest<StatusRequest>,
     responses(
-        (status = 200, description = "`response`: the licence, `licenseKeyStatus` `active` or `de-active`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_MSP_407` (status), `PMS_PRT_055` (another partner), `PMS_MSP_408` (no such MISP and key).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: the licence, `licenseKeyStatus` `active` or `de-active`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body), `PMS_MSP_407` (status), `PMS_PRT_055` (another partner), `PMS_MSP_408` (no such MISP and key).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::MispLicence>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -209,23 +208,15 @@ async fn update_status(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
-    state.roles.check("putmisplicense", &caller)?;
+    state.roles.check(RoleKey::PutMispLicense, &caller)?;
     let req: RequestWrapper<StatusRequest> = envelope(&body)?;
     let r = &req.request;
     let Some(active) = active_flag(&r.license_key_status) else {
-        return Err(PmsError::new(
-            "PMS_MSP_407",
-            "mispStatus either Active or De-active.",
-        ));
+        return Err(PmsError::of(codes::PMS_MSP_407));
     };
     own(&caller, &r.provider_id)?;
     let mut tx = state.pool.begin().await?;
-    let missing = || {
-        PmsError::new(
-            "PMS_MSP_408",
-            "MISP Partner and License key combintaion not exists.",
-        )
-    };
+    let missing = || PmsError::of(codes::PMS_MSP_408);
     let misp = pmsflow_store::partners::partner_detail(&mut tx, &r.provider_id, true)
         .await?
         .ok_or_else(missing)?;
@@ -280,13 +271,13 @@ async fn update_status(
     path = "/v1/partnermanager/misps",
     tag = "misp",
     responses(
-        (status = 200, description = "`response`: `[{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus}]` (status `active` while usable, else `de-active`); a MISP sees only its own.", body = crate::openapi::PmsResponse<Vec<crate::openapi::MispLicence>>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `[{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus}]` (status `active` while usable, else `de-active`); a MISP sees only its own.", body = crate::openapi::schemas::PmsResponse<Vec<crate::openapi::schemas::MispLicence>>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
 async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> PmsResult {
-    state.roles.check("getmisplicense", &caller)?;
+    state.roles.check(RoleKey::GetMispLicense, &caller)?;
     let mut conn = state.pool.acquire().await?;
     let scope = (!caller.is_partner_admin).then_some(caller.user_id.as_str());
     let rows = licences::list(&mut conn, scope).await?;
@@ -324,8 +315,8 @@ async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> Pm
         ("misp_id" = String, Path, description = "MISP partner id"),
     ),
     responses(
-        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_408` (never had a licence), `PMS_MSP_418` (policy not approved).", body = crate::openapi::PmsResponse<crate::openapi::MispLicence>),
-        crate::openapi::PmsDenied,
+        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_408` (never had a licence), `PMS_MSP_418` (policy not approved).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::MispLicence>),
+        crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -334,15 +325,12 @@ async fn get_or_regenerate(
     PmsCaller(caller): PmsCaller,
     Path(misp_id): Path<String>,
 ) -> PmsResult {
-    state.roles.check("getmisplicensekey", &caller)?;
+    state.roles.check(RoleKey::GetMispLicenseKey, &caller)?;
     let mut tx = state.pool.begin().await?;
     let misp = active_misp(&mut tx, &misp_id).await?;
     let all = licences::of_misp(&mut tx, &misp.id, true).await?;
     if all.is_empty() {
-        return Err(PmsError::new(
-            "PMS_MSP_408",
-            "MISP Partner and License key combintaion not exists.",
-        ));
+        return Err(PmsError::of(codes::PMS_MSP_408));
     }
     let now = OffsetDateTime::now_utc();
     if let Some(l) = all.iter().find(|l| l.is_usable(now)) {

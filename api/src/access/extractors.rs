@@ -1,0 +1,172 @@
+//! Request extractors that authenticate the caller and check what its surface asks:
+//! [`PmsCaller`] (PMS envelopes on rejection), [`NativeCaller`] (problem+json, CSRF for
+//! cookie sessions), and the console's [`ConsoleCaller`], [`ConsoleCsrf`],
+//! [`ConsoleOperator`], [`ConsoleAdmin`] (console role from the realm roles, CSRF for cookie
+//! sessions).
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use pmsflow_core::operator::ConsoleRole;
+
+use super::console::ConsoleAccess;
+use super::csrf::check_csrf_of;
+use super::token::{token_of, token_with_source, AuthError, AuthUser, TokenSource};
+use crate::error::{PmsError, Problem};
+use crate::state::AppState;
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthError> {
+    let token = token_of(parts).ok_or(AuthError::Missing)?;
+    state.auth.verify(&token).await
+}
+
+/// A caller on a PMS path (rejections are PMS envelopes with KER-ATH-401).
+#[derive(Debug, Clone)]
+pub struct PmsCaller(pub AuthUser);
+
+impl FromRequestParts<AppState> for PmsCaller {
+    type Rejection = PmsError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state)
+            .await
+            .map(PmsCaller)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "authentication failed");
+                PmsError::Unauthenticated
+            })
+    }
+}
+
+/// A caller on a native path (rejections are problem+json 401). A state-changing request
+/// (anything but `GET` / `HEAD`) authenticated by the session cookie must carry the
+/// console's `X-CSRF-Token` (403 `PMSFLOW_CSRF` otherwise), so another page cannot act with
+/// an operator's browser session; Bearer callers are not asked.
+#[derive(Debug, Clone)]
+pub struct NativeCaller(pub AuthUser);
+
+impl FromRequestParts<AppState> for NativeCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = authenticate(parts, state).await.map_err(|e| {
+            tracing::debug!(error = %e, "authentication failed");
+            Problem::unauthenticated()
+        })?;
+        let safe = matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
+        if let (false, Some((token, TokenSource::Cookie))) = (safe, token_with_source(parts)) {
+            check_csrf_of(parts, state, &token)?;
+        }
+        Ok(NativeCaller(user))
+    }
+}
+
+/// An authenticated caller with a console role.
+#[derive(Debug, Clone)]
+pub struct ConsoleCaller {
+    /// The caller.
+    pub user: AuthUser,
+    /// Its console role.
+    pub role: ConsoleRole,
+    /// The session token (for the CSRF token).
+    pub(crate) token: String,
+    /// The token came from the cookie (a browser session), not a Bearer header.
+    pub(crate) from_cookie: bool,
+}
+
+impl ConsoleCaller {
+    /// The CSRF token the console must send with its actions.
+    pub fn csrf_token(&self, access: &ConsoleAccess) -> String {
+        access.csrf_token(&self.token)
+    }
+}
+
+impl FromRequestParts<AppState> for ConsoleCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let (token, source) = token_with_source(parts).ok_or_else(Problem::unauthenticated)?;
+        let from_cookie = source == TokenSource::Cookie;
+        let user = state.auth.verify(&token).await.map_err(|e| {
+            tracing::debug!(error = %e, "console authentication failed");
+            Problem::unauthenticated()
+        })?;
+        let role = state
+            .console
+            .mapping
+            .role_of(user.roles.iter().map(String::as_str))
+            .ok_or_else(Problem::forbidden)?;
+        Ok(Self {
+            user,
+            role,
+            token,
+            from_cookie,
+        })
+    }
+}
+
+fn check_csrf(parts: &Parts, state: &AppState, caller: &ConsoleCaller) -> Result<(), Problem> {
+    if !caller.from_cookie {
+        return Ok(());
+    }
+    check_csrf_of(parts, state, &caller.token)
+}
+
+/// A caller whose console role passes `allowed`, with the CSRF token of a cookie session.
+async fn guarded(
+    parts: &mut Parts,
+    state: &AppState,
+    allowed: fn(ConsoleRole) -> bool,
+) -> Result<ConsoleCaller, Problem> {
+    let caller = ConsoleCaller::from_request_parts(parts, state).await?;
+    if !allowed(caller.role) {
+        return Err(Problem::forbidden());
+    }
+    check_csrf(parts, state, &caller)?;
+    Ok(caller)
+}
+
+/// Any console role, CSRF-checked (sign-out).
+#[derive(Debug, Clone)]
+pub struct ConsoleCsrf(pub ConsoleCaller);
+
+impl FromRequestParts<AppState> for ConsoleCsrf {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        guarded(parts, state, |_| true).await.map(Self)
+    }
+}
+
+/// A console operator or admin, CSRF-checked: may act on runs.
+#[derive(Debug, Clone)]
+pub struct ConsoleOperator(pub ConsoleCaller);
+
+impl FromRequestParts<AppState> for ConsoleOperator {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        guarded(parts, state, ConsoleRole::can_act).await.map(Self)
+    }
+}
+
+/// A console admin, CSRF-checked: may pause and resume schedules.
+#[derive(Debug, Clone)]
+pub struct ConsoleAdmin(pub ConsoleCaller);
+
+impl FromRequestParts<AppState> for ConsoleAdmin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        guarded(parts, state, ConsoleRole::can_admin)
+            .await
+            .map(Self)
+    }
+}

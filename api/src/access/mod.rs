@@ -1,0 +1,18 @@
+//! Who is calling and what they may do: token verification ([`token`]), the request
+//! extractors of each surface ([`extractors`]), CSRF protection of cookie sessions
+//! ([`csrf`]), PMS's role lists per endpoint ([`roles`]) and the console's access rules
+//! ([`console`]). Handlers import this module; it imports no handler module.
+
+pub mod console;
+pub mod csrf;
+pub mod extractors;
+pub mod roles;
+pub mod token;
+
+pub use console::{access as console_access, ConsoleAccess};
+pub use csrf::CSRF_HEADER;
+pub use extractors::{
+    ConsoleAdmin, ConsoleCaller, ConsoleCsrf, ConsoleOperator, NativeCaller, PmsCaller,
+};
+pub use roles::{RoleKey, RoleTable};
+pub use token::{AuthError, AuthUser, Authenticator, Claims, RealmAccess, TokenSource, DEV_ISSUER};

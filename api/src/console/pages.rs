@@ -1,0 +1,238 @@
+//! The operator console's pages and its dev sign-in.
+//!
+//! - `GET /console` and its screens `/console/runs`, `/console/runs/{id}`,
+//!   `/console/bulk/{id}`, `/console/schedules`, `/console/audit`: the single-page console
+//!   (`api/console/`, built into the binary; it reads and acts through `/v1/admin/...`, see
+//!   [`crate::console::api`]).
+//! - `GET /console/assets/console.js|console.css`.
+//! - `GET /console/login`: the dev sign-in form (`auth.mode = "dev"`), or a redirect to
+//!   `console.login_url`, the IdP's login page (`jwks` mode).
+//! - `POST /console/login` (form `username`, `role`): dev mode only; sets the `Authorization`
+//!   cookie (HttpOnly, SameSite=Strict) with a dev token carrying the realm role mapped to the
+//!   console role, then `303` to `/console`.
+//! - `POST /console/logout`: clears the cookie (CSRF-checked).
+//!
+//! Who may see and do what is decided in [`crate::access`] (console roles, CSRF).
+
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Form, Router,
+};
+use pmsflow_core::operator::ConsoleRole;
+use serde::Deserialize;
+
+use crate::access::ConsoleCsrf;
+use crate::state::AppState;
+
+const INDEX_HTML: &str = include_str!("../../console/index.html");
+const LOGIN_HTML: &str = include_str!("../../console/login.html");
+const CONSOLE_JS: &str = include_str!("../../console/console.js");
+const CONSOLE_CSS: &str = include_str!("../../console/console.css");
+
+/// Routes of the console pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(index))
+        .route("/console/assets/console.js", get(script))
+        .route("/console/assets/console.css", get(style))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", axum::routing::post(logout))
+        .route("/console/runs", get(runs_page))
+        .route("/console/runs/{id}", get(run_page))
+        .route("/console/bulk/{id}", get(bulk_page))
+        .route("/console/schedules", get(schedules_page))
+        .route("/console/audit", get(audit_page))
+}
+
+fn page(content_type: &'static str, body: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    r
+}
+
+const PAGE: &str = "text/html; charset=utf-8";
+
+/// The console's overview screen (the single-page app's shell).
+#[utoipa::path(get, path = "/console", tag = "console",
+    responses((status = 200, description = "HTML shell of the console; it signs in at `/console/login` when `/v1/admin/session` answers 401.", content_type = "text/html", body = String)))]
+async fn index() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The runs screen (filters in the query string).
+#[utoipa::path(get, path = "/console/runs", tag = "console",
+    responses((status = 200, description = "HTML shell of the console.", content_type = "text/html", body = String)))]
+async fn runs_page() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The run detail screen.
+#[utoipa::path(get, path = "/console/runs/{id}", tag = "console",
+    params(("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "HTML shell of the console.", content_type = "text/html", body = String)))]
+async fn run_page() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The bulk action progress screen.
+#[utoipa::path(get, path = "/console/bulk/{id}", tag = "console",
+    params(("id" = String, Path, description = "Bulk action id")),
+    responses((status = 200, description = "HTML shell of the console.", content_type = "text/html", body = String)))]
+async fn bulk_page() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The schedules screen.
+#[utoipa::path(get, path = "/console/schedules", tag = "console",
+    responses((status = 200, description = "HTML shell of the console.", content_type = "text/html", body = String)))]
+async fn schedules_page() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The operator audit log screen.
+#[utoipa::path(get, path = "/console/audit", tag = "console",
+    responses((status = 200, description = "HTML shell of the console.", content_type = "text/html", body = String)))]
+async fn audit_page() -> Response {
+    page(PAGE, INDEX_HTML)
+}
+
+/// The console's script.
+#[utoipa::path(get, path = "/console/assets/console.js", tag = "console",
+    responses((status = 200, description = "JavaScript.", content_type = "text/javascript", body = String)))]
+async fn script() -> Response {
+    page("text/javascript; charset=utf-8", CONSOLE_JS)
+}
+
+/// The console's style sheet.
+#[utoipa::path(get, path = "/console/assets/console.css", tag = "console",
+    responses((status = 200, description = "CSS.", content_type = "text/css", body = String)))]
+async fn style() -> Response {
+    page("text/css; charset=utf-8", CONSOLE_CSS)
+}
+
+/// The sign-in page: the dev form, or a redirect to the IdP (`console.login_url`, jwks mode).
+#[utoipa::path(get, path = "/console/login", tag = "console",
+    responses((status = 200, description = "HTML sign-in form (dev mode).", content_type = "text/html", body = String),
+        (status = 303, description = "Redirect to the IdP's login page (jwks mode with `console.login_url`).")))]
+async fn login_page(State(state): State<AppState>) -> Response {
+    if !state.auth.is_dev() && !state.console.login_url.is_empty() {
+        return Redirect::to(&state.console.login_url).into_response();
+    }
+    page("text/html; charset=utf-8", LOGIN_HTML)
+}
+
+/// Form of `POST /console/login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    /// User id, 1..=64 of `A-Z a-z 0-9 . _ @ -`.
+    pub username: String,
+    /// `viewer`, `operator` or `admin`.
+    pub role: String,
+    /// The server's `auth.dev_secret`; needed unless it is the published default.
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// Did the request reach us over HTTPS (a TLS-terminating ingress says so in
+/// `X-Forwarded-Proto`)? Then the session cookie is `Secure`; plain-HTTP dev keeps working.
+fn over_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "Authorization={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("Authorization=; Path=/; Max-Age=0"))
+}
+
+/// Dev sign-in: sets the session cookie and redirects to the console.
+#[utoipa::path(post, path = "/console/login", tag = "console",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`), `secret` (the server's `auth.dev_secret`, unless it is the published default)."),
+    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict` (and `Secure` when `X-Forwarded-Proto: https`), then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode.")))]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let failed = || Redirect::to("/console/login?error=1").into_response();
+    // A form posted from another site would sign the victim in as the attacker's user.
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"));
+    let Ok(Form(form)) = form else {
+        return failed();
+    };
+    if cross_site || !state.console.dev_login_ok(&form.secret) {
+        tracing::warn!(user = %form.username, cross_site, "console dev sign-in refused");
+        return failed();
+    }
+    let name_ok = (1..=64).contains(&form.username.len())
+        && form
+            .username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
+    let role = ConsoleRole::parse(&form.role);
+    let realm_role = role.and_then(|r| state.console.mapping.realm_role_for(r));
+    let (true, Some(realm_role)) = (name_ok, realm_role) else {
+        return failed();
+    };
+    // `mint` answers only in dev mode: with an IdP, sign-in happens there.
+    let Some(token) = state.auth.mint(
+        &form.username,
+        &[realm_role.to_owned()],
+        state.console.dev_session,
+    ) else {
+        return failed();
+    };
+    let mut r = Redirect::to("/console").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(
+            &token,
+            state.console.dev_session.as_secs(),
+            over_https(&headers),
+        ),
+    );
+    tracing::info!(user = %form.username, role = %form.role, "console dev sign-in");
+    r
+}
+
+/// Sign out: clears the session cookie (needs `X-CSRF-Token`).
+#[utoipa::path(post, path = "/console/logout", tag = "console",
+    responses((status = 204, description = "Signed out."),
+        (status = 401, description = "No session.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "No console role, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json")))]
+async fn logout(_caller: ConsoleCsrf, headers: HeaderMap) -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie("", 0, over_https(&headers)),
+    );
+    r
+}

@@ -1,0 +1,1046 @@
+//! The OpenAPI 3 document of every endpoint, generated from the handlers' `#[utoipa::path]`
+//! annotations and doc comments, served at `GET /v1/openapi.json`, and a self-contained HTML
+//! rendering of it at `GET /v1/docs` (no script, no external asset: it works offline). Both
+//! are public: they describe the API, not its data.
+//!
+//! The schemas below mirror the JSON the handlers build with `json!` (PMS's DTOs, field names
+//! as PMS spells them) and the run views of `pmsflow_store::runs`; they exist only for the
+//! document.
+
+use std::sync::OnceLock;
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use serde_json::Value;
+use utoipa::{
+    openapi::{
+        path::HttpMethod,
+        schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaType, Type},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+        RefOr,
+    },
+    Modify, OpenApi,
+};
+
+mod html;
+pub mod schemas;
+
+use crate::console::{api as admin, pages as console};
+use crate::native::{onboardings, republish, runs, schedules};
+use crate::pms::{
+    api_keys, certificates, credentials, lookups, misp, oidc, partners, policy, registration,
+    search,
+};
+use crate::state::AppState;
+use html::render_html;
+use schemas::*;
+
+/// The OpenAPI document of the whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pmsflow API",
+        description = "Partner Management Service rebuild for MOSIP.\n\n\
+            **PMS-compatible endpoints** (`/v1/partnermanager`, `/v1/policymanager`) take the \
+            MOSIP request envelope `{id, version, requesttime, metadata, request}` and answer \
+            the response envelope `{id, version, responsetime, metadata, response, errors}`. \
+            As in PMS, business and validation errors are answered with **HTTP 200**, \
+            `response: null` and `errors: [{errorCode, message}]`; a body that does not parse \
+            is `PMS_COR_001`. A missing or invalid token is HTTP 401 `KER-ATH-401`, a role \
+            that may not call the endpoint HTTP 403 `KER-ATH-403`, an internal failure HTTP \
+            500 `PMS_PRT_500`. A partner (any caller without the partner-admin role) acts only \
+            on the partner whose id is its user id (`PMS_PRT_055` otherwise).\n\n\
+            **Native endpoints** (`/v1/onboardings`, `/v1/runs`) take and answer plain JSON; \
+            their errors are RFC 9457 `application/problem+json` with the PMS code in `code`.\n\n\
+            Every endpoint but these docs needs a JWT, as `Authorization: Bearer <jwt>` or in \
+            the `Authorization` cookie; roles come from `realm_access.roles`.",
+        license(name = "MPL-2.0"),
+    ),
+    paths(
+        registration::register,
+        certificates::upload_ca,
+        certificates::upload_certificate,
+        certificates::get_certificate,
+        certificates::get_original_certificate,
+        registration::get_partner,
+        partners::list_partners,
+        partners::list_partners_v2,
+        partners::update_partner,
+        partners::activate_partner,
+        partners::update_partner_v2,
+        partners::add_contact,
+        partners::map_policy_group,
+        api_keys::request_policy,
+        api_keys::decide_policy_request,
+        api_keys::api_key_requests,
+        api_keys::generate_api_key,
+        api_keys::api_key_status,
+        api_keys::repoint_api_key,
+        policy::create_group,
+        policy::all_groups,
+        policy::update_group,
+        policy::get_group,
+        policy::create_policy,
+        policy::all_policies,
+        policy::update_policy,
+        policy::get_policy,
+        policy::publish_policy,
+        policy::policy_status,
+        policy::policy_of_partner,
+        policy::active_policies_of_group,
+        misp::generate,
+        misp::update_status,
+        misp::list,
+        misp::get_or_regenerate,
+        oidc::create,
+        oidc::update,
+        oidc::get_client,
+        credentials::add_extractors,
+        credentials::get_extractors,
+        credentials::map_credential_type,
+        credentials::credential_type_policy,
+        lookups::verify_email,
+        lookups::portal_roles,
+        lookups::all_policy_requests,
+        lookups::policy_request,
+        lookups::api_key_policy,
+        search::partners_search,
+        search::partner_types_search,
+        search::partners_filter,
+        search::requests_search,
+        search::requests_filter,
+        search::api_keys_search,
+        search::licences_search,
+        search::licences_filter,
+        search::groups_search,
+        search::groups_filter,
+        search::policies_search,
+        search::policies_filter,
+        onboardings::onboard,
+        runs::list,
+        runs::get_run,
+        runs::certificates,
+        schedules::list,
+        schedules::pause,
+        schedules::resume,
+        schedules::trigger,
+        republish::start,
+        republish::status,
+        admin::session,
+        admin::overview,
+        admin::list_runs,
+        admin::run_detail,
+        admin::retry_run,
+        admin::cancel_run,
+        admin::retry_step_now,
+        admin::skip_step,
+        admin::republish_partner,
+        admin::start_bulk,
+        admin::bulk_progress,
+        admin::audit,
+        admin::list_schedules,
+        admin::pause_schedule,
+        admin::resume_schedule,
+        admin::trigger_schedule,
+        admin::events,
+        console::index,
+        console::runs_page,
+        console::run_page,
+        console::bulk_page,
+        console::schedules_page,
+        console::audit_page,
+        console::script,
+        console::style,
+        console::login_page,
+        console::login,
+        console::logout,
+        openapi_json,
+        docs_page,
+    ),
+    components(schemas(ServiceError, PmsErrorEnvelope, ProblemDetails)),
+    modifiers(&Security, &SharedRoutes, &EnvelopeRefs),
+    tags(
+        (name = "partners", description = "PMS partner management: registration, certificates, \
+            updates, contacts, policy mappings, API keys, activation."),
+        (name = "policies", description = "PMS policy manager: policy groups and policies \
+            (draft, publish, deactivate)."),
+        (name = "misp", description = "PMS MISP licence keys."),
+        (name = "oidc", description = "PMS OIDC clients in eSignet: create, update, get; each \
+            change is a durable run (eSignet call, record, event, audit)."),
+        (name = "search", description = "PMS searches (`SearchDto` → `PageResponseDto`) and \
+            filter values (`FilterValueDto` → `{filters}`) over partners, partner types, policy \
+            requests, API keys, MISP licences, policy groups and policies."),
+        (name = "runs", description = "Native API: one-request onboarding and the durable runs \
+            behind every change."),
+        (name = "schedules", description = "Native API: the scheduler's sweeps (licence and \
+            API-key expiry): list, pause, resume, trigger now."),
+        (name = "admin", description = "Native operator API, behind the operator console: \
+            overview, runs with filters, run detail, retry / skip / cancel / re-publish with a \
+            reason (operator audit log), bulk actions as tracked runs, schedules, live events; \
+            re-publication of partners' events to the hub. Console roles viewer / operator / \
+            admin come from the token's realm roles (`[console]`); a cookie session sends \
+            `X-CSRF-Token` with every action."),
+        (name = "console", description = "The operator console's pages (public HTML and \
+            script shells; every datum is read through `/v1/admin`) and its dev sign-in."),
+        (name = "docs", description = "This document."),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the two security schemes the paths name.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "Keycloak RS256 token (mode `jwks`) or a dev HS256 token \
+                         (`pmsflow token`); roles from `realm_access.roles`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "Authorization",
+                "The same JWT in the `Authorization` cookie, as MOSIP's partner portal sends it.",
+            ))),
+        );
+    }
+}
+
+/// Documents the routes served by a handler that already has a path: `POST /partners/v2`
+/// is `register`, as `POST /partners`.
+struct SharedRoutes;
+
+impl Modify for SharedRoutes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(mut op) = openapi
+            .paths
+            .get_path_operation("/v1/partnermanager/partners", HttpMethod::Post)
+            .cloned()
+        else {
+            return;
+        };
+        op.operation_id = Some("register_v2".to_owned());
+        op.summary = Some("Register a partner (self-registration), v2 path.".to_owned());
+        openapi.paths.add_path_operation(
+            "/v1/partnermanager/partners/v2",
+            vec![HttpMethod::Post],
+            op,
+        );
+    }
+}
+
+/// Makes the payload of each `PmsRequest_X` / `PmsResponse_X` envelope a reference to the
+/// named schema `X` (utoipa inlines generic arguments), so the document and the HTML page name
+/// the payload type.
+struct EnvelopeRefs;
+
+impl Modify for EnvelopeRefs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for name in names {
+            let (field, inner, description) = if let Some(inner) = name.strip_prefix("PmsRequest_")
+            {
+                ("request", inner, "The payload.")
+            } else if let Some(inner) = name.strip_prefix("PmsResponse_") {
+                ("response", inner, "The payload, or null on error.")
+            } else {
+                continue;
+            };
+            let (array, inner) = match inner.strip_prefix("Vec_") {
+                Some(item) => (true, item),
+                None => (false, inner),
+            };
+            let nullable = field == "response";
+            let replacement: RefOr<Schema> = if !components.schemas.contains_key(inner) {
+                // A plain value (`String`): keep it inline, nullable, described.
+                if inner != "String" || array {
+                    continue;
+                }
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some(description))
+                    .into()
+            } else {
+                let reference = RefOr::Ref(Ref::from_schema_name(inner));
+                match (array, nullable) {
+                    (true, _) => ArrayBuilder::new()
+                        .schema_type(if nullable {
+                            SchemaType::from_iter([Type::Array, Type::Null])
+                        } else {
+                            SchemaType::new(Type::Array)
+                        })
+                        .items(reference)
+                        .description(Some(description))
+                        .into(),
+                    (false, true) => OneOfBuilder::new()
+                        .item(ObjectBuilder::new().schema_type(Type::Null))
+                        .item(reference)
+                        .description(Some(description))
+                        .into(),
+                    (false, false) => reference,
+                }
+            };
+            if let Some(RefOr::T(Schema::Object(envelope))) = components.schemas.get_mut(&name) {
+                envelope.properties.insert(field.to_owned(), replacement);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving.
+
+/// Routes of the document and its HTML page.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/openapi.json", get(openapi_json))
+        .route("/v1/docs", get(docs_page))
+}
+
+fn document() -> &'static (String, String) {
+    static DOC: OnceLock<(String, String)> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let doc = ApiDoc::openapi();
+        let json = doc.to_json().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "OpenAPI document does not serialise");
+            "{}".to_owned()
+        });
+        let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        (json, render_html(&value))
+    })
+}
+
+/// The OpenAPI 3 document of this API.
+///
+/// Generated from the handlers' annotations and doc comments; no authentication.
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "docs",
+    responses((status = 200, description = "The OpenAPI 3.1 document (JSON).", content_type = "application/json", body = Object)),
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document().0.as_str(),
+    )
+        .into_response()
+}
+
+/// This API's documentation as an HTML page.
+///
+/// A self-contained rendering of `/v1/openapi.json` (no script, no external asset); no
+/// authentication.
+#[utoipa::path(
+    get,
+    path = "/v1/docs",
+    tag = "docs",
+    responses((status = 200, description = "HTML page.", content_type = "text/html", body = String)),
+)]
+async fn docs_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+        ],
+        document().1.as_str(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::{json, Value};
+    use time::macros::datetime;
+
+    use super::html::{anchor, esc, text};
+    use super::*;
+    use uuid::Uuid;
+
+    /// Every route the routers register, written down by hand from the `routes()` functions of
+    /// the modules `router()` merges.
+    const ROUTES: &[(&str, &str)] = &[
+        // schedules
+        ("get", "/v1/schedules"),
+        ("post", "/v1/schedules/{name}/pause"),
+        ("post", "/v1/schedules/{name}/resume"),
+        ("post", "/v1/schedules/{name}/trigger"),
+        // admin
+        ("get", "/v1/admin/session"),
+        ("get", "/v1/admin/overview"),
+        ("get", "/v1/admin/runs"),
+        ("get", "/v1/admin/runs/{id}"),
+        ("post", "/v1/admin/runs/{id}/retry"),
+        ("post", "/v1/admin/runs/{id}/cancel"),
+        ("post", "/v1/admin/runs/{id}/steps/{step_id}/retry-now"),
+        ("post", "/v1/admin/runs/{id}/steps/{step_id}/skip"),
+        ("post", "/v1/admin/partners/{partner_id}/republish"),
+        ("post", "/v1/admin/bulk"),
+        ("get", "/v1/admin/bulk/{id}"),
+        ("get", "/v1/admin/audit"),
+        ("get", "/v1/admin/schedules"),
+        ("post", "/v1/admin/schedules/{name}/pause"),
+        ("post", "/v1/admin/schedules/{name}/resume"),
+        ("post", "/v1/admin/schedules/{name}/trigger"),
+        ("get", "/v1/admin/events"),
+        // console
+        ("get", "/console"),
+        ("get", "/console/assets/console.js"),
+        ("get", "/console/assets/console.css"),
+        ("get", "/console/login"),
+        ("post", "/console/login"),
+        ("post", "/console/logout"),
+        ("get", "/console/runs"),
+        ("get", "/console/runs/{id}"),
+        ("get", "/console/bulk/{id}"),
+        ("get", "/console/schedules"),
+        ("get", "/console/audit"),
+        // republish
+        ("post", "/v1/admin/republish"),
+        ("get", "/v1/admin/republish/{id}"),
+        // credentials
+        ("post", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
+        ("post", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies/{policy_name}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies"),
+        // lookups
+        ("put", "/v1/partnermanager/partners/email/verify"),
+        ("get", "/v1/partnermanager/partners/apikey"),
+        ("get", "/v1/partnermanager/partners/apikey/{request_id}"),
+        ("get", "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}"),
+        ("get", "/v1/partnermanager/roles"),
+        // search
+        ("post", "/v1/partnermanager/partners/search"),
+        ("post", "/v1/partnermanager/partners/partnertype/search"),
+        ("post", "/v1/partnermanager/partners/filtervalues"),
+        ("post", "/v1/partnermanager/partners/apikey/request/search"),
+        (
+            "post",
+            "/v1/partnermanager/partners/apikey/request/filtervalues",
+        ),
+        ("post", "/v1/partnermanager/partners/apikey/search"),
+        ("post", "/v1/partnermanager/misps/search"),
+        ("post", "/v1/partnermanager/misps/filtervalues"),
+        ("post", "/v1/policymanager/policies/group/search"),
+        ("post", "/v1/policymanager/policies/group/filtervalues"),
+        ("post", "/v1/policymanager/policies/search"),
+        ("post", "/v1/policymanager/policies/filtervalues"),
+        // pms
+        ("post", "/v1/partnermanager/partners"),
+        ("post", "/v1/partnermanager/partners/v2"),
+        ("post", "/v1/partnermanager/partners/certificate/ca/upload"),
+        ("post", "/v1/partnermanager/partners/certificate/upload"),
+        (
+            "get",
+            "/v1/partnermanager/partners/{partner_id}/certificate",
+        ),
+        (
+            "get",
+            "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
+        ),
+        ("get", "/v1/partnermanager/partners/{partner_id}"),
+        // policy
+        ("post", "/v1/policymanager/policies/group/new"),
+        ("get", "/v1/policymanager/policies/group/all"),
+        ("put", "/v1/policymanager/policies/group/{group_id}"),
+        ("get", "/v1/policymanager/policies/group/{group_id}"),
+        ("post", "/v1/policymanager/policies"),
+        ("get", "/v1/policymanager/policies"),
+        ("put", "/v1/policymanager/policies/{policy_id}"),
+        ("get", "/v1/policymanager/policies/{policy_id}"),
+        (
+            "post",
+            "/v1/policymanager/policies/{policy_id}/group/{group_id}/publish",
+        ),
+        (
+            "patch",
+            "/v1/policymanager/policies/{policy_id}/group/{group_id}",
+        ),
+        (
+            "get",
+            "/v1/policymanager/policies/{policy_id}/partner/{partner_id}",
+        ),
+        (
+            "get",
+            "/v1/policymanager/policies/active/group/{group_name}",
+        ),
+        // partner_manager
+        ("get", "/v1/partnermanager/partners"),
+        ("get", "/v1/partnermanager/partners/v2"),
+        ("put", "/v1/partnermanager/partners/{partner_id}"),
+        ("patch", "/v1/partnermanager/partners/{partner_id}"),
+        ("put", "/v1/partnermanager/partners/v2/{partner_id}"),
+        (
+            "post",
+            "/v1/partnermanager/partners/{partner_id}/contact/add",
+        ),
+        (
+            "put",
+            "/v1/partnermanager/partners/{partner_id}/policygroup/{group_name}",
+        ),
+        (
+            "post",
+            "/v1/partnermanager/partners/{partner_id}/policy/map",
+        ),
+        ("put", "/v1/partnermanager/partners/policy/{mapping_key}"),
+        (
+            "get",
+            "/v1/partnermanager/partners/{partner_id}/apikey/request",
+        ),
+        (
+            "patch",
+            "/v1/partnermanager/partners/{partner_id}/generate/apikey",
+        ),
+        (
+            "patch",
+            "/v1/partnermanager/partners/{partner_id}/policy/{policy_id}/apiKey/status",
+        ),
+        (
+            "put",
+            "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}/policies",
+        ),
+        // misp
+        ("post", "/v1/partnermanager/misps"),
+        ("put", "/v1/partnermanager/misps"),
+        ("get", "/v1/partnermanager/misps"),
+        ("get", "/v1/partnermanager/misps/{misp_id}/licenseKey"),
+        // native
+        ("post", "/v1/onboardings"),
+        ("get", "/v1/runs"),
+        ("get", "/v1/runs/{id}"),
+        ("get", "/v1/partners/{id}/certificates"),
+        // oidc
+        ("post", "/v1/partnermanager/oidc/client"),
+        ("put", "/v1/partnermanager/oidc/client/{client_id}"),
+        ("get", "/v1/partnermanager/oidc/client/{client_id}"),
+        // openapi
+        ("get", "/v1/openapi.json"),
+        ("get", "/v1/docs"),
+    ];
+
+    /// `(file, source)` of every source file of the crate that registers routes (a
+    /// `routes()` function with `.route(` calls), read from disk.
+    fn route_sources() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .expect("src is readable")
+                .map(|e| e.expect("dir entry").path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let src = std::fs::read_to_string(&path).expect("source is readable");
+                    if src.contains("pub fn routes() -> Router<AppState> {")
+                        && src.contains(".route(")
+                    {
+                        out.push((path.display().to_string(), src));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut out,
+        );
+        out
+    }
+
+    fn doc() -> Value {
+        serde_json::from_str(&document().0).expect("the served document is JSON")
+    }
+
+    fn listed() -> BTreeSet<(String, String)> {
+        ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect()
+    }
+
+    fn documented(doc: &Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, _) in item.as_object().expect("path item") {
+                out.push((method.clone(), path.clone()));
+            }
+        }
+        out
+    }
+
+    /// `(method, path)` of every `.route(...)` in the `routes()` function of `src`, read from
+    /// the source (`let base = "..."` and `format!("{base}/...")` resolved).
+    fn routes_in_source(src: &str) -> Vec<(String, String)> {
+        let start = src
+            .find("pub fn routes() -> Router<AppState> {")
+            .expect("a routes() function");
+        let body = &src[start..];
+        let body = &body[..body.find("\n}\n").expect("end of routes()")];
+        let literal = |s: &str| -> String {
+            let open = s.find('"').expect("a string literal");
+            let rest = &s[open + 1..];
+            rest[..rest.find('"').expect("closing quote")].to_owned()
+        };
+        let base = body
+            .find("let base = ")
+            .map(|i| literal(&body[i..]))
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for chunk in body.split(".route(").skip(1) {
+            let path = if chunk.trim_start().starts_with("base") {
+                base.clone()
+            } else {
+                literal(chunk)
+                    .replace("{base}", &base)
+                    .replace("{{", "{")
+                    .replace("}}", "}")
+            };
+            let mut methods = 0;
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let call = format!("{method}(");
+                let mut from = 0;
+                while let Some(i) = chunk[from..].find(&call) {
+                    let at = from + i;
+                    let prev = chunk[..at].chars().next_back();
+                    if !prev.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        out.push((method.to_owned(), path.clone()));
+                        methods += 1;
+                    }
+                    from = at + call.len();
+                }
+            }
+            assert!(methods > 0, "no method found for route {path}");
+        }
+        out
+    }
+
+    #[test]
+    fn document_is_openapi_3_and_serves_as_json() {
+        let doc = doc();
+        let version = doc["openapi"].as_str().expect("openapi version");
+        assert!(version.starts_with("3."), "{version}");
+        assert_eq!(doc["info"]["title"], "pmsflow API");
+        // The typed document and the served text agree.
+        assert_eq!(
+            serde_json::to_value(ApiDoc::openapi()).expect("serialises"),
+            doc
+        );
+    }
+
+    #[test]
+    fn routes_list_is_what_the_routers_register() {
+        let mut from_source = Vec::new();
+        for (module, src) in route_sources() {
+            let routes = routes_in_source(&src);
+            assert!(!routes.is_empty(), "{module}: no route read");
+            from_source.extend(routes);
+        }
+        let set: BTreeSet<_> = from_source.iter().cloned().collect();
+        assert_eq!(set.len(), from_source.len(), "a route is registered twice");
+        let expected = listed();
+        let unlisted: Vec<_> = set.difference(&expected).collect();
+        let unrouted: Vec<_> = expected.difference(&set).collect();
+        assert!(
+            unlisted.is_empty(),
+            "routed but not in ROUTES: {unlisted:?}"
+        );
+        assert!(
+            unrouted.is_empty(),
+            "in ROUTES but not routed: {unrouted:?}"
+        );
+        assert_eq!(ROUTES.len(), listed().len(), "ROUTES lists a route twice");
+    }
+
+    #[test]
+    fn every_route_is_documented_with_its_methods_and_nothing_else() {
+        let doc = doc();
+        let documented = documented(&doc);
+        let set: BTreeSet<_> = documented.iter().cloned().collect();
+        let expected = listed();
+        let missing: Vec<_> = expected.difference(&set).collect();
+        let extra: Vec<_> = set.difference(&expected).collect();
+        assert!(
+            missing.is_empty(),
+            "routes without documentation: {missing:?}"
+        );
+        assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+        assert_eq!(documented.len(), ROUTES.len());
+        assert!(documented.len() >= 40, "{} operations", documented.len());
+    }
+
+    #[test]
+    fn operations_are_complete() {
+        let doc = doc();
+        let tags: BTreeSet<&str> = doc["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        let mut ids = BTreeSet::new();
+        for (method, path) in documented(&doc) {
+            let op = &doc["paths"][&path][&method];
+            let what = format!("{method} {path}");
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(
+                ids.insert(id.to_owned()),
+                "{what}: duplicate operationId {id}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{what}: no summary"
+            );
+            let tag = op["tags"][0].as_str().expect("a tag");
+            assert!(tags.contains(tag), "{what}: unknown tag {tag}");
+            // Path parameters are declared exactly.
+            let in_path: BTreeSet<String> = path
+                .split('{')
+                .skip(1)
+                .map(|s| s[..s.find('}').expect("}")].to_owned())
+                .collect();
+            let declared: BTreeSet<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(in_path, declared, "{what}: path parameters");
+            let responses = op["responses"].as_object().expect("responses");
+            if tag == "docs" || tag == "console" {
+                assert!(op.get("security").is_none(), "{what}: pages are public");
+                continue;
+            }
+            let security = op["security"].as_array().expect("security");
+            assert_eq!(
+                security,
+                &vec![json!({ BEARER: [] }), json!({ COOKIE: [] })],
+                "{what}"
+            );
+            assert!(responses.contains_key("401"), "{what}: no 401");
+            if path.starts_with("/v1/partnermanager") || path.starts_with("/v1/policymanager") {
+                assert!(responses.contains_key("200"), "{what}: no 200");
+                assert!(responses.contains_key("403"), "{what}: no 403");
+                let ok = responses["200"]["description"].as_str().unwrap_or_default();
+                assert!(
+                    ok.contains("`response`"),
+                    "{what}: 200 describes no payload"
+                );
+                assert_eq!(
+                    responses["403"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/PmsErrorEnvelope"
+                );
+                let body = &responses["200"]["content"]["application/json"]["schema"]["$ref"];
+                assert!(
+                    body.as_str()
+                        .is_some_and(|r| r.starts_with("#/components/schemas/PmsResponse_")),
+                    "{what}: 200 is not a PMS envelope"
+                );
+                if let Some(req) = op.get("requestBody") {
+                    assert!(
+                        req["content"]["application/json"]["schema"]["$ref"]
+                            .as_str()
+                            .is_some_and(|r| r.starts_with("#/components/schemas/PmsRequest_")),
+                        "{what}: request is not a PMS envelope"
+                    );
+                }
+            }
+        }
+        // Every PMS write with a body documents it (publish, group mapping and credential-type
+        // mapping take their input from the path only).
+        for (method, path) in ROUTES {
+            let pms =
+                path.starts_with("/v1/partnermanager") || path.starts_with("/v1/policymanager");
+            if pms
+                && matches!(*method, "post" | "put" | "patch")
+                && !path.ends_with("/publish")
+                && !path.contains("/policygroup/")
+                && !path.contains("/credentialtype/")
+            {
+                assert!(
+                    doc["paths"][path][method].get("requestBody").is_some(),
+                    "{method} {path}: no request body"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn references_resolve_and_security_schemes_exist() {
+        let doc = doc();
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+            match v {
+                Value::Object(o) => {
+                    if let Some(Value::String(r)) = o.get("$ref") {
+                        out.push(r);
+                    }
+                    o.values().for_each(|v| refs(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 100);
+        for r in all {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("unexpected reference {r}"));
+            assert!(schemas.contains_key(name), "dangling reference {r}");
+        }
+        // Envelopes name their payload.
+        assert_eq!(
+            schemas["PmsRequest_CaUpload"]["properties"]["request"]["$ref"],
+            "#/components/schemas/CaUpload"
+        );
+        assert_eq!(
+            schemas["PmsResponse_Vec_MispLicence"]["properties"]["response"]["items"]["$ref"],
+            "#/components/schemas/MispLicence"
+        );
+        let schemes = doc["components"]["securitySchemes"]
+            .as_object()
+            .expect("schemes");
+        assert_eq!(schemes[BEARER]["scheme"], "bearer");
+        assert_eq!(schemes[COOKIE]["in"], "cookie");
+        assert_eq!(schemes[COOKIE]["name"], "Authorization");
+        // The v2 registration is documented as the v1 one.
+        let v1 = &doc["paths"]["/v1/partnermanager/partners"]["post"];
+        let v2 = &doc["paths"]["/v1/partnermanager/partners/v2"]["post"];
+        assert_eq!(v1["requestBody"], v2["requestBody"]);
+        assert_eq!(v2["operationId"], "register_v2");
+    }
+
+    fn property_names(doc: &Value, schema: &str) -> BTreeSet<String> {
+        let s = &doc["components"]["schemas"][schema];
+        let mut out = BTreeSet::new();
+        let mut parts = vec![s];
+        if let Some(all) = s["allOf"].as_array() {
+            parts.extend(all);
+        }
+        for part in parts {
+            if let Some(r) = part["$ref"].as_str() {
+                out.extend(property_names(doc, r.rsplit('/').next().unwrap_or(r)));
+            }
+            if let Some(props) = part["properties"].as_object() {
+                out.extend(props.keys().cloned());
+            }
+        }
+        out
+    }
+
+    fn keys(v: &Value) -> BTreeSet<String> {
+        v.as_object().expect("object").keys().cloned().collect()
+    }
+
+    #[test]
+    fn schemas_mirror_what_the_handlers_send() {
+        use pmsflow_store::{
+            policies::{PolicyGroupRow, PolicyRow},
+            runs::{AttemptView, RunDetail, RunPage, RunSummary, StepView},
+        };
+        let doc = doc();
+        let at = datetime!(2026-01-02 03:04:05 UTC);
+        let group = PolicyGroupRow {
+            id: "g".into(),
+            name: "group".into(),
+            descr: "d".into(),
+            is_active: true,
+            cr_by: "admin".into(),
+            cr_dtimes: at,
+            upd_by: None,
+            upd_dtimes: None,
+        };
+        let policy = PolicyRow {
+            id: "p".into(),
+            policy_group_id: "g".into(),
+            policy_group_name: "group".into(),
+            name: "policy".into(),
+            descr: "d".into(),
+            policy_file_id: json!({}),
+            policy_type: "Auth".into(),
+            version: "1.0".into(),
+            policy_schema: None,
+            valid_from_date: at,
+            valid_to_date: at,
+            is_active: false,
+            cr_by: "admin".into(),
+            cr_dtimes: at,
+            upd_by: None,
+            upd_dtimes: None,
+        };
+        assert_eq!(
+            keys(&crate::pms::views::group_json(&group)),
+            property_names(&doc, "PolicyGroup")
+        );
+        assert_eq!(
+            keys(&crate::pms::views::group_entity_json(&group)),
+            property_names(&doc, "PolicyGroupEntity")
+        );
+        assert_eq!(
+            keys(&crate::pms::views::policy_json(&policy, &group)),
+            property_names(&doc, "PolicyResponseDto")
+        );
+
+        let summary = RunSummary {
+            id: Uuid::nil(),
+            kind: "onboarding".into(),
+            version: 1,
+            subject: Some("p".into()),
+            status: "running".into(),
+            error_code: None,
+            error_message: None,
+            created_by: "p".into(),
+            created_at: at,
+            finished_at: None,
+        };
+        let detail = RunDetail {
+            run: summary.clone(),
+            input: json!({}),
+            steps: vec![StepView {
+                id: Uuid::nil(),
+                key: "validate".into(),
+                seq: 1,
+                status: "succeeded".into(),
+                required: true,
+                attempt: 1,
+                max_attempts: 3,
+                next_attempt_at: None,
+                output: None,
+                last_error: None,
+                started_at: Some(at),
+                finished_at: Some(at),
+                attempts: vec![AttemptView {
+                    attempt: 1,
+                    outcome: "succeeded".into(),
+                    error: None,
+                    worker: None,
+                    started_at: Some(at),
+                    finished_at: at,
+                }],
+            }],
+        };
+        let detail = serde_json::to_value(&detail).expect("serialises");
+        assert_eq!(keys(&detail), property_names(&doc, "RunDetail"));
+        assert_eq!(keys(&detail["steps"][0]), property_names(&doc, "StepView"));
+        assert_eq!(
+            keys(&detail["steps"][0]["attempts"][0]),
+            property_names(&doc, "AttemptView")
+        );
+        let page = serde_json::to_value(RunPage {
+            runs: vec![summary],
+            next_cursor: None,
+        })
+        .expect("serialises");
+        assert_eq!(keys(&page), property_names(&doc, "RunPage"));
+        assert_eq!(keys(&page["runs"][0]), property_names(&doc, "RunSummary"));
+    }
+
+    #[test]
+    fn html_escapes_and_marks_code() {
+        assert_eq!(
+            esc("<a href='x'>\"&\""),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;"
+        );
+        assert_eq!(
+            text("use `<b>` & **go**\n\nnext"),
+            "use <code>&lt;b&gt;</code> &amp; <b>go</b><br><br>next"
+        );
+        assert_eq!(anchor("op-", "a_b c/{d}"), "op-a_b-c--d-");
+        // Hostile text in a document stays text.
+        let page = render_html(&json!({
+            "info": {"title": "<script>alert(1)</script>", "version": "1"},
+            "paths": {"/x/{id}": {"get": {
+                "operationId": "x\"><img>", "summary": "<i>s</i>", "tags": ["t"],
+                "responses": {"200": {"description": "ok"}}
+            }}},
+        }));
+        assert!(!page.contains("<script>") && !page.contains("<img>") && !page.contains("<i>"));
+        assert!(page.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn html_page_lists_every_operation_and_schema() {
+        let doc = doc();
+        let page = &document().1;
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(!page.contains("<script"), "the page runs no script");
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "no external asset"
+        );
+        for (method, path) in documented(&doc) {
+            let id = doc["paths"][&path][&method]["operationId"]
+                .as_str()
+                .unwrap_or("");
+            assert!(
+                page.contains(&format!("id=\"{}\"", esc(&anchor("op-", id)))),
+                "{method} {path} is not on the page"
+            );
+            assert!(page.contains(&format!("<code>{}</code>", esc(&path))));
+        }
+        for name in doc["components"]["schemas"]
+            .as_object()
+            .expect("schemas")
+            .keys()
+        {
+            assert!(
+                page.contains(&format!("id=\"{}\"", anchor("schema-", name))),
+                "{name}"
+            );
+        }
+        for tag in ["partners", "policies", "misp", "runs"] {
+            assert!(page.contains(&format!("id=\"tag-{tag}\"")), "{tag}");
+        }
+    }
+
+    #[tokio::test]
+    async fn handlers_serve_the_document_and_the_page() {
+        let r = openapi_json().await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let served: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(served, doc());
+
+        let r = docs_page().await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert!(r.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert_eq!(std::str::from_utf8(&body).expect("UTF-8"), document().1);
+    }
+}

@@ -1,0 +1,52 @@
+//! The PMS-compatible surface (`/v1/partnermanager`, `/v1/policymanager`; mosip-pms.md §4):
+//! PMS 1.2.0.1's paths, request and response envelopes ([`envelope`]), validation order and
+//! error codes, business errors answered with HTTP 200. Every handler checks its
+//! `mosip.role.pms.*` list and the own-partner rule ([`guard`]).
+//!
+//! # Layout
+//! - [`envelope`]: parsing request envelopes, building response envelopes.
+//! - [`guard`]: the own-partner rule, locking the partner, usable policies.
+//! - [`views`]: response parts shared by several endpoints (partner data, policy DTOs).
+//! - [`registration`]: partner self-registration, reading a partner.
+//! - [`certificates`]: CA and partner certificate uploads (durable runs), certificate reads.
+//! - [`partners`]: partner listing, update, contacts, policy group, activation.
+//! - [`api_keys`]: policy mapping requests and API keys.
+//! - [`policy`]: the policy manager (groups, policies).
+//! - [`misp`]: MISP licence keys.
+//! - [`oidc`]: eSignet OIDC clients.
+//! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
+//! - [`lookups`]: e-mail check, portal roles, request and API-key lookups.
+//! - [`search`]: searches and filter values.
+
+pub mod api_keys;
+pub mod certificates;
+pub mod credentials;
+pub mod envelope;
+pub mod guard;
+pub mod lookups;
+pub mod misp;
+pub mod oidc;
+pub mod partners;
+pub mod policy;
+pub mod registration;
+pub mod search;
+pub mod views;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Every PMS-compatible route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(registration::routes())
+        .merge(certificates::routes())
+        .merge(partners::routes())
+        .merge(api_keys::routes())
+        .merge(policy::routes())
+        .merge(misp::routes())
+        .merge(oidc::routes())
+        .merge(search::routes())
+        .merge(credentials::routes())
+        .merge(lookups::routes())
+}
