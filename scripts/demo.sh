@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh
+source scripts/env.sh
 cargo build --release --bin pmsflow
 
 export PMSFLOW_DATABASE__URL="${PMSFLOW_DATABASE__URL:-postgres://postgres@127.0.0.1:5432/pmsflow_demo}"
 export PMSFLOW_API__BIND="${PMSFLOW_API__BIND:-127.0.0.1:18080}"
 export PMSFLOW_REDIS__NAMESPACE="demo-$$"
 export PMSFLOW_ENGINE__BACKOFF_BASE_MS=200
-BIN=target/release/pmsflow
+BIN="$CARGO_TARGET_DIR/release/pmsflow"
 
 # A fresh demo database each time.
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS pmsflow_demo WITH (FORCE)" >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and Redis answer on loopback: start them, and install them from Debian
 # packages when they are absent; install Debian's Chromium and ChromeDriver for the console's
-# browser tests. Idempotent: does nothing when all are there.
+# browser tests, and the mold linker. Idempotent: does nothing when all are there.
 set -euo pipefail
 
 log() { echo "services: $*" >&2; }
@@ -63,6 +63,12 @@ fi
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
     log "installing Chromium and ChromeDriver"
     install_pkgs --no-install-recommends chromium chromium-driver
+fi
+
+# --- mold (the linker scripts/env.sh picks when present: faster test builds) -----------------
+if ! command -v mold >/dev/null 2>&1; then
+    log "installing mold"
+    install_pkgs mold || log "mold could not be installed; the default linker is used"
 fi
 
 log "PostgreSQL, Redis and Chromium are ready"

@@ -3,6 +3,7 @@
 //! Screenshots go to `target/console-screenshots/`.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -10,7 +11,13 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-/// A chromedriver process with one browser session; the process is killed on drop.
+/// A chromedriver process with one browser session.
+///
+/// chromedriver and the Chromium it starts run in a process group of their own, led by a
+/// small watchdog shell: on drop (a test that ends or panics) the whole group is killed, and
+/// if the test process dies without dropping it (SIGKILL, an interrupted suite) the watchdog
+/// sees its parent gone within a second and kills the group itself. No browser outlives its
+/// test.
 pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
@@ -19,10 +26,24 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        kill_group(self.driver.id());
         let _ = self.driver.wait();
     }
 }
+
+/// SIGKILL every process of group `pgid` (the watchdog, chromedriver, Chromium).
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The watchdog: starts chromedriver on port `$2`, then waits while process `$1` (the test)
+/// lives, and kills its own process group when it is gone.
+const WATCHDOG: &str = r#"chromedriver --port="$2" &
+while kill -0 "$1" 2>/dev/null; do sleep 1; done
+kill -KILL 0"#;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -36,8 +57,11 @@ impl Browser {
     /// open a headless Chromium session of 1280×900.
     pub async fn start() -> Browser {
         let port = free_port();
-        let mut driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
+        let mut driver = Command::new("sh")
+            .args(["-c", WATCHDOG, "pmsflow-browser-watchdog"])
+            .arg(std::process::id().to_string())
+            .arg(port.to_string())
+            .process_group(0)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -55,7 +79,10 @@ impl Browser {
         })
         .await
         .expect("reader");
-        assert!(ready, "chromedriver did not start");
+        if !ready {
+            kill_group(driver.id());
+            panic!("chromedriver did not start");
+        }
         let profile =
             std::env::temp_dir().join(format!("pmsflow-chromium-{}", uuid::Uuid::new_v4()));
         let mut caps = serde_json::Map::new();
@@ -71,11 +98,18 @@ impl Browser {
                 ],
             }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a Chromium session");
+        let client =
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => client,
+                Err(e) => {
+                    kill_group(driver.id());
+                    panic!("a Chromium session: {e}");
+                }
+            };
         Browser { client, driver }
     }
 
