@@ -279,8 +279,9 @@ impl Engine {
 fn commit_failure(e: SuccessError) -> StepFailure {
     match e {
         SuccessError::DomainRefused(failure) => failure,
-        SuccessError::Database(e) => {
-            StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("could not commit: {e}"))
-        }
+        SuccessError::Database(e) => StepFailure::retryable(
+            pmsflow_core::codes::PMSFLOW_DB,
+            format!("could not commit: {e}"),
+        ),
     }
 }

@@ -28,7 +28,10 @@ impl Step for BulkApply {
             let progress = bulk::apply_batch(pool, run_id, &input)
                 .await
                 .map_err(|e| {
-                    StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("bulk batch failed: {e}"))
+                    StepFailure::retryable(
+                        pmsflow_core::codes::PMSFLOW_DB,
+                        format!("bulk batch failed: {e}"),
+                    )
                 })?
                 .ok_or_else(|| {
                     StepFailure::permanent(

@@ -188,7 +188,10 @@ impl<S: Step> ErasedStep for S {
     ) -> BoxFuture<'a, Result<StepDone, StepFailure>> {
         Box::pin(async move {
             let input = S::Input::deserialize(&ctx.step.input).map_err(|e| {
-                StepFailure::permanent(pmsflow_core::codes::PMS_COR_002, format!("run input is not valid: {e}"))
+                StepFailure::permanent(
+                    pmsflow_core::codes::PMS_COR_002,
+                    format!("run input is not valid: {e}"),
+                )
             })?;
             Step::run(self, input, ctx).await
         })
@@ -234,7 +237,10 @@ impl StepContext<'_> {
             )
         })?;
         T::deserialize(v).map_err(|e| {
-            StepFailure::permanent(pmsflow_core::codes::PMSFLOW_MISSING_OUTPUT, format!("output of {key}: {e}"))
+            StepFailure::permanent(
+                pmsflow_core::codes::PMSFLOW_MISSING_OUTPUT,
+                format!("output of {key}: {e}"),
+            )
         })
     }
 

@@ -316,7 +316,10 @@ impl Step for PublishCaCertificateUploaded {
             .and_then(|o| o.get("url"))
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                StepFailure::permanent(pmsflow_core::codes::PMSFLOW_MISSING_OUTPUT, "datashare URL missing")
+                StepFailure::permanent(
+                    pmsflow_core::codes::PMSFLOW_MISSING_OUTPUT,
+                    "datashare URL missing",
+                )
             })?
             .to_owned();
         let data = events::ca_certificate_uploaded_data(&url, input.partner_domain.as_str());

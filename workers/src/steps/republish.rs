@@ -48,7 +48,10 @@ impl RepublishContext {
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
-    StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("reading the partners failed: {e}"))
+    StepFailure::retryable(
+        pmsflow_core::codes::PMSFLOW_DB,
+        format!("reading the partners failed: {e}"),
+    )
 }
 
 /// `republish.<n>`: for each partner of batch `n`, every replay in order (a datashare before

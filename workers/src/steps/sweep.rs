@@ -38,7 +38,10 @@ pub struct SweepContext {
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
-    StepFailure::retryable(pmsflow_core::codes::PMSFLOW_DB, format!("sweep batch failed: {e}"))
+    StepFailure::retryable(
+        pmsflow_core::codes::PMSFLOW_DB,
+        format!("sweep batch failed: {e}"),
+    )
 }
 
 /// `sweep.<schedule>`: run the sweep named by the step key; its output is the

@@ -20,7 +20,8 @@
 //! - [`sweeps`]: the expiry sweeps in set-based batches.
 //! - [`jobs`]: the payload carried through Redis and its deterministic task id.
 //! - [`telemetry`]: tracing initialisation.
-//! - [`watch`]: waiting for runs to finish through one LISTEN per process.
+//! - [`watch`]: run notifications through one LISTEN per process: waiting for runs, and the
+//!   feed the console follows.
 //! - [`operator`]: operator actions on runs and steps, and the operator audit log.
 //! - [`bulk`]: bulk actions over many runs, applied batch by batch.
 //! - [`console`]: what the operator console reads (overview, run list, heartbeats).

@@ -2,6 +2,7 @@
 //! API keys, MISP licences and deactivation, with their WebSub events delivered through
 //! effects runs to the sandbox hub.
 
+use crate::helpers::{call, code as error_code};
 use std::time::Duration;
 
 use pmsflow_tests::TestApp;
@@ -10,20 +11,6 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    request: Option<Value>,
-) -> Value {
-    app.pms(method, path, token, request).await
-}
-
-fn error_code(v: &Value) -> Option<&str> {
-    v["errors"][0]["errorCode"].as_str()
-}
 
 /// Wait until every effects run ended; returns how many there were.
 async fn settle_effects(app: &TestApp) -> usize {

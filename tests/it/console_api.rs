@@ -2,6 +2,7 @@
 //! made to fail by sandbox fault injection, bulk actions, the audit log, schedules and live
 //! events. The browser drives the same endpoints in `console_browser.rs`.
 
+use crate::helpers::native as call;
 use std::time::Duration;
 
 use pmsflow_tests::{TestApp, TestOptions};
@@ -15,26 +16,6 @@ fn options() -> TestOptions {
         external_attempts: 2,
         ..TestOptions::default()
     }
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.api))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("request");
-    let status = resp.status();
-    let body = resp.json().await.unwrap_or(Value::Null);
-    (status, body)
 }
 
 /// POST `body` as JSON to `url` with extra `headers`, through `client` (a cookie session).

@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
 fn pmsflow_binary() -> PathBuf {
-    // target/debug/deps/crash-<hash> -> target/debug/pmsflow
+    // <target>/debug/deps/it-<hash> -> <target>/debug/pmsflow
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()

@@ -1,6 +1,7 @@
 //! PMS's search and filter-values endpoints over a seeded MOSIP sandbox (`pmsflow seed`):
 //! filters, sort, paging, the own-data rule, and pms-common's `PMS-MSD-3xx` errors.
 
+use crate::helpers::code;
 use pmsflow_tests::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -18,10 +19,6 @@ async fn post(app: &TestApp, path: &str, token: &str, request: Value) -> Value {
         .expect("request");
     assert_eq!(resp.status(), 200, "{path}");
     resp.json().await.expect("json")
-}
-
-fn code(v: &Value) -> Option<&str> {
-    v["errors"][0]["errorCode"].as_str()
 }
 
 fn strings<'a>(v: &'a Value, field: &str) -> Vec<&'a str> {

@@ -3,6 +3,7 @@
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
 
+use crate::helpers::code;
 use pmsflow_api::access::roles::DEFAULTS;
 use pmsflow_tests::TestApp;
 use reqwest::Method;
@@ -350,10 +351,6 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-fn code(v: &Value) -> Option<&str> {
-    v["errors"][0]["errorCode"].as_str()
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]

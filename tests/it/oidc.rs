@@ -3,6 +3,7 @@
 //! eSignet (which validates as eSignet does), no orphan client when eSignet fails, the
 //! reconciliation of `duplicate_client_id`, updates, and the OIDC events.
 
+use crate::helpers::{call, code};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -15,20 +16,6 @@ use sqlx::PgPool;
 
 const WAIT: Duration = Duration::from_secs(60);
 const BASE: &str = "/v1/partnermanager/oidc/client";
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    request: Option<Value>,
-) -> Value {
-    app.pms(method, path, token, request).await
-}
-
-fn code(v: &Value) -> Option<&str> {
-    v["errors"][0]["errorCode"].as_str()
-}
 
 fn rsa_jwk() -> Value {
     let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key");

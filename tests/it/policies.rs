@@ -3,6 +3,7 @@
 //! delivered through ordered effects runs — a hub outage delays a policy's events and loses
 //! none, and the hub sees them in commit order.
 
+use crate::helpers::{code, message};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -40,14 +41,6 @@ async fn pms(
     let body: Value = resp.json().await.expect("json body");
     assert_eq!(status, 200, "{method} {path}: {body}");
     body
-}
-
-fn code(v: &Value) -> Option<&str> {
-    v["errors"][0]["errorCode"].as_str()
-}
-
-fn message(v: &Value) -> &str {
-    v["errors"][0]["message"].as_str().unwrap_or_default()
 }
 
 /// The response of a successful call (panics with the body on a PMS error).

@@ -1,0 +1,20 @@
+//! The end-to-end suite, as one test binary (one link instead of one per file): every
+//! module runs against real PostgreSQL (a fresh database per test), Redis (a namespace per
+//! test), the sandbox over HTTP and, for the console, headless Chromium.
+
+mod helpers;
+
+mod apitest_replay;
+mod auth_jwks;
+mod console_api;
+mod console_browser;
+mod crash;
+mod oidc;
+mod onboarding;
+mod partner_management;
+mod policies;
+mod republish;
+mod resilience;
+mod roles;
+mod scheduler;
+mod search;
