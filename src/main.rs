@@ -104,7 +104,7 @@ fn main() -> anyhow::Result<()> {
                 ttl_minutes,
             } => {
                 anyhow::ensure!(
-                    settings.auth.mode == "dev",
+                    settings.auth.mode == pmsflow_store::config::AuthMode::Dev,
                     "auth.mode must be \"dev\" to mint tokens"
                 );
                 let auth = pmsflow_api::access::Authenticator::dev(

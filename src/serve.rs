@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use pmsflow_api::{access::Authenticator, access::RoleTable, AppState};
 use pmsflow_core::partner::RegistrationRules;
-use pmsflow_store::config::Settings;
+use pmsflow_store::config::{AuthMode, Settings};
 use pmsflow_workers::{
     dispatch::Doorbell,
     engine::{Engine, EngineSettings},
@@ -45,13 +45,15 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
 
 /// The authenticator of `[auth]`.
 pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
-    Ok(match settings.auth.mode.as_str() {
-        "jwks" => Authenticator::jwks(
+    Ok(match settings.auth.mode {
+        AuthMode::Jwks => Authenticator::jwks(
             &settings.auth.jwks_url,
             Some(settings.auth.issuer.clone()),
             &settings.auth.partner_admin_role,
         )?,
-        _ => Authenticator::dev(&settings.auth.dev_secret, &settings.auth.partner_admin_role),
+        AuthMode::Dev => {
+            Authenticator::dev(&settings.auth.dev_secret, &settings.auth.partner_admin_role)
+        }
     })
 }
 

@@ -125,24 +125,11 @@ async fn onboard(
     };
     let mut tx = state.pool.begin().await?;
     if let Some(k) = &key {
-        // Serialise requests with the same key, then look for the run the first one made: a
-        // retry arriving while the first request is still running waits and replays it.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!(
-                "{}|{}|{k}",
-                caller.user_id,
-                WorkflowKind::Onboarding.as_str()
-            ))
-            .execute(&mut *tx)
-            .await?;
-        let existing: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
-        )
-        .bind(&caller.user_id)
-        .bind(WorkflowKind::Onboarding.as_str())
-        .bind(k)
-        .fetch_optional(&mut *tx)
-        .await?;
+        // A retry arriving while the first request is still at work waits, then replays it.
+        runs::lock_idempotency_key(&mut tx, &caller.user_id, WorkflowKind::Onboarding, k).await?;
+        let existing =
+            runs::run_by_idempotency_key(&mut tx, &caller.user_id, WorkflowKind::Onboarding, k)
+                .await?;
         if let Some(id) = existing {
             tx.rollback().await?;
             return Ok((

@@ -25,6 +25,7 @@ use crate::access::RoleKey;
 use crate::access::{AuthUser, PmsCaller};
 use crate::error::PmsError;
 use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::guard::own;
 use crate::services::run_wait::wait_and_fail;
 use crate::state::AppState;
 
@@ -197,9 +198,7 @@ async fn upload_certificate(
             ));
         }
     }
-    if !caller.may_act_on(&r.partner_id) {
-        return Err(PmsError::of(codes::PMS_PRT_055));
-    }
+    own(&caller, &r.partner_id)?;
     let Some(partner) =
         partners::partner_detail(&mut *state.pool.acquire().await?, &r.partner_id, false).await?
     else {
@@ -264,9 +263,7 @@ async fn may_read_certificates(
     partner_id: &str,
 ) -> Result<(), PmsError> {
     state.roles.check(RoleKey::GetPartnersCertificate, caller)?;
-    if !caller.may_act_on(partner_id) {
-        return Err(PmsError::of(codes::PMS_PRT_055));
-    }
+    own(caller, partner_id)?;
     if !partners::partner_exists(&mut *state.pool.acquire().await?, partner_id).await? {
         return Err(PmsError::of(codes::PMS_PRT_005));
     }

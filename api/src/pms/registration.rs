@@ -20,6 +20,7 @@ use crate::access::PmsCaller;
 use crate::access::RoleKey;
 use crate::error::PmsError;
 use crate::pms::envelope::{envelope, ok, PmsResult};
+use crate::pms::guard::own;
 use crate::services::effects::enqueue;
 use crate::services::registration::register_partner;
 use crate::state::AppState;
@@ -106,9 +107,7 @@ async fn get_partner(
     Path(partner_id): Path<String>,
 ) -> PmsResult {
     state.roles.check(RoleKey::GetPartnersPartnerId, &caller)?;
-    if !caller.may_act_on(&partner_id) {
-        return Err(PmsError::of(codes::PMS_PRT_055));
-    }
+    own(&caller, &partner_id)?;
     let Some(p) =
         partners::partner_detail(&mut *state.pool.acquire().await?, &partner_id, false).await?
     else {

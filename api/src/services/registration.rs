@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 
 use crate::access::AuthUser;
 use crate::error::PmsError;
+use crate::pms::guard::own;
 use crate::state::AppState;
 
 /// Register a partner in the caller's transaction, with PMS's checks in PMS's order
@@ -19,9 +20,7 @@ pub(crate) async fn register_partner(
     req: &PartnerRegistration,
 ) -> Result<(), PmsError> {
     let lang = check_registration(req, &state.rules)?;
-    if !caller.may_act_on(&req.partner_id) {
-        return Err(PmsError::of(codes::PMS_PRT_055));
-    }
+    own(caller, &req.partner_id)?;
     if partners::email_taken(conn, &req.email_id).await? {
         return Err(PmsError::of(codes::PMS_PRT_011));
     }

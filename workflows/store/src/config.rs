@@ -175,12 +175,22 @@ pub struct ApiSettings {
     pub certificate_upload_wait_ms: u64,
 }
 
+/// How tokens are verified (`auth.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// HS256 tokens signed with `auth.dev_secret` (`pmsflow token`, the console's dev sign-in).
+    Dev,
+    /// The IdP's (Keycloak) RS256 tokens, verified against `auth.jwks_url`.
+    Jwks,
+}
+
 /// `[auth]`.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    /// `dev` or `jwks`.
-    pub mode: String,
+    /// `dev` or `jwks`; any other value stops start-up naming `auth.mode`.
+    pub mode: AuthMode,
     /// HS256 secret of dev tokens.
     pub dev_secret: String,
     /// IdP JWKS URL (mode `jwks`).
@@ -420,16 +430,13 @@ impl Settings {
         if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
             return bad("api.bind", "must be host:port, e.g. 127.0.0.1:8080");
         }
-        if !matches!(self.auth.mode.as_str(), "dev" | "jwks") {
-            return bad("auth.mode", "must be \"dev\" or \"jwks\"");
-        }
-        if self.auth.mode == "jwks" && self.auth.jwks_url.trim().is_empty() {
+        if self.auth.mode == AuthMode::Jwks && self.auth.jwks_url.trim().is_empty() {
             return bad("auth.jwks_url", "is required when auth.mode = \"jwks\"");
         }
-        if self.auth.mode == "dev" && self.auth.dev_secret.len() < 16 {
+        if self.auth.mode == AuthMode::Dev && self.auth.dev_secret.len() < 16 {
             return bad("auth.dev_secret", "must be at least 16 characters");
         }
-        if self.auth.mode == "dev"
+        if self.auth.mode == AuthMode::Dev
             && !self.mosip.use_sandbox()
             && self.auth.dev_secret == DEFAULT_DEV_SECRET
         {

@@ -232,18 +232,49 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
             replayed: false,
         });
     }
-    let existing: Uuid = sqlx::query_scalar(
-        "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
-    )
-    .bind(&new.created_by)
-    .bind(new.kind.as_str())
-    .bind(&new.idempotency_key)
-    .fetch_one(&mut *conn)
-    .await?;
+    // The insert met the key's earlier run (the only conflict it skips).
+    let key = new.idempotency_key.as_deref().unwrap_or_default();
+    let existing = run_by_idempotency_key(&mut *conn, &new.created_by, new.kind, key)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     Ok(CreatedRun {
         run_id: existing,
         replayed: true,
     })
+}
+
+/// Serialise, until the end of the caller's transaction, the requests of `created_by` for a run
+/// of `kind` with idempotency key `key`: a retry arriving while the first request is still at
+/// work waits for it, then finds its run with [`run_by_idempotency_key`].
+pub async fn lock_idempotency_key(
+    conn: &mut PgConnection,
+    created_by: &str,
+    kind: WorkflowKind,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("{created_by}|{}|{key}", kind.as_str()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The run `created_by` created for `kind` with idempotency key `key`, if any (the one lookup
+/// of a replay: [`create_run`] and the native onboarding use it).
+pub async fn run_by_idempotency_key(
+    conn: &mut PgConnection,
+    created_by: &str,
+    kind: WorkflowKind,
+    key: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM workflow_run WHERE created_by = $1 AND kind = $2 AND idempotency_key = $3",
+    )
+    .bind(created_by)
+    .bind(kind.as_str())
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// Create many runs (none with an idempotency key) in a few set-based statements on `conn`,
