@@ -39,13 +39,8 @@ pub use state::AppState;
 
 /// The whole API router.
 pub fn router(state: AppState) -> Router {
-    let routed = Router::new()
-        .merge(pms::routes())
-        .merge(native::routes())
-        .merge(console::routes())
-        .merge(openapi::routes())
-        .layer(TraceLayer::new_for_http())
-        .with_state(state);
+    let (routed, _) = openapi::routes_and_document();
+    let routed = routed.layer(TraceLayer::new_for_http()).with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
     // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
     // before routing, so the routed app is the fallback of an outer router with no routes.

@@ -11,6 +11,7 @@ mod console_browser;
 mod crash;
 mod oidc;
 mod onboarding;
+mod openapi;
 mod partner_management;
 mod policies;
 mod republish;

@@ -10,6 +10,7 @@
 use pmsflow_core::codes;
 use std::convert::Infallible;
 use std::time::Duration;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use axum::{
     extract::{Path, Query, State},
@@ -18,8 +19,7 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
     },
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use futures::{Stream, StreamExt};
 use pmsflow_core::{
@@ -45,44 +45,25 @@ use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
 /// Routes of `/v1/admin` (besides the re-publication of [`crate::republish`]).
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/admin";
-    Router::new()
-        .route(&format!("{base}/session"), get(session))
-        .route(&format!("{base}/overview"), get(overview))
-        .route(&format!("{base}/runs"), get(list_runs))
-        .route(&format!("{base}/runs/{{id}}"), get(run_detail))
-        .route(&format!("{base}/runs/{{id}}/retry"), post(retry_run))
-        .route(&format!("{base}/runs/{{id}}/cancel"), post(cancel_run))
-        .route(
-            &format!("{base}/runs/{{id}}/steps/{{step_id}}/retry-now"),
-            post(retry_step_now),
-        )
-        .route(
-            &format!("{base}/runs/{{id}}/steps/{{step_id}}/skip"),
-            post(skip_step),
-        )
-        .route(
-            &format!("{base}/partners/{{partner_id}}/republish"),
-            post(republish_partner),
-        )
-        .route(&format!("{base}/bulk"), post(start_bulk))
-        .route(&format!("{base}/bulk/{{id}}"), get(bulk_progress))
-        .route(&format!("{base}/audit"), get(audit))
-        .route(&format!("{base}/schedules"), get(list_schedules))
-        .route(
-            &format!("{base}/schedules/{{name}}/pause"),
-            post(pause_schedule),
-        )
-        .route(
-            &format!("{base}/schedules/{{name}}/resume"),
-            post(resume_schedule),
-        )
-        .route(
-            &format!("{base}/schedules/{{name}}/trigger"),
-            post(trigger_schedule),
-        )
-        .route(&format!("{base}/events"), get(events))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session))
+        .routes(routes!(overview))
+        .routes(routes!(list_runs))
+        .routes(routes!(run_detail))
+        .routes(routes!(retry_run))
+        .routes(routes!(cancel_run))
+        .routes(routes!(retry_step_now))
+        .routes(routes!(skip_step))
+        .routes(routes!(republish_partner))
+        .routes(routes!(start_bulk))
+        .routes(routes!(bulk_progress))
+        .routes(routes!(audit))
+        .routes(routes!(list_schedules))
+        .routes(routes!(pause_schedule))
+        .routes(routes!(resume_schedule))
+        .routes(routes!(trigger_schedule))
+        .routes(routes!(events))
 }
 
 fn invalid(detail: impl Into<String>) -> Problem {

@@ -6,11 +6,13 @@
 pub mod api;
 pub mod pages;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
 /// Every console route.
-pub fn routes() -> Router<AppState> {
-    Router::new().merge(pages::routes()).merge(api::routes())
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(pages::routes())
+        .merge(api::routes())
 }

@@ -18,11 +18,11 @@ use axum::{
     extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
-    Form, Router,
+    Form,
 };
 use pmsflow_core::operator::ConsoleRole;
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::ConsoleCsrf;
 use crate::state::AppState;
@@ -33,18 +33,18 @@ const CONSOLE_JS: &str = include_str!("../../console/console.js");
 const CONSOLE_CSS: &str = include_str!("../../console/console.css");
 
 /// Routes of the console pages.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console", get(index))
-        .route("/console/assets/console.js", get(script))
-        .route("/console/assets/console.css", get(style))
-        .route("/console/login", get(login_page).post(login))
-        .route("/console/logout", axum::routing::post(logout))
-        .route("/console/runs", get(runs_page))
-        .route("/console/runs/{id}", get(run_page))
-        .route("/console/bulk/{id}", get(bulk_page))
-        .route("/console/schedules", get(schedules_page))
-        .route("/console/audit", get(audit_page))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(index))
+        .routes(routes!(runs_page))
+        .routes(routes!(run_page))
+        .routes(routes!(bulk_page))
+        .routes(routes!(schedules_page))
+        .routes(routes!(audit_page))
+        .routes(routes!(script))
+        .routes(routes!(style))
+        .routes(routes!(login_page, login))
+        .routes(routes!(logout))
 }
 
 fn page(content_type: &'static str, body: &'static str) -> Response {

@@ -13,13 +13,13 @@ pub mod republish;
 pub mod runs;
 pub mod schedules;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
 /// Every native route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(onboardings::routes())
         .merge(runs::routes())
         .merge(republish::routes())

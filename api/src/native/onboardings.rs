@@ -5,8 +5,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
-    Json, Router,
+    Json,
 };
 use pmsflow_core::codes;
 use pmsflow_core::{
@@ -17,6 +16,7 @@ use pmsflow_core::{
 use pmsflow_store::runs::{self};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::NativeCaller;
@@ -26,8 +26,8 @@ use crate::services::registration::register_partner;
 use crate::state::AppState;
 
 /// Route of `POST /v1/onboardings`.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/onboardings", post(onboard))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(onboard))
 }
 
 /// Body of `POST /v1/onboardings`.

@@ -13,14 +13,14 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use pmsflow_core::codes;
 use pmsflow_core::republish::{self, Selection};
 use pmsflow_store::{republish::progress, runs};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::NativeCaller;
@@ -30,11 +30,10 @@ use crate::services::republish::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/admin/republish`.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/admin/republish";
-    Router::new()
-        .route(base, post(start))
-        .route(&format!("{base}/{{id}}"), get(status))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(status))
 }
 
 /// Body of `POST /v1/admin/republish`: exactly one of `partnerId`, `partnerType`, `all`.

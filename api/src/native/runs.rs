@@ -12,8 +12,7 @@ use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::get,
-    Json, Router,
+    Json,
 };
 use pmsflow_core::codes;
 use pmsflow_store::{
@@ -22,6 +21,7 @@ use pmsflow_store::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::NativeCaller;
@@ -30,11 +30,11 @@ use crate::error::Problem;
 use crate::state::AppState;
 
 /// Routes of the native API.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/runs", get(list))
-        .route("/v1/runs/{id}", get(get_run))
-        .route("/v1/partners/{id}/certificates", get(certificates))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_run))
+        .routes(routes!(list))
+        .routes(routes!(certificates))
 }
 
 /// Get a run with its steps and every attempt.

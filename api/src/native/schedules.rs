@@ -10,11 +10,11 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
+    Json,
 };
 use pmsflow_core::codes;
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::RoleKey;
 use crate::access::{AuthUser, NativeCaller};
@@ -23,13 +23,12 @@ use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
 /// Routes of `/v1/schedules`.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/schedules";
-    Router::new()
-        .route(base, get(list))
-        .route(&format!("{base}/{{name}}/pause"), post(pause))
-        .route(&format!("{base}/{{name}}/resume"), post(resume))
-        .route(&format!("{base}/{{name}}/trigger"), post(trigger))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(trigger))
 }
 
 /// List the schedules.

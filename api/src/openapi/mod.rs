@@ -8,17 +8,16 @@
 //! document.
 
 use std::sync::OnceLock;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use axum::{
     http::header,
     response::{IntoResponse, Response},
-    routing::get,
     Router,
 };
 use serde_json::Value;
 use utoipa::{
     openapi::{
-        path::HttpMethod,
         schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaType, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
         RefOr,
@@ -29,12 +28,6 @@ use utoipa::{
 mod html;
 pub mod schemas;
 
-use crate::console::{api as admin, pages as console};
-use crate::native::{onboardings, republish, runs, schedules};
-use crate::pms::{
-    api_keys, certificates, credentials, lookups, misp, oidc, partners, policy, registration,
-    search,
-};
 use crate::state::AppState;
 use html::render_html;
 use schemas::*;
@@ -60,109 +53,8 @@ use schemas::*;
             the `Authorization` cookie; roles come from `realm_access.roles`.",
         license(name = "MPL-2.0"),
     ),
-    paths(
-        registration::register,
-        certificates::upload_ca,
-        certificates::upload_certificate,
-        certificates::get_certificate,
-        certificates::get_original_certificate,
-        registration::get_partner,
-        partners::list_partners,
-        partners::list_partners_v2,
-        partners::update_partner,
-        partners::activate_partner,
-        partners::update_partner_v2,
-        partners::add_contact,
-        partners::map_policy_group,
-        api_keys::request_policy,
-        api_keys::decide_policy_request,
-        api_keys::api_key_requests,
-        api_keys::generate_api_key,
-        api_keys::api_key_status,
-        api_keys::repoint_api_key,
-        policy::create_group,
-        policy::all_groups,
-        policy::update_group,
-        policy::get_group,
-        policy::create_policy,
-        policy::all_policies,
-        policy::update_policy,
-        policy::get_policy,
-        policy::publish_policy,
-        policy::policy_status,
-        policy::policy_of_partner,
-        policy::active_policies_of_group,
-        misp::generate,
-        misp::update_status,
-        misp::list,
-        misp::get_or_regenerate,
-        oidc::create,
-        oidc::update,
-        oidc::get_client,
-        credentials::add_extractors,
-        credentials::get_extractors,
-        credentials::map_credential_type,
-        credentials::credential_type_policy,
-        lookups::verify_email,
-        lookups::portal_roles,
-        lookups::all_policy_requests,
-        lookups::policy_request,
-        lookups::api_key_policy,
-        search::partners_search,
-        search::partner_types_search,
-        search::partners_filter,
-        search::requests_search,
-        search::requests_filter,
-        search::api_keys_search,
-        search::licences_search,
-        search::licences_filter,
-        search::groups_search,
-        search::groups_filter,
-        search::policies_search,
-        search::policies_filter,
-        onboardings::onboard,
-        runs::list,
-        runs::get_run,
-        runs::certificates,
-        schedules::list,
-        schedules::pause,
-        schedules::resume,
-        schedules::trigger,
-        republish::start,
-        republish::status,
-        admin::session,
-        admin::overview,
-        admin::list_runs,
-        admin::run_detail,
-        admin::retry_run,
-        admin::cancel_run,
-        admin::retry_step_now,
-        admin::skip_step,
-        admin::republish_partner,
-        admin::start_bulk,
-        admin::bulk_progress,
-        admin::audit,
-        admin::list_schedules,
-        admin::pause_schedule,
-        admin::resume_schedule,
-        admin::trigger_schedule,
-        admin::events,
-        console::index,
-        console::runs_page,
-        console::run_page,
-        console::bulk_page,
-        console::schedules_page,
-        console::audit_page,
-        console::script,
-        console::style,
-        console::login_page,
-        console::login,
-        console::logout,
-        openapi_json,
-        docs_page,
-    ),
     components(schemas(ServiceError, PmsErrorEnvelope, ProblemDetails)),
-    modifiers(&Security, &SharedRoutes, &EnvelopeRefs),
+    modifiers(&Security),
     tags(
         (name = "partners", description = "PMS partner management: registration, certificates, \
             updates, contacts, policy mappings, API keys, activation."),
@@ -216,29 +108,6 @@ impl Modify for Security {
                 "Authorization",
                 "The same JWT in the `Authorization` cookie, as MOSIP's partner portal sends it.",
             ))),
-        );
-    }
-}
-
-/// Documents the routes served by a handler that already has a path: `POST /partners/v2`
-/// is `register`, as `POST /partners`.
-struct SharedRoutes;
-
-impl Modify for SharedRoutes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let Some(mut op) = openapi
-            .paths
-            .get_path_operation("/v1/partnermanager/partners", HttpMethod::Post)
-            .cloned()
-        else {
-            return;
-        };
-        op.operation_id = Some("register_v2".to_owned());
-        op.summary = Some("Register a partner (self-registration), v2 path.".to_owned());
-        openapi.paths.add_path_operation(
-            "/v1/partnermanager/partners/v2",
-            vec![HttpMethod::Post],
-            op,
         );
     }
 }
@@ -307,17 +176,32 @@ impl Modify for EnvelopeRefs {
 // ---------------------------------------------------------------------------------------------
 // Serving.
 
+/// Every route of the API with the OpenAPI document of exactly those routes: each surface
+/// registers its handlers from their `#[utoipa::path]` attributes (`utoipa_axum::routes!`),
+/// so a route is served if and only if it is documented. The payload types of the PMS
+/// envelopes are then named ([`EnvelopeRefs`]).
+pub fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::pms::routes())
+        .merge(crate::native::routes())
+        .merge(crate::console::routes())
+        .merge(routes())
+        .split_for_parts();
+    EnvelopeRefs.modify(&mut doc);
+    (router, doc)
+}
+
 /// Routes of the document and its HTML page.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/openapi.json", get(openapi_json))
-        .route("/v1/docs", get(docs_page))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs_page))
 }
 
 fn document() -> &'static (String, String) {
     static DOC: OnceLock<(String, String)> = OnceLock::new();
     DOC.get_or_init(|| {
-        let doc = ApiDoc::openapi();
+        let (_, doc) = routes_and_document();
         let json = doc.to_json().unwrap_or_else(|e| {
             tracing::error!(error = %e, "OpenAPI document does not serialise");
             "{}".to_owned()
@@ -379,206 +263,8 @@ mod tests {
     use super::*;
     use uuid::Uuid;
 
-    /// Every route the routers register, written down by hand from the `routes()` functions of
-    /// the modules `router()` merges.
-    const ROUTES: &[(&str, &str)] = &[
-        // schedules
-        ("get", "/v1/schedules"),
-        ("post", "/v1/schedules/{name}/pause"),
-        ("post", "/v1/schedules/{name}/resume"),
-        ("post", "/v1/schedules/{name}/trigger"),
-        // admin
-        ("get", "/v1/admin/session"),
-        ("get", "/v1/admin/overview"),
-        ("get", "/v1/admin/runs"),
-        ("get", "/v1/admin/runs/{id}"),
-        ("post", "/v1/admin/runs/{id}/retry"),
-        ("post", "/v1/admin/runs/{id}/cancel"),
-        ("post", "/v1/admin/runs/{id}/steps/{step_id}/retry-now"),
-        ("post", "/v1/admin/runs/{id}/steps/{step_id}/skip"),
-        ("post", "/v1/admin/partners/{partner_id}/republish"),
-        ("post", "/v1/admin/bulk"),
-        ("get", "/v1/admin/bulk/{id}"),
-        ("get", "/v1/admin/audit"),
-        ("get", "/v1/admin/schedules"),
-        ("post", "/v1/admin/schedules/{name}/pause"),
-        ("post", "/v1/admin/schedules/{name}/resume"),
-        ("post", "/v1/admin/schedules/{name}/trigger"),
-        ("get", "/v1/admin/events"),
-        // console
-        ("get", "/console"),
-        ("get", "/console/assets/console.js"),
-        ("get", "/console/assets/console.css"),
-        ("get", "/console/login"),
-        ("post", "/console/login"),
-        ("post", "/console/logout"),
-        ("get", "/console/runs"),
-        ("get", "/console/runs/{id}"),
-        ("get", "/console/bulk/{id}"),
-        ("get", "/console/schedules"),
-        ("get", "/console/audit"),
-        // republish
-        ("post", "/v1/admin/republish"),
-        ("get", "/v1/admin/republish/{id}"),
-        // credentials
-        ("post", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
-        ("get", "/v1/partnermanager/partners/{partner_id}/bioextractors/{policy_id}"),
-        ("post", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies/{policy_name}"),
-        ("get", "/v1/partnermanager/partners/{partner_id}/credentialtype/{credential_type}/policies"),
-        // lookups
-        ("put", "/v1/partnermanager/partners/email/verify"),
-        ("get", "/v1/partnermanager/partners/apikey"),
-        ("get", "/v1/partnermanager/partners/apikey/{request_id}"),
-        ("get", "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}"),
-        ("get", "/v1/partnermanager/roles"),
-        // search
-        ("post", "/v1/partnermanager/partners/search"),
-        ("post", "/v1/partnermanager/partners/partnertype/search"),
-        ("post", "/v1/partnermanager/partners/filtervalues"),
-        ("post", "/v1/partnermanager/partners/apikey/request/search"),
-        (
-            "post",
-            "/v1/partnermanager/partners/apikey/request/filtervalues",
-        ),
-        ("post", "/v1/partnermanager/partners/apikey/search"),
-        ("post", "/v1/partnermanager/misps/search"),
-        ("post", "/v1/partnermanager/misps/filtervalues"),
-        ("post", "/v1/policymanager/policies/group/search"),
-        ("post", "/v1/policymanager/policies/group/filtervalues"),
-        ("post", "/v1/policymanager/policies/search"),
-        ("post", "/v1/policymanager/policies/filtervalues"),
-        // pms
-        ("post", "/v1/partnermanager/partners"),
-        ("post", "/v1/partnermanager/partners/v2"),
-        ("post", "/v1/partnermanager/partners/certificate/ca/upload"),
-        ("post", "/v1/partnermanager/partners/certificate/upload"),
-        (
-            "get",
-            "/v1/partnermanager/partners/{partner_id}/certificate",
-        ),
-        (
-            "get",
-            "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
-        ),
-        ("get", "/v1/partnermanager/partners/{partner_id}"),
-        // policy
-        ("post", "/v1/policymanager/policies/group/new"),
-        ("get", "/v1/policymanager/policies/group/all"),
-        ("put", "/v1/policymanager/policies/group/{group_id}"),
-        ("get", "/v1/policymanager/policies/group/{group_id}"),
-        ("post", "/v1/policymanager/policies"),
-        ("get", "/v1/policymanager/policies"),
-        ("put", "/v1/policymanager/policies/{policy_id}"),
-        ("get", "/v1/policymanager/policies/{policy_id}"),
-        (
-            "post",
-            "/v1/policymanager/policies/{policy_id}/group/{group_id}/publish",
-        ),
-        (
-            "patch",
-            "/v1/policymanager/policies/{policy_id}/group/{group_id}",
-        ),
-        (
-            "get",
-            "/v1/policymanager/policies/{policy_id}/partner/{partner_id}",
-        ),
-        (
-            "get",
-            "/v1/policymanager/policies/active/group/{group_name}",
-        ),
-        // partner_manager
-        ("get", "/v1/partnermanager/partners"),
-        ("get", "/v1/partnermanager/partners/v2"),
-        ("put", "/v1/partnermanager/partners/{partner_id}"),
-        ("patch", "/v1/partnermanager/partners/{partner_id}"),
-        ("put", "/v1/partnermanager/partners/v2/{partner_id}"),
-        (
-            "post",
-            "/v1/partnermanager/partners/{partner_id}/contact/add",
-        ),
-        (
-            "put",
-            "/v1/partnermanager/partners/{partner_id}/policygroup/{group_name}",
-        ),
-        (
-            "post",
-            "/v1/partnermanager/partners/{partner_id}/policy/map",
-        ),
-        ("put", "/v1/partnermanager/partners/policy/{mapping_key}"),
-        (
-            "get",
-            "/v1/partnermanager/partners/{partner_id}/apikey/request",
-        ),
-        (
-            "patch",
-            "/v1/partnermanager/partners/{partner_id}/generate/apikey",
-        ),
-        (
-            "patch",
-            "/v1/partnermanager/partners/{partner_id}/policy/{policy_id}/apiKey/status",
-        ),
-        (
-            "put",
-            "/v1/partnermanager/partners/{partner_id}/apikey/{api_key}/policies",
-        ),
-        // misp
-        ("post", "/v1/partnermanager/misps"),
-        ("put", "/v1/partnermanager/misps"),
-        ("get", "/v1/partnermanager/misps"),
-        ("get", "/v1/partnermanager/misps/{misp_id}/licenseKey"),
-        // native
-        ("post", "/v1/onboardings"),
-        ("get", "/v1/runs"),
-        ("get", "/v1/runs/{id}"),
-        ("get", "/v1/partners/{id}/certificates"),
-        // oidc
-        ("post", "/v1/partnermanager/oidc/client"),
-        ("put", "/v1/partnermanager/oidc/client/{client_id}"),
-        ("get", "/v1/partnermanager/oidc/client/{client_id}"),
-        // openapi
-        ("get", "/v1/openapi.json"),
-        ("get", "/v1/docs"),
-    ];
-
-    /// `(file, source)` of every source file of the crate that registers routes (a
-    /// `routes()` function with `.route(` calls), read from disk.
-    fn route_sources() -> Vec<(String, String)> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-            let mut entries: Vec<_> = std::fs::read_dir(dir)
-                .expect("src is readable")
-                .map(|e| e.expect("dir entry").path())
-                .collect();
-            entries.sort();
-            for path in entries {
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let src = std::fs::read_to_string(&path).expect("source is readable");
-                    if src.contains("pub fn routes() -> Router<AppState> {")
-                        && src.contains(".route(")
-                    {
-                        out.push((path.display().to_string(), src));
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut out,
-        );
-        out
-    }
-
     fn doc() -> Value {
         serde_json::from_str(&document().0).expect("the served document is JSON")
-    }
-
-    fn listed() -> BTreeSet<(String, String)> {
-        ROUTES
-            .iter()
-            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
-            .collect()
     }
 
     fn documented(doc: &Value) -> Vec<(String, String)> {
@@ -591,52 +277,6 @@ mod tests {
         out
     }
 
-    /// `(method, path)` of every `.route(...)` in the `routes()` function of `src`, read from
-    /// the source (`let base = "..."` and `format!("{base}/...")` resolved).
-    fn routes_in_source(src: &str) -> Vec<(String, String)> {
-        let start = src
-            .find("pub fn routes() -> Router<AppState> {")
-            .expect("a routes() function");
-        let body = &src[start..];
-        let body = &body[..body.find("\n}\n").expect("end of routes()")];
-        let literal = |s: &str| -> String {
-            let open = s.find('"').expect("a string literal");
-            let rest = &s[open + 1..];
-            rest[..rest.find('"').expect("closing quote")].to_owned()
-        };
-        let base = body
-            .find("let base = ")
-            .map(|i| literal(&body[i..]))
-            .unwrap_or_default();
-        let mut out = Vec::new();
-        for chunk in body.split(".route(").skip(1) {
-            let path = if chunk.trim_start().starts_with("base") {
-                base.clone()
-            } else {
-                literal(chunk)
-                    .replace("{base}", &base)
-                    .replace("{{", "{")
-                    .replace("}}", "}")
-            };
-            let mut methods = 0;
-            for method in ["get", "post", "put", "patch", "delete"] {
-                let call = format!("{method}(");
-                let mut from = 0;
-                while let Some(i) = chunk[from..].find(&call) {
-                    let at = from + i;
-                    let prev = chunk[..at].chars().next_back();
-                    if !prev.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                        out.push((method.to_owned(), path.clone()));
-                        methods += 1;
-                    }
-                    from = at + call.len();
-                }
-            }
-            assert!(methods > 0, "no method found for route {path}");
-        }
-        out
-    }
-
     #[test]
     fn document_is_openapi_3_and_serves_as_json() {
         let doc = doc();
@@ -645,50 +285,9 @@ mod tests {
         assert_eq!(doc["info"]["title"], "pmsflow API");
         // The typed document and the served text agree.
         assert_eq!(
-            serde_json::to_value(ApiDoc::openapi()).expect("serialises"),
+            serde_json::to_value(routes_and_document().1).expect("serialises"),
             doc
         );
-    }
-
-    #[test]
-    fn routes_list_is_what_the_routers_register() {
-        let mut from_source = Vec::new();
-        for (module, src) in route_sources() {
-            let routes = routes_in_source(&src);
-            assert!(!routes.is_empty(), "{module}: no route read");
-            from_source.extend(routes);
-        }
-        let set: BTreeSet<_> = from_source.iter().cloned().collect();
-        assert_eq!(set.len(), from_source.len(), "a route is registered twice");
-        let expected = listed();
-        let unlisted: Vec<_> = set.difference(&expected).collect();
-        let unrouted: Vec<_> = expected.difference(&set).collect();
-        assert!(
-            unlisted.is_empty(),
-            "routed but not in ROUTES: {unlisted:?}"
-        );
-        assert!(
-            unrouted.is_empty(),
-            "in ROUTES but not routed: {unrouted:?}"
-        );
-        assert_eq!(ROUTES.len(), listed().len(), "ROUTES lists a route twice");
-    }
-
-    #[test]
-    fn every_route_is_documented_with_its_methods_and_nothing_else() {
-        let doc = doc();
-        let documented = documented(&doc);
-        let set: BTreeSet<_> = documented.iter().cloned().collect();
-        let expected = listed();
-        let missing: Vec<_> = expected.difference(&set).collect();
-        let extra: Vec<_> = set.difference(&expected).collect();
-        assert!(
-            missing.is_empty(),
-            "routes without documentation: {missing:?}"
-        );
-        assert!(extra.is_empty(), "documented but not routed: {extra:?}");
-        assert_eq!(documented.len(), ROUTES.len());
-        assert!(documented.len() >= 40, "{} operations", documented.len());
     }
 
     #[test]
@@ -773,11 +372,12 @@ mod tests {
         }
         // Every PMS write with a body documents it (publish, group mapping and credential-type
         // mapping take their input from the path only).
-        for (method, path) in ROUTES {
+        for (method, path) in documented(&doc) {
+            let (method, path) = (method.as_str(), path.as_str());
             let pms =
                 path.starts_with("/v1/partnermanager") || path.starts_with("/v1/policymanager");
             if pms
-                && matches!(*method, "post" | "put" | "patch")
+                && matches!(method, "post" | "put" | "patch")
                 && !path.ends_with("/publish")
                 && !path.contains("/policygroup/")
                 && !path.contains("/credentialtype/")

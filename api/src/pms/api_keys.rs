@@ -2,11 +2,7 @@
 //! use a policy of its group, an admin approves or rejects, the partner generates API keys,
 //! activates or deactivates them, or moves one to another policy.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, patch, post, put},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
@@ -24,6 +20,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::PmsCaller;
@@ -37,33 +34,14 @@ use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes of policy mapping and API keys.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/partnermanager/partners";
-    Router::new()
-        .route(
-            &format!("{base}/{{partner_id}}/policy/map"),
-            post(request_policy),
-        )
-        .route(
-            &format!("{base}/policy/{{mapping_key}}"),
-            put(decide_policy_request),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/apikey/request"),
-            get(api_key_requests),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/generate/apikey"),
-            patch(generate_api_key),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/policy/{{policy_id}}/apiKey/status"),
-            patch(api_key_status),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/apikey/{{api_key}}/policies"),
-            put(repoint_api_key),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request_policy))
+        .routes(routes!(decide_policy_request))
+        .routes(routes!(api_key_requests))
+        .routes(routes!(generate_api_key))
+        .routes(routes!(api_key_status))
+        .routes(routes!(repoint_api_key))
 }
 
 /// A request to use a policy of the partner's group.

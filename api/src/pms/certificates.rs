@@ -4,11 +4,7 @@
 //! `api.certificate_upload_wait_ms`; if it is still going, the answer is an error carrying the
 //! run id (`PMSFLOW_RUN_PENDING`), and the run completes anyway.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, post},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     envelope::{mosip_datetime, RequestWrapper},
@@ -20,6 +16,7 @@ use pmsflow_store::{partners, runs};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::RoleKey;
 use crate::access::{AuthUser, PmsCaller};
@@ -30,24 +27,12 @@ use crate::services::run_wait::wait_and_fail;
 use crate::state::AppState;
 
 /// Routes of certificate uploads and reads.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/partnermanager/partners/certificate/ca/upload",
-            post(upload_ca),
-        )
-        .route(
-            "/v1/partnermanager/partners/certificate/upload",
-            post(upload_certificate),
-        )
-        .route(
-            "/v1/partnermanager/partners/{partner_id}/certificate",
-            get(get_certificate),
-        )
-        .route(
-            "/v1/partnermanager/partners/{partner_id}/originalPartnerCertificate",
-            get(get_original_certificate),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_ca))
+        .routes(routes!(upload_certificate))
+        .routes(routes!(get_certificate))
+        .routes(routes!(get_original_certificate))
 }
 
 /// A CA or intermediate certificate to upload.

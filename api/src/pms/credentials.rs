@@ -10,11 +10,7 @@
 //! Own data: a partner acts only on itself; PARTNER_ADMIN and MOSIP's credential services
 //! (`CREDENTIAL_ISSUANCE`, `CREATE_SHARE`) act on any partner.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, post},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::envelope::{check_size, invalid_parameter, RequestWrapper};
 use pmsflow_store::{
@@ -23,6 +19,7 @@ use pmsflow_store::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::RoleKey;
@@ -33,23 +30,11 @@ use crate::pms::guard::{not_authorized, usable_policy};
 use crate::state::AppState;
 
 /// Routes of bio-extractors and credential-type mappings.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/partnermanager/partners";
-    Router::new()
-        .route(
-            &format!("{base}/{{partner_id}}/bioextractors/{{policy_id}}"),
-            post(add_extractors).get(get_extractors),
-        )
-        .route(
-            &format!(
-                "{base}/{{partner_id}}/credentialtype/{{credential_type}}/policies/{{policy_name}}"
-            ),
-            post(map_credential_type),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/credentialtype/{{credential_type}}/policies"),
-            get(credential_type_policy),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_extractors, get_extractors))
+        .routes(routes!(map_credential_type))
+        .routes(routes!(credential_type_policy))
 }
 
 /// Roles of MOSIP's credential services, which act on any partner.

@@ -3,11 +3,7 @@
 //! mapping requests as the partner manager lists them, and which policy an API key of a
 //! partner is for.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, put},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::{envelope::RequestWrapper, partner::is_valid_email};
 use pmsflow_store::{
@@ -16,6 +12,7 @@ use pmsflow_store::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::PmsCaller;
 use crate::access::RoleKey;
@@ -24,20 +21,13 @@ use crate::pms::envelope::{envelope, ok, PmsResult};
 use crate::state::AppState;
 
 /// Routes of the lookups.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/partnermanager/partners";
-    Router::new()
-        .route(&format!("{base}/email/verify"), put(verify_email))
-        .route(&format!("{base}/apikey"), get(all_policy_requests))
-        .route(
-            &format!("{base}/apikey/{{request_id}}"),
-            get(policy_request),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/apikey/{{api_key}}"),
-            get(api_key_policy),
-        )
-        .route("/v1/partnermanager/roles", get(portal_roles))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify_email))
+        .routes(routes!(portal_roles))
+        .routes(routes!(all_policy_requests))
+        .routes(routes!(policy_request))
+        .routes(routes!(api_key_policy))
 }
 
 /// `EmailVerificationRequestDto`.

@@ -8,11 +8,7 @@
 //! policy of the MISP's approved request (PMS stored the request id, or crashed);
 //! `GET /misps` shows a MISP only its own licences.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, post},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
@@ -31,6 +27,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::PmsCaller;
 use crate::access::RoleKey;
@@ -41,16 +38,10 @@ use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager/misps`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/partnermanager/misps",
-            post(generate).put(update_status).get(list),
-        )
-        .route(
-            "/v1/partnermanager/misps/{misp_id}/licenseKey",
-            get(get_or_regenerate),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(generate, update_status, list))
+        .routes(routes!(get_or_regenerate))
 }
 
 fn licence_json(l: &LicenceRow, status: &str) -> Value {

@@ -32,13 +32,13 @@ pub mod registration;
 pub mod search;
 pub mod views;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
 /// Every PMS-compatible route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(registration::routes())
         .merge(certificates::routes())
         .merge(partners::routes())

@@ -17,12 +17,9 @@
 //! clients (`PMS_PRT_055`).
 
 use pmsflow_core::codes;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, post},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
     events,
@@ -44,12 +41,10 @@ use crate::services::run_wait::wait_and_fail;
 use crate::state::AppState;
 
 /// Routes under `/v1/partnermanager/oidc/client`.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/partnermanager/oidc/client";
-    Router::new().route(base, post(create)).route(
-        &format!("{base}/{{client_id}}"),
-        get(get_client).put(update),
-    )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(update, get_client))
 }
 
 fn client_missing() -> PmsError {

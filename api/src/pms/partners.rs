@@ -5,11 +5,7 @@
 //! transaction, ordered per partner; the partner row is locked first so a partner's changes
 //! commit one at a time.
 
-use axum::{
-    extract::{Path, Query, State},
-    routing::{get, post, put},
-    Router,
-};
+use axum::extract::{Path, Query, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
@@ -27,6 +23,7 @@ use pmsflow_store::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::RoleKey;
@@ -39,24 +36,14 @@ use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes of partner management.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/partnermanager/partners";
-    Router::new()
-        .route(base, get(list_partners))
-        .route(&format!("{base}/v2"), get(list_partners_v2))
-        .route(
-            &format!("{base}/{{partner_id}}"),
-            put(update_partner).patch(activate_partner),
-        )
-        .route(&format!("{base}/v2/{{partner_id}}"), put(update_partner_v2))
-        .route(
-            &format!("{base}/{{partner_id}}/contact/add"),
-            post(add_contact),
-        )
-        .route(
-            &format!("{base}/{{partner_id}}/policygroup/{{group_name}}"),
-            put(map_policy_group),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_partners))
+        .routes(routes!(list_partners_v2))
+        .routes(routes!(update_partner, activate_partner))
+        .routes(routes!(update_partner_v2))
+        .routes(routes!(add_contact))
+        .routes(routes!(map_policy_group))
 }
 
 fn partner_json(p: &PartnerDetail, v2: bool) -> Value {

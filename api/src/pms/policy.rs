@@ -4,11 +4,7 @@
 //! deactivation of a published policy no mapping or API key uses (later PMS releases).
 //! Publish, edit and status changes publish `POLICY_UPDATED` through an effects run.
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, patch, post, put},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::envelope::ServiceError;
 use pmsflow_core::{
@@ -25,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::access::PmsCaller;
@@ -36,36 +33,17 @@ use crate::services::effects::enqueue;
 use crate::state::AppState;
 
 /// Routes under `/v1/policymanager`.
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/policymanager/policies";
-    Router::new()
-        .route(&format!("{base}/group/new"), post(create_group))
-        .route(&format!("{base}/group/all"), get(all_groups))
-        .route(
-            &format!("{base}/group/{{group_id}}"),
-            put(update_group).get(get_group),
-        )
-        .route(base, post(create_policy).get(all_policies))
-        .route(
-            &format!("{base}/{{policy_id}}"),
-            put(update_policy).get(get_policy),
-        )
-        .route(
-            &format!("{base}/{{policy_id}}/group/{{group_id}}/publish"),
-            post(publish_policy),
-        )
-        .route(
-            &format!("{base}/{{policy_id}}/group/{{group_id}}"),
-            patch(policy_status),
-        )
-        .route(
-            &format!("{base}/{{policy_id}}/partner/{{partner_id}}"),
-            get(policy_of_partner),
-        )
-        .route(
-            &format!("{base}/active/group/{{group_name}}"),
-            get(active_policies_of_group),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_group))
+        .routes(routes!(update_group, get_group))
+        .routes(routes!(all_groups))
+        .routes(routes!(create_policy, all_policies))
+        .routes(routes!(update_policy, get_policy))
+        .routes(routes!(publish_policy))
+        .routes(routes!(policy_status))
+        .routes(routes!(policy_of_partner))
+        .routes(routes!(active_policies_of_group))
 }
 
 /// `PMS_COR_003`: what the policy service answers when a field its code dereferences is

@@ -1,11 +1,7 @@
 //! Partner self-registration and reading a partner (`POST /partners`, `/partners/v2`,
 //! `GET /partners/{partnerId}`; PMS 1.2.0.1 `PartnerServiceController`).
 
-use axum::{
-    extract::{Path, State},
-    routing::{get, post},
-    Router,
-};
+use axum::extract::{Path, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput},
@@ -15,6 +11,7 @@ use pmsflow_core::{
 };
 use pmsflow_store::{partners, runs};
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::PmsCaller;
 use crate::access::RoleKey;
@@ -26,11 +23,32 @@ use crate::services::registration::register_partner;
 use crate::state::AppState;
 
 /// Routes of registration and of reading a partner.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/partnermanager/partners", post(register))
-        .route("/v1/partnermanager/partners/v2", post(register))
-        .route("/v1/partnermanager/partners/{partner_id}", get(get_partner))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register_v2))
+        .routes(routes!(register))
+        .routes(routes!(get_partner))
+}
+
+/// Register a partner (self-registration), v2 path: the same as `POST /partners`.
+#[utoipa::path(
+    post,
+    path = "/v1/partnermanager/partners/v2",
+    operation_id = "register_v2",
+    tag = "partners",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::PartnerRegistration>,
+    responses(
+        (status = 200, description = "`response`: `{partnerId, status: \"InProgress\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed or blank field), `PMS_PRT_013` (phone), `PMS_PRT_012` (email), `PMS_PRT_066` (spaces in id), `PMS_PRT_052` (id length), `PMS_PRT_056` (language), `PMS_PRT_096` (additional info), `PMS_PRT_055` (not the caller's id), `PMS_PRT_011` (email taken), `PMS_PRT_051` (id taken), `PMS_PRT_010` (partner type), `PMS_PRT_108` (policy group mandatory), `PMS_PRT_002` (unknown group), `PMS_PMP_023` (group inactive).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PartnerStatus>),
+        crate::openapi::schemas::PmsDenied,
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
+async fn register_v2(
+    state: State<AppState>,
+    caller: PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    register(state, caller, body).await
 }
 
 /// Register a partner (self-registration).

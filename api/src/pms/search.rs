@@ -6,7 +6,7 @@
 //! Own data: a caller without PARTNER_ADMIN sees only rows of its own partner id in partner,
 //! policy-request, API-key and licence searches (as `SearchHelper#addPartnerFilter`).
 
-use axum::{extract::State, routing::post, Router};
+use axum::extract::State;
 use pmsflow_core::codes;
 use pmsflow_core::envelope::ServiceError;
 use pmsflow_core::search::{
@@ -14,6 +14,7 @@ use pmsflow_core::search::{
 };
 use pmsflow_store::search::{self as store, Entity};
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::RoleKey;
 use crate::access::{AuthUser, PmsCaller};
@@ -22,47 +23,20 @@ use crate::pms::envelope::{envelope, ok, PmsResult};
 use crate::state::AppState;
 
 /// Routes of the search and filter-values endpoints.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/partnermanager/partners/search", post(partners_search))
-        .route(
-            "/v1/partnermanager/partners/partnertype/search",
-            post(partner_types_search),
-        )
-        .route(
-            "/v1/partnermanager/partners/filtervalues",
-            post(partners_filter),
-        )
-        .route(
-            "/v1/partnermanager/partners/apikey/request/search",
-            post(requests_search),
-        )
-        .route(
-            "/v1/partnermanager/partners/apikey/request/filtervalues",
-            post(requests_filter),
-        )
-        .route(
-            "/v1/partnermanager/partners/apikey/search",
-            post(api_keys_search),
-        )
-        .route("/v1/partnermanager/misps/search", post(licences_search))
-        .route(
-            "/v1/partnermanager/misps/filtervalues",
-            post(licences_filter),
-        )
-        .route(
-            "/v1/policymanager/policies/group/search",
-            post(groups_search),
-        )
-        .route(
-            "/v1/policymanager/policies/group/filtervalues",
-            post(groups_filter),
-        )
-        .route("/v1/policymanager/policies/search", post(policies_search))
-        .route(
-            "/v1/policymanager/policies/filtervalues",
-            post(policies_filter),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(partners_search))
+        .routes(routes!(partner_types_search))
+        .routes(routes!(partners_filter))
+        .routes(routes!(requests_search))
+        .routes(routes!(requests_filter))
+        .routes(routes!(api_keys_search))
+        .routes(routes!(licences_search))
+        .routes(routes!(licences_filter))
+        .routes(routes!(groups_search))
+        .routes(routes!(groups_filter))
+        .routes(routes!(policies_search))
+        .routes(routes!(policies_filter))
 }
 
 /// The caller's own rows only, unless PARTNER_ADMIN, when the entity has an owner column.
