@@ -154,6 +154,18 @@ impl Problem {
         )
     }
 
+    /// 400 `PMS_COR_001`: a body that is not JSON of the expected shape.
+    pub fn bad_body(e: serde_json::Error) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
+            .with_code(codes::PMS_COR_001)
+    }
+
+    /// 422 `PMS_COR_001`: a well-formed body with a value that is not allowed.
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
+            .with_code(codes::PMS_COR_001)
+    }
+
     /// Attach an error code of the catalogue.
     pub fn with_code(mut self, code: Code) -> Self {
         self.code = Some(code.code.to_owned());
@@ -173,6 +185,13 @@ impl Problem {
         p.code = Some(e.error_code);
         p
     }
+}
+
+/// The JSON body of a native or console request ([`Problem::bad_body`] when it does not
+/// parse): the one body parser of the problem+json surfaces, as
+/// `crate::pms::envelope::envelope` is the PMS surface's.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(Problem::bad_body)
 }
 
 impl From<sqlx::Error> for Problem {

@@ -39,7 +39,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::access::{ConsoleAdmin, ConsoleCaller, ConsoleOperator};
-use crate::error::Problem;
+use crate::error::{parse_json, Problem};
 use crate::services::live::LiveMessage;
 use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
@@ -66,21 +66,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events))
 }
 
-fn invalid(detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
-        .with_code(codes::PMS_COR_001)
-}
-
 fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "Invalid query", e.body_text())
         .with_code(codes::PMS_COR_001)
-}
-
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code(codes::PMS_COR_001)
-    })
 }
 
 fn run_id(raw: &str) -> Result<Uuid, Problem> {
@@ -109,8 +97,8 @@ pub struct ReasonBody {
 }
 
 fn reason_of(body: &[u8]) -> Result<String, Problem> {
-    let b: ReasonBody = parse_body(body)?;
-    rules::reason(&b.reason).map_err(|e| invalid(e.to_string()))
+    let b: ReasonBody = parse_json(body)?;
+    rules::reason(&b.reason).map_err(|e| Problem::invalid(e.to_string()))
 }
 
 /// Who is signed in and what they may do.
@@ -494,7 +482,7 @@ async fn republish_partner(
     let selection = Selection::Partner {
         partner_id: partner_id.clone(),
     };
-    let topics = republish::topics(&[]).map_err(|e| invalid(e.to_string()))?;
+    let topics = republish::topics(&[]).map_err(|e| Problem::invalid(e.to_string()))?;
     let mut tx = state.pool.begin().await?;
     let (run_id, _) = crate::services::republish::enqueue(
         &mut tx,
@@ -576,20 +564,20 @@ async fn start_bulk(
     ConsoleOperator(caller): ConsoleOperator,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let req: BulkRequest = parse_body(&body)?;
+    let req: BulkRequest = parse_json(&body)?;
     let action = RunAction::parse(&req.action).ok_or_else(|| {
-        invalid(format!(
+        Problem::invalid(format!(
             "action must be retry or cancel, not {}",
             req.action
         ))
     })?;
-    let reason = rules::reason(&req.reason).map_err(|e| invalid(e.to_string()))?;
+    let reason = rules::reason(&req.reason).map_err(|e| Problem::invalid(e.to_string()))?;
     let mut tx = state.pool.begin().await?;
     let limit = MAX_BULK_RUNS as i64;
     let (ids, matched, filter) = match (&req.run_ids, &req.filter) {
         (Some(ids), None) => {
             if ids.len() > MAX_BULK_RUNS {
-                return Err(invalid(format!(
+                return Err(Problem::invalid(format!(
                     "at most {MAX_BULK_RUNS} runIds per bulk action, not {}",
                     ids.len()
                 )));
@@ -614,10 +602,10 @@ async fn start_bulk(
                 console::matching_runs(&mut tx, &f, action.applies_to(), limit + 1).await?;
             (ids, total, serde_json::to_value(&f).ok())
         }
-        _ => return Err(invalid("give exactly one of runIds and filter")),
+        _ => return Err(Problem::invalid("give exactly one of runIds and filter")),
     };
     if matched > limit {
-        return Err(invalid(format!(
+        return Err(Problem::invalid(format!(
             "{matched} runs match; a bulk action takes at most {MAX_BULK_RUNS}: narrow the filter"
         )));
     }
@@ -641,7 +629,7 @@ async fn start_bulk(
         .with_code(codes::PMSFLOW_BULK_CHANGED));
     }
     if ids.is_empty() {
-        return Err(invalid(format!(
+        return Err(Problem::invalid(format!(
             "no run the {} action applies to matches",
             action.as_str()
         )));

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::access::NativeCaller;
 use crate::access::RoleKey;
-use crate::error::Problem;
+use crate::error::{parse_json, Problem};
 use crate::services::registration::register_partner;
 use crate::state::AppState;
 
@@ -86,10 +86,7 @@ async fn onboard(
     if !state.roles.allows(RoleKey::PmsflowOnboard, &caller) {
         return Err(Problem::forbidden());
     }
-    let req: OnboardingRequest = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code(codes::PMS_COR_001)
-    })?;
+    let req: OnboardingRequest = parse_json(&body)?;
     if req.partner_certificate.trim().is_empty() {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -15,7 +15,6 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use pmsflow_core::codes;
 use pmsflow_core::republish::{self, Selection};
 use pmsflow_store::{republish::progress, runs};
 use serde::Deserialize;
@@ -25,7 +24,7 @@ use uuid::Uuid;
 
 use crate::access::NativeCaller;
 use crate::access::RoleKey;
-use crate::error::Problem;
+use crate::error::{parse_json, Problem};
 use crate::services::republish::enqueue;
 use crate::state::AppState;
 
@@ -53,11 +52,6 @@ pub struct RepublishRequest {
     /// `APIKEY_APPROVED`, `MISP_LICENSE_GENERATED`, `OIDC_CLIENT_CREATED`).
     #[serde(default)]
     pub topics: Vec<String>,
-}
-
-fn invalid(detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", detail)
-        .with_code(codes::PMS_COR_001)
 }
 
 /// Re-publish partners' events.
@@ -89,17 +83,14 @@ async fn start(
     if !state.roles.allows(RoleKey::PmsflowRepublish, &caller) {
         return Err(Problem::forbidden());
     }
-    let req: RepublishRequest = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code(codes::PMS_COR_001)
-    })?;
+    let req: RepublishRequest = parse_json(&body)?;
     let selection = Selection::from_request(
         req.partner_id.as_deref(),
         req.partner_type.as_deref(),
         req.all,
     )
-    .map_err(|e| invalid(e.to_string()))?;
-    let topics = republish::topics(&req.topics).map_err(|e| invalid(e.to_string()))?;
+    .map_err(|e| Problem::invalid(e.to_string()))?;
+    let topics = republish::topics(&req.topics).map_err(|e| Problem::invalid(e.to_string()))?;
     let mut tx = state.pool.begin().await?;
     let (id, input) = enqueue(&mut tx, &state, &caller.user_id, selection, topics).await?;
     tx.commit().await?;

@@ -12,13 +12,12 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use pmsflow_core::codes;
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::RoleKey;
 use crate::access::{AuthUser, NativeCaller};
-use crate::error::Problem;
+use crate::error::{parse_json, Problem};
 use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
@@ -63,18 +62,8 @@ fn reason_of(body: &[u8]) -> Result<String, Problem> {
     struct ReasonBody {
         reason: String,
     }
-    let b: ReasonBody = serde_json::from_slice(body).map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())
-            .with_code(codes::PMS_COR_001)
-    })?;
-    pmsflow_core::operator::reason(&b.reason).map_err(|e| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid request",
-            e.to_string(),
-        )
-        .with_code(codes::PMS_COR_001)
-    })
+    let b: ReasonBody = parse_json(body)?;
+    pmsflow_core::operator::reason(&b.reason).map_err(|e| Problem::invalid(e.to_string()))
 }
 
 /// The audit log's reason of a native action sent without one.
