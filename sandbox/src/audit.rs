@@ -1,6 +1,7 @@
 //! Auditmanager `POST /v1/auditmanager/audits` (mosip-contracts.md §2.7): validates the
 //! request like the callee's bean validation and records it.
 
+use pmsflow_core::codes;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -38,14 +39,8 @@ const OPTIONAL: &[(&str, usize)] = &[
     ("description", 2048),
 ];
 
-const INVALID: (&str, &str) = (
-    "KER-AUD-001",
-    "Invalid Audit Request. Required parameters must be present",
-);
-const BAD_FORMAT: (&str, &str) = (
-    "KER-AUD-002",
-    "Invalid Audit Request. Format is incorrect. (For timestamp, use UTC format)",
-);
+const INVALID: (&str, &str) = (codes::KER_AUD_001.code, codes::KER_AUD_001.message);
+const BAD_FORMAT: (&str, &str) = (codes::KER_AUD_002.code, codes::KER_AUD_002.message);
 
 /// One accepted audit row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! §2.1) and the auth adapter's token check on every other endpoint (§1.2 "How callees read
 //! the token").
 
+use pmsflow_core::codes;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -182,7 +183,7 @@ pub(crate) async fn authenticate(
         let Ok(request) = serde_json::from_slice::<Value>(&body) else {
             return envelope::kernel_failure(
                 &Echo::default(),
-                "KER-ATH-019",
+                codes::KER_ATH_019.code,
                 "Invalid request: body is not JSON",
             );
         };
@@ -199,7 +200,7 @@ pub(crate) async fn authenticate(
         else {
             return envelope::kernel_failure(
                 &echo,
-                "KER-ATH-019",
+                codes::KER_ATH_019.code,
                 "Invalid request: clientId, secretKey and appId are required",
             );
         };
@@ -226,8 +227,8 @@ pub(crate) async fn authenticate(
                 return envelope::kernel_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &echo,
-                    "KER-ATH-501",
-                    "Token generation failed",
+                    codes::KER_ATH_501.code,
+                    codes::KER_ATH_501.message,
                 );
             }
         };
@@ -247,8 +248,8 @@ pub(crate) async fn authenticate(
             _ => envelope::kernel_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &echo,
-                "KER-ATH-501",
-                "Token generation failed",
+                codes::KER_ATH_501.code,
+                codes::KER_ATH_501.message,
             ),
         }
     })

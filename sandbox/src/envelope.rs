@@ -5,6 +5,7 @@
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pmsflow_core::codes;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -155,8 +156,8 @@ pub(crate) fn unauthenticated() -> Reply {
     kernel_error(
         StatusCode::UNAUTHORIZED,
         &Echo::default(),
-        "KER-ATH-401",
-        "Authentication Failed",
+        codes::KER_ATH_401.code,
+        codes::KER_ATH_401.message,
     )
 }
 

@@ -5,6 +5,7 @@
 //! and never reaches the ledger. Endpoint names are `"<service>.<operation>"`, listed in
 //! [`ENDPOINTS`].
 
+use pmsflow_core::codes;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -198,10 +199,10 @@ pub(crate) async fn apply(rule: Option<FaultRule>, service: &str, topic: &str) -
 /// The transient code and message a service uses for an internal failure.
 fn transient_error(service: &str) -> (&'static str, &'static str) {
     match service {
-        "keymanager" => ("KER-KMS-500", "Internal Server Error"),
+        "keymanager" => (codes::KER_KMS_500.code, codes::KER_KMS_500.message),
         "datashare" => ("DAT-SER-002", "API not accessible"),
-        "notifier" => ("KER-NOE-500", "Internal Server Error"),
-        "audit" => ("KER-AUD-500", "Internal Server Error"),
+        "notifier" => (codes::KER_NOE_500.code, codes::KER_NOE_500.message),
+        "audit" => (codes::KER_AUD_500.code, codes::KER_AUD_500.message),
         "esignet" => ("unknown_error", "unknown_error"),
         _ => ("500", "Internal Server Error"),
     }

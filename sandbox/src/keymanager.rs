@@ -2,6 +2,7 @@
 //! mosip-pms.md §10), with the trust rules of `pmsflow_core::certificate` and real
 //! re-signing by the sandbox's PMS key.
 
+use pmsflow_core::codes;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -131,7 +132,11 @@ impl Request {
     /// `KER-KMS-005` (keymanager's validation error).
     fn parse(bytes: &[u8]) -> Result<Request, Reply> {
         let value: Value = serde_json::from_slice(bytes).map_err(|_| {
-            envelope::kernel_failure(&Echo::default(), "KER-KMS-005", "Invalid request")
+            envelope::kernel_failure(
+                &Echo::default(),
+                codes::KER_KMS_005.code,
+                codes::KER_KMS_005.message,
+            )
         })?;
         let echo = Echo::of(&value);
         match value.get("request") {
@@ -141,8 +146,8 @@ impl Request {
             }),
             _ => Err(envelope::kernel_failure(
                 &echo,
-                "KER-KMS-005",
-                "Invalid request",
+                codes::KER_KMS_005.code,
+                codes::KER_KMS_005.message,
             )),
         }
     }
@@ -158,7 +163,7 @@ impl Request {
     /// A required non-blank string field, else `KER-KMS-005`.
     fn required(&self, name: &str) -> Result<&str, Reply> {
         self.text(name)
-            .ok_or_else(|| self.fail("KER-KMS-005", "Invalid request"))
+            .ok_or_else(|| self.fail(codes::KER_KMS_005.code, codes::KER_KMS_005.message))
     }
 
     fn fail(&self, code: &str, message: &str) -> Reply {
@@ -170,7 +175,8 @@ impl Request {
     }
 
     fn domain(&self, text: &str) -> Result<Domain, Reply> {
-        Domain::parse(text).ok_or_else(|| self.fail("KER-PCM-011", "Invalid Partner Domain."))
+        Domain::parse(text)
+            .ok_or_else(|| self.fail(codes::KER_PCM_011.code, codes::KER_PCM_011.message))
     }
 }
 
@@ -220,7 +226,7 @@ fn upload_ca(app: &App, body: &[u8]) -> Outcome {
         let data = request.required("certificateData")?;
         let domain = request.domain(request.required("partnerDomain")?)?;
         let certs = read_ca_data(data)
-            .ok_or_else(|| request.fail("KER-PCM-001", "Invalid Certificate uploaded."))?;
+            .ok_or_else(|| request.fail(codes::KER_PCM_001.code, codes::KER_PCM_001.message))?;
         Ok::<_, Reply>((domain, certs))
     })();
     let (domain, certs) = match parsed {
@@ -340,8 +346,8 @@ fn upload_partner(app: &App, body: &[u8]) -> Outcome {
                 return Outcome::rejected(envelope::kernel_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &request.echo,
-                    "KER-KMS-500",
-                    "Internal Server Error",
+                    codes::KER_KMS_500.code,
+                    codes::KER_KMS_500.message,
                 ));
             }
         }
@@ -422,7 +428,7 @@ fn upload_other_domain(app: &App, body: &[u8]) -> Outcome {
         let application_id = request.required("applicationId")?.to_owned();
         let reference_id = request.required("referenceId")?.to_owned();
         let cert = Certificate::from_pem(request.required("certificateData")?)
-            .map_err(|_| request.fail("KER-KMS-013", "Certificate Parsing Error."))?;
+            .map_err(|_| request.fail(codes::KER_KMS_013.code, codes::KER_KMS_013.message))?;
         Ok::<_, Reply>((application_id, reference_id, cert))
     })();
     let (application_id, reference_id, cert) = match parsed {
@@ -438,10 +444,9 @@ fn upload_other_domain(app: &App, body: &[u8]) -> Outcome {
     });
     if let Some(current) = current {
         if current.certificate.thumbprint() == cert.thumbprint() {
-            return Outcome::rejected(request.fail(
-                "KER-KMS-035",
-                "Certificate Already Exist, not allowed to upload same certificate again",
-            ));
+            return Outcome::rejected(
+                request.fail(codes::KER_KMS_035.code, codes::KER_KMS_035.message),
+            );
         }
         current.expired_at = Some(rfc3339(now - Duration::minutes(1)));
     }
@@ -512,14 +517,14 @@ fn not_found(id: &str) -> Reply {
     if id.trim().is_empty() {
         envelope::kernel_failure(
             &Echo::default(),
-            "KER-PCM-010",
-            "Invalid Partner Certificate ID.",
+            codes::KER_PCM_010.code,
+            codes::KER_PCM_010.message,
         )
     } else {
         envelope::kernel_failure(
             &Echo::default(),
-            "KER-PCM-012",
-            "Partner Certificate not found for the given ID.",
+            codes::KER_PCM_012.code,
+            codes::KER_PCM_012.message,
         )
     }
 }

@@ -2,6 +2,7 @@
 //! `mailTo` (repeated or comma-separated), `mailCc`, `mailSubject`, `mailContent`,
 //! `attachments`. Emails are recorded, never sent.
 
+use pmsflow_core::codes;
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -95,25 +96,16 @@ pub(crate) async fn send_email(State(app): State<Arc<App>>, request: Request) ->
             Outcome::rejected(envelope::kernel_failure(&Echo::default(), code, message))
         };
         let Some(form) = read_form(request).await else {
-            return fail("KER-NOE-999", "Data is not valid");
+            return fail(codes::KER_NOE_999.code, codes::KER_NOE_999.message);
         };
         if form.to.is_empty() {
-            return fail(
-                "KER-NOE-001",
-                "To must be valid. It can't be empty or null.",
-            );
+            return fail(codes::KER_NOE_001.code, codes::KER_NOE_001.message);
         }
         if blank(&form.subject) {
-            return fail(
-                "KER-NOE-002",
-                "Subject must be valid. It can't be empty or null.",
-            );
+            return fail(codes::KER_NOE_002.code, codes::KER_NOE_002.message);
         }
         if blank(&form.content) {
-            return fail(
-                "KER-NOE-003",
-                "Content must be valid. It can't be empty or null.",
-            );
+            return fail(codes::KER_NOE_003.code, codes::KER_NOE_003.message);
         }
         let subject = form.subject.unwrap_or_default();
         let content = form.content.unwrap_or_default();

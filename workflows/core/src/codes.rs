@@ -50,14 +50,29 @@ macro_rules! codes {
 }
 
 codes! {
-    // Kernel services (MOSIP kernel `*ErrorConstants`: auth adapter, keymanager partner certificate manager).
+    // Kernel services (MOSIP kernel `*ErrorConstants`: auth adapter and authmanager, keymanager and its partner certificate manager, notifier, audit manager, WebSub client).
+    KER_ATH_019 = "KER-ATH-019", "Invalid request";
     KER_ATH_401 = "KER-ATH-401", "Authentication Failed";
     KER_ATH_403 = "KER-ATH-403", "Forbidden";
+    KER_ATH_501 = "KER-ATH-501", "Token generation failed";
+    KER_AUD_001 = "KER-AUD-001", "Invalid Audit Request. Required parameters must be present";
+    KER_AUD_002 = "KER-AUD-002", "Invalid Audit Request. Format is incorrect. (For timestamp, use UTC format)";
+    KER_AUD_500 = "KER-AUD-500", "Internal Server Error";
+    KER_KMS_005 = "KER-KMS-005", "Invalid request";
+    KER_KMS_013 = "KER-KMS-013", "Certificate Parsing Error.";
     KER_KMS_035 = "KER-KMS-035", "Certificate Already Exist, not allowed to upload same certificate again";
     KER_KMS_500 = "KER-KMS-500", "Internal Server Error";
+    KER_NOE_001 = "KER-NOE-001", "To must be valid. It can't be empty or null.";
+    KER_NOE_002 = "KER-NOE-002", "Subject must be valid. It can't be empty or null.";
+    KER_NOE_003 = "KER-NOE-003", "Content must be valid. It can't be empty or null.";
+    KER_NOE_500 = "KER-NOE-500", "Internal Server Error";
+    KER_NOE_999 = "KER-NOE-999", "Data is not valid";
+    KER_PCM_001 = "KER-PCM-001", "Invalid Certificate uploaded.";
     KER_PCM_003 = "KER-PCM-003", "Certificate already exists in store.";
     KER_PCM_008 = "KER-PCM-008", "Partner Organization Name not Matched.";
+    KER_PCM_010 = "KER-PCM-010", "Invalid Partner Certificate ID.";
     KER_PCM_011 = "KER-PCM-011", "Invalid Partner Domain.";
+    KER_PCM_012 = "KER-PCM-012", "Partner Certificate not found for the given ID.";
     KER_WSC_101 = "KER-WSC-101", "Topic registration with the WebSub hub failed (kernel WebSub client)";
     KER_WSC_103 = "KER-WSC-103", "Publishing to the WebSub hub failed (kernel WebSub client)";
     // PMS request validation (`ValidationErrorCode` of PMS common).
