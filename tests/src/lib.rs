@@ -4,6 +4,7 @@
 //! Nothing here sleeps to synchronise: runs are awaited through Postgres LISTEN/NOTIFY.
 
 pub mod browser;
+pub mod contract;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -227,7 +228,7 @@ impl TestApp {
             .await
             .expect("state");
         let watcher = state.runs.clone();
-        let app = pmsflow_api::router(state);
+        let app = pmsflow_api::router(state).layer(axum::middleware::from_fn(contract::check));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

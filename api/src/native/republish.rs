@@ -71,7 +71,7 @@ pub struct RepublishRequest {
         (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Unknown partner (`PMS_PRT_005`) or partner type (`PMS_PRT_072`... `PMSFLOW_UNKNOWN_PARTNER_TYPE`).", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Not exactly one of `partnerId`, `partnerType`, `all: true`, or a topic that cannot be replayed: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied,
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
@@ -119,7 +119,7 @@ async fn start(
     responses(
         (status = 200, description = "Progress.", body = crate::openapi::schemas::RepublishProgress),
         (status = 404, description = "No re-publication run with this id.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied,
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]

@@ -139,7 +139,7 @@ async fn list(
     responses(
         (status = 200, description = "`{partnerId, certificates}`, newest first; `current` marks the certificate in use.", body = crate::openapi::schemas::CertificateHistory),
         (status = 404, description = "No such partner, or another partner's id: `code: PMS_PRT_005`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied,
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]

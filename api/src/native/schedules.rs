@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// `GET /v1/schedules` → `[{name, cron, paused, nextFireAt, lastFire: {fireAt, outcome
 /// (started|skipped|triggered), runId, runStatus} | null}]`; times in MOSIP's format, UTC.
 #[utoipa::path(get, path = "/v1/schedules", tag = "schedules",
-    responses((status = 200, description = "Every configured sweep with its next and last fire.", body = Vec<Value>), crate::openapi::schemas::NativeDenied),
+    responses((status = 200, description = "Every configured sweep with its next and last fire.", body = Vec<Value>), crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn list(
     State(state): State<AppState>,
@@ -92,7 +92,7 @@ async fn set_paused(
     params(("name" = String, Path, description = "Schedule name, e.g. `licence-expiry`.")),
     responses((status = 200, description = "The schedule, paused.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn pause(
     State(state): State<AppState>,
@@ -110,7 +110,7 @@ async fn pause(
     params(("name" = String, Path, description = "Schedule name.")),
     responses((status = 200, description = "The schedule, resumed.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn resume(
     State(state): State<AppState>,
@@ -130,7 +130,7 @@ async fn resume(
     responses((status = 202, description = "`{runId}` of the sweep run.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn trigger(
     State(state): State<AppState>,

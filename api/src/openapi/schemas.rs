@@ -77,6 +77,22 @@ impl IntoResponses for NativeDenied {
     }
 }
 
+/// 403 of a native endpoint with a role list (problem+json).
+pub struct NativeForbidden;
+
+impl IntoResponses for NativeForbidden {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        BTreeMap::from([(
+            "403".to_owned(),
+            envelope_response(
+                "The token's roles may not call this endpoint (`[roles]`): `code: \"KER-ATH-403\"`; or a cookie session's state-changing request without its `X-CSRF-Token` header: `code: PMSFLOW_CSRF`.",
+                "ProblemDetails",
+                "application/problem+json",
+            ),
+        )])
+    }
+}
+
 /// 400 / 403 / 404 / 422 of an operator action under `/v1/admin` (problem+json).
 pub struct ActionRefused;
 
