@@ -64,9 +64,7 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         anyhow::bail!("[roles] names endpoint keys that do not exist: {unknown:?}");
     }
     let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
-    let live = pmsflow_api::services::live::LiveFeed::follow(&runs);
     Ok(AppState {
-        live,
         console: pmsflow_api::access::console_access(&settings.console, &settings.auth),
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,

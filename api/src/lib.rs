@@ -15,7 +15,7 @@
 //! - [`native`]: onboardings, runs, re-publication, schedules.
 //! - [`console`]: the operator console's pages and its JSON API under `/v1/admin`.
 //! - [`services`]: work shared by several handler modules (registration, effects runs,
-//!   waiting for a run, re-publication, schedules, eSignet directory, live feed).
+//!   waiting for a run, re-publication, schedules, the operator's reason, eSignet directory).
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
 //!   self-contained HTML rendering (`GET /v1/docs`), both without authentication.
 //! - [`state`]: shared handles.

@@ -8,7 +8,7 @@ use pmsflow_store::{config::PmsSettings, watch::RunWatcher};
 use sqlx::PgPool;
 
 use crate::access::{console::ConsoleAccess, roles::RoleTable, token::Authenticator};
-use crate::services::{esignet::EsignetDirectory, live::LiveFeed};
+use crate::services::esignet::EsignetDirectory;
 
 /// Cloned into every handler.
 #[derive(Clone)]
@@ -37,8 +37,6 @@ pub struct AppState {
     pub republish_batch: usize,
     /// Console roles, CSRF key, sign-in and bulk settings (`[console]`).
     pub console: Arc<ConsoleAccess>,
-    /// Run and step changes for the console's live updates.
-    pub live: LiveFeed,
     /// Workers' heartbeat period (`worker.heartbeat_ms`): three without one and a worker is
     /// shown dead.
     pub heartbeat: Duration,

@@ -112,9 +112,6 @@ macro_rules! role_keys {
         }
 
         impl RoleKey {
-            /// Every key, in declaration order.
-            pub const ALL: &'static [RoleKey] = &[$(RoleKey::$variant),*];
-
             /// The property key, e.g. `getpartnerscertificate`.
             pub const fn as_str(self) -> &'static str {
                 match self {

@@ -40,9 +40,10 @@ use uuid::Uuid;
 
 use crate::access::{ConsoleAdmin, ConsoleCaller, ConsoleOperator};
 use crate::error::{parse_json, Problem};
-use crate::services::live::LiveMessage;
+use crate::services::reason::{reason_of, ReasonBody};
 use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
+use pmsflow_store::watch::RunNotice;
 
 /// Routes of `/v1/admin` (besides the re-publication of [`crate::republish`]).
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -87,18 +88,6 @@ impl From<ActionError> for Problem {
             ActionError::Db(e) => e.into(),
         }
     }
-}
-
-/// Body of every action: why the operator does it.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ReasonBody {
-    /// Why, 1..=1000 characters (trimmed); written to the audit log.
-    pub reason: String,
-}
-
-fn reason_of(body: &[u8]) -> Result<String, Problem> {
-    let b: ReasonBody = parse_json(body)?;
-    rules::reason(&b.reason).map_err(|e| Problem::invalid(e.to_string()))
 }
 
 /// Who is signed in and what they may do.
@@ -796,9 +785,10 @@ async fn schedule_action(
     body: &[u8],
     action: ScheduleAction,
 ) -> Result<Response, Problem> {
-    find(state, name)?;
+    let schedule = find(state, name)?;
     let reason = reason_of(body)?;
-    let (view, entry) = act_on_schedule(state, &caller.user.user_id, name, action, &reason).await?;
+    let (view, entry) =
+        act_on_schedule(state, &caller.user.user_id, schedule, action, &reason).await?;
     Ok(Json(json!({"schedule": view, "action": entry})).into_response())
 }
 
@@ -875,22 +865,28 @@ async fn events(
     // a valid token again, so a signed-out or expired session stops receiving run changes.
     let left = caller.user.expires_at - OffsetDateTime::now_utc().unix_timestamp();
     let expiry = tokio::time::sleep(Duration::from_secs(left.max(0) as u64));
-    let rx = state.live.subscribe();
+    let rx = state.runs.subscribe();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
-        let event = match rx.recv().await {
-            Ok(LiveMessage::Change(e)) => Event::default()
+        let run = |run_id: Uuid, status: &str| {
+            Event::default()
                 .event("run")
-                .data(serde_json::to_string(&e).unwrap_or_default()),
-            // Changes were missed (this stream fell behind, or the feed reconnected to
+                .data(json!({"runId": run_id, "status": status}).to_string())
+        };
+        let events = match rx.recv().await {
+            Ok(RunNotice::Run { run_id, status }) => vec![run(run_id, &status)],
+            // A bulk action progressed: one event per run it is made of.
+            Ok(RunNotice::Progress(ids)) => ids.into_iter().map(|id| run(id, "step")).collect(),
+            // Changes were missed (this stream fell behind, or the watcher reconnected to
             // Postgres): the console refetches.
-            Ok(LiveMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                Event::default().event("lagged").data("{}")
+            Ok(RunNotice::Resync) | Err(RecvError::Lagged(_)) => {
+                vec![Event::default().event("lagged").data("{}")]
             }
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), rx))
+        Some((futures::stream::iter(events.into_iter().map(Ok)), rx))
     })
+    .flatten()
     .take_until(expiry);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

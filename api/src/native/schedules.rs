@@ -17,7 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::RoleKey;
 use crate::access::{AuthUser, NativeCaller};
-use crate::error::{parse_json, Problem};
+use crate::error::Problem;
 use crate::services::schedules::{act_on_schedule, find, view, ScheduleAction};
 use crate::state::AppState;
 
@@ -58,12 +58,7 @@ fn reason_of(body: &[u8]) -> Result<String, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(NO_REASON.to_owned());
     }
-    #[derive(serde::Deserialize)]
-    struct ReasonBody {
-        reason: String,
-    }
-    let b: ReasonBody = parse_json(body)?;
-    pmsflow_core::operator::reason(&b.reason).map_err(|e| Problem::invalid(e.to_string()))
+    crate::services::reason::reason_of(body)
 }
 
 /// The audit log's reason of a native action sent without one.
@@ -79,9 +74,9 @@ async fn set_paused(
     if !state.roles.allows(RoleKey::PmsflowSchedulesManage, caller) {
         return Err(Problem::forbidden());
     }
-    find(state, name)?;
+    let schedule = find(state, name)?;
     let reason = reason_of(body)?;
-    let (view, _) = act_on_schedule(state, &caller.user_id, name, action, &reason).await?;
+    let (view, _) = act_on_schedule(state, &caller.user_id, schedule, action, &reason).await?;
     Ok(Json(view).into_response())
 }
 
@@ -141,12 +136,12 @@ async fn trigger(
     if !state.roles.allows(RoleKey::PmsflowSchedulesManage, &caller) {
         return Err(Problem::forbidden());
     }
-    find(&state, &name)?;
+    let schedule = find(&state, &name)?;
     let reason = reason_of(&body)?;
     let (_, entry) = act_on_schedule(
         &state,
         &caller.user_id,
-        &name,
+        schedule,
         ScheduleAction::Trigger,
         &reason,
     )

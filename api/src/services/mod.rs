@@ -1,10 +1,10 @@
 //! Work shared by handlers of more than one module, kept out of the handler modules so that no
 //! handler imports another: partner registration, effects runs, the synchronous wait for a
-//! run, re-publication, schedules, eSignet's directory and the console's live feed.
+//! run, re-publication, schedules, the operator's reason, and eSignet's directory.
 
 pub mod effects;
 pub mod esignet;
-pub mod live;
+pub mod reason;
 pub mod registration;
 pub mod republish;
 pub mod run_wait;

@@ -36,19 +36,20 @@ impl ScheduleAction {
     }
 }
 
-/// Apply `action` to schedule `name` for user `actor`, with `reason` (already checked), and
+/// Apply `action` to `schedule` (found with [`find`]) for user `actor`, with `reason`
+/// (already checked), and
 /// record it in the operator audit log (before and after: `paused`, and the run a trigger
-/// started). Returns the schedule's view after the action and the audit entry. Errors: 404
-/// `PMSFLOW_UNKNOWN_SCHEDULE`; a trigger while a run of the schedule is still running is 409
+/// started). Returns the schedule's view after the action and the audit entry. A trigger
+/// while a run of the schedule is still running is 409
 /// `PMSFLOW_SWEEP_RUNNING` and records nothing.
 pub(crate) async fn act_on_schedule(
     state: &AppState,
     actor: &str,
-    name: &str,
+    schedule: &CronSchedule,
     action: ScheduleAction,
     reason: &str,
 ) -> Result<(Value, AuditEntry), Problem> {
-    let s = find(state, name)?;
+    let name = schedule.name();
     let mut tx = state.pool.begin().await?;
     let before = schedules::is_paused(&mut tx, name).await?;
     let mut run_id = None;
@@ -101,7 +102,7 @@ pub(crate) async fn act_on_schedule(
     )
     .await?;
     tx.commit().await?;
-    Ok((view(state, s).await?, entry))
+    Ok((view(state, schedule).await?, entry))
 }
 
 /// The configured schedule `name`; 404 `PMSFLOW_UNKNOWN_SCHEDULE` otherwise.

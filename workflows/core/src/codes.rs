@@ -17,13 +17,6 @@ pub struct Code {
     pub message: &'static str,
 }
 
-impl Code {
-    /// The code as a string.
-    pub const fn as_str(self) -> &'static str {
-        self.code
-    }
-}
-
 impl From<Code> for String {
     fn from(code: Code) -> Self {
         code.code.to_owned()
