@@ -351,6 +351,7 @@ async fn engine(
                         input: json!({}),
                         idempotency_key: None,
                         created_by: "bench".into(),
+                        owner_partner_id: None,
                         steps: specs.clone(),
                         ordering_key: None,
                     },

@@ -1,7 +1,8 @@
 //! `pmsflow`: the one binary of the durable partner-lifecycle orchestrator for MOSIP.
 //!
-//! - `pmsflow serve [--roles api,worker,scheduler]`: run the chosen roles (all by default); with
-//!   no MOSIP URL configured, the sandbox runs in-process and every client points at it.
+//! - `pmsflow serve [--roles api,worker,scheduler] [--dev]`: run the chosen roles (all by
+//!   default); with `mosip.mode = "sandbox"` the sandbox runs in-process and every client points
+//!   at it. The sandbox or dev auth on a non-loopback `api.bind` needs `--dev`.
 //! - `pmsflow migrate`: create the database if needed and apply migrations.
 //! - `pmsflow sandbox [--bind ADDR]`: run the MOSIP counterpart alone.
 //! - `pmsflow token --sub ID --roles R1,R2`: mint a dev JWT (auth.mode = "dev").
@@ -32,6 +33,10 @@ enum Command {
         /// Comma-separated roles: api, worker, scheduler.
         #[arg(long, value_delimiter = ',', default_value = "api,worker,scheduler")]
         roles: Vec<serve::Role>,
+        /// Allow development settings (mosip.mode = "sandbox", auth.mode = "dev") on an
+        /// api.bind that is not loopback.
+        #[arg(long)]
+        dev: bool,
     },
     /// Create the database if needed and apply migrations.
     Migrate,
@@ -72,7 +77,7 @@ fn main() -> anyhow::Result<()> {
         .context("starting the tokio runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { roles } => serve::serve(settings, roles).await,
+            Command::Serve { roles, dev } => serve::serve(settings, roles, dev).await,
             Command::Migrate => {
                 let pool = serve::database(&settings).await?;
                 println!(

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pmsflow_api::{access::Authenticator, access::RoleTable, AppState};
+use pmsflow_api::{access::token::JwksConfig, access::Authenticator, access::RoleTable, AppState};
 use pmsflow_core::partner::RegistrationRules;
 use pmsflow_store::config::{AuthMode, Settings};
 use pmsflow_workers::{
@@ -43,18 +43,43 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
     Ok(pool)
 }
 
-/// The authenticator of `[auth]`.
-pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
-    Ok(match settings.auth.mode {
-        AuthMode::Jwks => Authenticator::jwks(
-            &settings.auth.jwks_url,
-            Some(settings.auth.issuer.clone()),
-            &settings.auth.partner_admin_role,
-        )?,
-        AuthMode::Dev => {
-            Authenticator::dev(&settings.auth.dev_secret, &settings.auth.partner_admin_role)
-        }
+/// The authenticator of `[auth]`; in `jwks` mode the JWKS is fetched now.
+///
+/// # Errors
+/// `auth.ca_file` unreadable or holding no certificate; in `jwks` mode, the first JWKS fetch
+/// failing (naming `auth.jwks_url`).
+pub async fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
+    let a = &settings.auth;
+    Ok(match a.mode {
+        AuthMode::Jwks => Authenticator::jwks(JwksConfig {
+            url: a.jwks_url.clone(),
+            issuer: a.issuer.clone(),
+            audience: a.audience.clone(),
+            leeway: Duration::from_secs(a.leeway_s),
+            ttl: Duration::from_secs(a.jwks_ttl_s),
+            extra_roots: ca_bundle("auth.ca_file", &a.ca_file)?,
+            partner_admin_role: a.partner_admin_role.clone(),
+        })
+        .await
+        .context("auth.jwks_url")?,
+        AuthMode::Dev => Authenticator::dev(&a.dev_secret, &a.partner_admin_role),
     })
+}
+
+/// The CA certificates of the PEM bundle at `path` (setting `key`); none when `path` is empty.
+///
+/// # Errors
+/// The file cannot be read, is not PEM, or holds no certificate (the error names `key`).
+pub fn ca_bundle(key: &str, path: &str) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pem = std::fs::read(path).with_context(|| format!("{key}: could not read {path}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("{key}: {path} is not a PEM bundle"))?;
+    anyhow::ensure!(!certs.is_empty(), "{key}: {path} holds no certificate");
+    Ok(certs)
 }
 
 /// The API state of `settings` on `pool` (starts the run watcher's LISTEN connection).
@@ -69,7 +94,7 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,
         pool,
-        auth: Arc::new(authenticator(settings)?),
+        auth: Arc::new(authenticator(settings).await?),
         budgets: settings.engine.budgets(),
         rules: Arc::new(RegistrationRules::default()),
         certificate_upload_wait: Duration::from_millis(settings.api.certificate_upload_wait_ms),
@@ -84,14 +109,22 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
     })
 }
 
-/// Read a mapping file setting: empty → `stock`; an http(s) URL → fetched; else a file path.
-async fn mapping_file(key: &str, value: &str, stock: &str) -> anyhow::Result<String> {
+/// Read a mapping file setting: empty → `stock`; an http(s) URL → fetched with `http`; else a
+/// file path.
+async fn mapping_file(
+    http: &reqwest::Client,
+    key: &str,
+    value: &str,
+    stock: &str,
+) -> anyhow::Result<String> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(stock.to_owned());
     }
     if value.starts_with("http://") || value.starts_with("https://") {
-        let text = reqwest::get(value)
+        let text = http
+            .get(value)
+            .send()
             .await
             .and_then(reqwest::Response::error_for_status)
             .with_context(|| format!("mosip.{key}: could not fetch {value}"))?
@@ -111,13 +144,24 @@ pub async fn esignet_directory(
         EsignetDirectory, STOCK_AMR_ACR_MAPPING, STOCK_IDENTITY_MAPPING,
     };
     let m = &settings.mosip;
+    let mut http = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(Duration::from_millis(m.timeout_ms));
+    for root in ca_bundle("mosip.ca_file", &m.ca_file)? {
+        http = http.add_root_certificate(root);
+    }
+    let http = http
+        .build()
+        .context("mosip: HTTP client of the mapping files")?;
     let identity = mapping_file(
+        &http,
         "identity_mapping_file",
         &m.identity_mapping_file,
         STOCK_IDENTITY_MAPPING,
     )
     .await?;
     let amr_acr = mapping_file(
+        &http,
         "amr_acr_mapping_file",
         &m.amr_acr_mapping_file,
         STOCK_AMR_ACR_MAPPING,
@@ -149,6 +193,7 @@ pub fn clients(settings: &Settings) -> anyhow::Result<MosipClients> {
         ServiceCredentials::new(&m.client_id, &m.secret_key, &m.app_id),
         ClientSettings {
             timeout: Duration::from_millis(m.timeout_ms),
+            extra_roots: ca_bundle("mosip.ca_file", &m.ca_file)?,
         },
     )?)
 }
@@ -287,15 +332,24 @@ async fn heartbeats(pool: PgPool, worker: String, every: Duration, cancel: Cance
     }
 }
 
-/// `pmsflow serve`.
-pub async fn serve(mut settings: Settings, roles: Vec<Role>) -> anyhow::Result<()> {
+/// `pmsflow serve`: the `roles` of one process. `dev` (`--dev`) allows the sandbox or dev
+/// auth on a non-loopback `api.bind` ([`Settings::dev_exposure`]).
+///
+/// # Errors
+/// Development settings on a non-loopback `api.bind` without `dev`, then any start-up failure
+/// (database, Redis, settings the roles need).
+pub async fn serve(mut settings: Settings, roles: Vec<Role>, dev: bool) -> anyhow::Result<()> {
+    if let Some(banner) = settings.dev_exposure(dev)? {
+        eprintln!("{banner}");
+        tracing::warn!(bind = %settings.api.bind, "development mode");
+    }
     let pool = database(&settings).await?;
     let cancel = CancellationToken::new();
     let mut _sandbox = None;
     if settings.mosip.use_sandbox() {
         let handle = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
         settings.mosip.point_all_at(&handle.base_url);
-        tracing::info!(url = %handle.base_url, "no MOSIP URL configured: running the sandbox in-process");
+        tracing::info!(url = %handle.base_url, "mosip.mode = sandbox: running the sandbox in-process");
         println!("sandbox: {}", handle.base_url);
         _sandbox = Some(handle);
     }

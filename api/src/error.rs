@@ -25,6 +25,9 @@ pub enum PmsError {
     Unauthenticated,
     /// Role not allowed: HTTP 403, KER-ATH-403.
     Forbidden,
+    /// A refusal with its own HTTP status and code (a cross-site request with the session
+    /// cookie: 403 `PMSFLOW_CROSS_SITE`; a body that is not JSON: 415 `PMSFLOW_MEDIA_TYPE`).
+    Refused(StatusCode, Code),
     /// Internal failure (logged): HTTP 500, PMS_PRT_500.
     Internal(String),
 }
@@ -87,6 +90,9 @@ impl IntoResponse for PmsError {
                 StatusCode::FORBIDDEN,
                 ServiceError::new(codes::KER_ATH_403.code, codes::KER_ATH_403.message),
             ),
+            Self::Refused(status, code) => {
+                envelope(status, ServiceError::new(code.code, code.message))
+            }
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 envelope(
@@ -219,6 +225,9 @@ impl From<PmsError> for Problem {
             PmsError::Business(s) => Self::from_service(s),
             PmsError::Unauthenticated => Self::unauthenticated(),
             PmsError::Forbidden => Self::forbidden(),
+            PmsError::Refused(status, code) => {
+                Self::new(status, "Refused", code.message).with_code(code)
+            }
             PmsError::Internal(d) => {
                 tracing::error!(detail = %d, "internal error");
                 Self::new(

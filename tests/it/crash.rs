@@ -7,30 +7,13 @@
 //! effect key: the repeated re-sign carries the same Idempotency-Key and is answered as a
 //! replay, not re-done.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
+use pmsflow_tests::{fresh_chain, onboarding_body, pmsflow_binary, TestApp, TestOptions};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
-
-fn pmsflow_binary() -> PathBuf {
-    // <target>/debug/deps/it-<hash> -> <target>/debug/pmsflow
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("pmsflow");
-    assert!(
-        bin.exists(),
-        "{} missing: run `cargo build --bin pmsflow` first (scripts/test.sh does)",
-        bin.display()
-    );
-    bin
-}
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool: PgPool) {
@@ -51,6 +34,7 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
         .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
         .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
         .env("PMSFLOW_WORKER__LEASE_SECONDS", "2")
+        .env("PMSFLOW_MOSIP__MODE", "mosip")
         .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
         .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)
         .env("PMSFLOW_MOSIP__DATASHARE_URL", &m.datashare_url)

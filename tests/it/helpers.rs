@@ -47,3 +47,22 @@ pub async fn native(
     let body = resp.json().await.unwrap_or(Value::Null);
     (status, body)
 }
+
+/// Issue a MISP licence for `misp` as partner admin (`POST /misps`); returns the licence key.
+pub async fn licence(app: &TestApp, misp: &str) -> String {
+    let v: Value = app
+        .http
+        .post(format!("{}/v1/partnermanager/misps", app.api))
+        .bearer_auth(app.admin())
+        .json(&serde_json::json!({"request": {"providerId": misp}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["response"]["licenseKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_owned()
+}

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access;
 mod apitest_replay;
 mod auth_jwks;
 mod console_api;
@@ -19,3 +20,4 @@ mod resilience;
 mod roles;
 mod scheduler;
 mod search;
+mod startup;

@@ -14,24 +14,6 @@ async fn onboard(app: &TestApp, index: usize) -> String {
     app.onboard_fixture(index).await
 }
 
-async fn licence(app: &TestApp, misp: &str) -> String {
-    let v: Value = app
-        .http
-        .post(format!("{}/v1/partnermanager/misps", app.api))
-        .bearer_auth(app.admin())
-        .json(&json!({"request": {"providerId": misp}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["response"]["licenseKey"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{v}"))
-        .to_owned()
-}
-
 async fn native(app: &TestApp, method: reqwest::Method, path: &str, token: &str) -> (u16, Value) {
     let resp = app
         .http
@@ -62,7 +44,7 @@ async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin();
     let misp = onboard(&app, 1).await;
-    let expired = licence(&app, &misp).await;
+    let expired = crate::helpers::licence(&app, &misp).await;
     // Time passes for this licence only; a second MISP keeps a valid one.
     sqlx::query("UPDATE misp_license SET valid_to_date = now() - interval '1 minute' WHERE license_key = $1")
         .bind(&expired)
@@ -70,7 +52,7 @@ async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
         .await
         .unwrap();
     let other = onboard(&app, 2).await;
-    let valid = licence(&app, &other).await;
+    let valid = crate::helpers::licence(&app, &other).await;
     settle_effects(&app).await;
     let before = app.sandbox.sandbox.websub_publishes().len();
 
@@ -353,7 +335,7 @@ async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
 async fn licence_renewal_overlaps_then_the_old_key_expires(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let misp = onboard(&app, 1).await;
-    let old = licence(&app, &misp).await;
+    let old = crate::helpers::licence(&app, &misp).await;
     sqlx::query(
         "UPDATE misp_license SET valid_to_date = now() + interval '5 days' WHERE license_key = $1",
     )

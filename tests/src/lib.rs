@@ -37,6 +37,24 @@ pub fn certs_dir() -> PathBuf {
     shared.join("fixtures/mosip/certs")
 }
 
+/// The `pmsflow` binary next to the test binary (`<target>/debug/pmsflow`); panics, saying to
+/// build it, when it is missing (`scripts/test.sh` builds it first).
+pub fn pmsflow_binary() -> PathBuf {
+    // <target>/debug/deps/it-<hash> -> <target>/debug/pmsflow
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("<target>/debug")
+        .join("pmsflow");
+    assert!(
+        bin.exists(),
+        "{} missing: run `cargo build --bin pmsflow` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
 /// Read a fixture certificate, e.g. `apitest-credential/partner.movp.pem`.
 pub fn fixture(rel: &str) -> String {
     let p = certs_dir().join(rel);
@@ -216,6 +234,8 @@ impl TestApp {
             .await
             .expect("sandbox");
         settings.mosip.point_all_at(&sandbox.base_url);
+        // The sandbox runs beside the app, reached over HTTP like real MOSIP services.
+        settings.mosip.mode = pmsflow_store::config::MosipMode::Mosip;
         let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace)
             .await
             .expect("Redis must be reachable");
@@ -287,7 +307,10 @@ impl TestApp {
 
     /// A dev token for `sub` with `roles`, valid for `ttl`.
     pub fn token_for(&self, sub: &str, roles: &[&str], ttl: Duration) -> String {
-        let auth = serve::authenticator(&self.settings).expect("auth");
+        let auth = pmsflow_api::access::Authenticator::dev(
+            &self.settings.auth.dev_secret,
+            &self.settings.auth.partner_admin_role,
+        );
         auth.mint(
             sub,
             &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),

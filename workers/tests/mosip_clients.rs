@@ -68,7 +68,10 @@ fn clients(server: &MockServer, timeout: Duration) -> MosipClients {
     MosipClients::http(
         &endpoints,
         ServiceCredentials::new("mosip-pms-client", SECRET, "partner"),
-        ClientSettings { timeout },
+        ClientSettings {
+            timeout,
+            ..ClientSettings::default()
+        },
     )
     .expect("clients")
 }

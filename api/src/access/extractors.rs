@@ -4,21 +4,33 @@
 //! [`ConsoleOperator`], [`ConsoleAdmin`] (console role from the realm roles, CSRF for cookie
 //! sessions).
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{request::Parts, Method, StatusCode},
+};
+use pmsflow_core::codes;
 use pmsflow_core::operator::ConsoleRole;
 
 use super::console::ConsoleAccess;
-use super::csrf::check_csrf_of;
+use super::csrf::{check_csrf_of, is_json_body, same_origin};
 use super::token::{token_of, token_with_source, AuthError, AuthUser, TokenSource};
 use crate::error::{PmsError, Problem};
 use crate::state::AppState;
+
+/// `GET` and `HEAD` change nothing (no handler changes state on them).
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthError> {
     let token = token_of(parts).ok_or(AuthError::Missing)?;
     state.auth.verify(&token).await
 }
 
-/// A caller on a PMS path (rejections are PMS envelopes with KER-ATH-401).
+/// A caller on a PMS path (rejections are PMS envelopes): no or a bad token is 401
+/// `KER-ATH-401`; a state-changing request (not `GET` / `HEAD`) authenticated by the session
+/// cookie must come from this origin or carry the `X-CSRF-Token` (403 `PMSFLOW_CROSS_SITE`
+/// otherwise), and any request body must be JSON (415 `PMSFLOW_MEDIA_TYPE`).
 #[derive(Debug, Clone)]
 pub struct PmsCaller(pub AuthUser);
 
@@ -29,13 +41,27 @@ impl FromRequestParts<AppState> for PmsCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state)
-            .await
-            .map(PmsCaller)
-            .map_err(|e| {
-                tracing::debug!(error = %e, "authentication failed");
-                PmsError::Unauthenticated
-            })
+        let user = authenticate(parts, state).await.map_err(|e| {
+            tracing::debug!(error = %e, "authentication failed");
+            PmsError::Unauthenticated
+        })?;
+        if !is_safe(&parts.method) {
+            if let Some((token, TokenSource::Cookie)) = token_with_source(parts) {
+                if !same_origin(parts) && check_csrf_of(parts, state, &token).is_err() {
+                    return Err(PmsError::Refused(
+                        StatusCode::FORBIDDEN,
+                        codes::PMSFLOW_CROSS_SITE,
+                    ));
+                }
+            }
+            if !is_json_body(parts) {
+                return Err(PmsError::Refused(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    codes::PMSFLOW_MEDIA_TYPE,
+                ));
+            }
+        }
+        Ok(PmsCaller(user))
     }
 }
 
@@ -57,11 +83,9 @@ impl FromRequestParts<AppState> for NativeCaller {
             tracing::debug!(error = %e, "authentication failed");
             Problem::unauthenticated()
         })?;
-        let safe = matches!(
-            parts.method,
-            axum::http::Method::GET | axum::http::Method::HEAD
-        );
-        if let (false, Some((token, TokenSource::Cookie))) = (safe, token_with_source(parts)) {
+        if let (false, Some((token, TokenSource::Cookie))) =
+            (is_safe(&parts.method), token_with_source(parts))
+        {
             check_csrf_of(parts, state, &token)?;
         }
         Ok(NativeCaller(user))

@@ -127,6 +127,23 @@ macro_rules! role_keys {
 
 role_keys! {
     // Partner service (§4.1).
+    /// Self-registration (`POST /partners`, `/partners/v2`; PMS's
+    /// `@authorizedRoles.getPostpartners()`): the partner types' roles and partner admins, so a
+    /// resident or a service account cannot register a partner.
+    PostPartners = "postpartners" => &[
+        "PARTNER",
+        "PMS_USER",
+        "AUTH_PARTNER",
+        "CREDENTIAL_PARTNER",
+        "PARTNER_ADMIN",
+        "ONLINE_VERIFICATION_PARTNER",
+        "DEVICE_PROVIDER",
+        "FTM_PROVIDER",
+        "ABIS_PARTNER",
+        "SDK_PARTNER",
+        "MANUAL_ADJUDICATION",
+        "MISP_PARTNER",
+    ],
     PutPartners = "putpartners" => PARTNER_WRITERS,
     PutPartnersNew = "putpartnersnew" => PARTNER_WRITERS,
     GetPartnersPartnerId = "getpartnerspartnerid" => PARTNER_READERS,
@@ -293,6 +310,14 @@ role_keys! {
     PmsflowSchedules = "pmsflowschedules" => &["PARTNER_ADMIN"],
     PmsflowSchedulesManage = "pmsflowschedulesmanage" => &["PARTNER_ADMIN"],
     PmsflowRepublish = "pmsflowrepublish" => &["PARTNER_ADMIN"],
+    /// Reading any run (`GET /v1/runs`, `/v1/runs/{id}`); without it a caller sees only the
+    /// runs its partner owns (`owner_partner_id`).
+    PmsflowRuns = "pmsflowruns" => &[
+        "PARTNER_ADMIN",
+        "PMSFLOW_VIEWER",
+        "PMSFLOW_OPERATOR",
+        "PMSFLOW_ADMIN",
+    ],
 }
 
 /// The role list of every endpoint key.

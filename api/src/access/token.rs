@@ -3,7 +3,16 @@
 //! Tokens come from `Authorization: Bearer <jwt>` or, as MOSIP's portal sends them, the
 //! `Authorization` cookie. In `dev` mode they are HS256 tokens signed with `auth.dev_secret`
 //! (minted by `pmsflow token`); in `jwks` mode they are the IdP's (Keycloak) RS256 tokens,
-//! verified against its JWKS, fetched at start and again when an unknown `kid` appears.
+//! verified against its JWKS: fetched at start (a failed fetch stops start-up), again when
+//! the cached set is older than `auth.jwks_ttl_s` (so a key the IdP removed stops being
+//! trusted) and when an unknown `kid` appears (at most every 30 s), one fetch at a time.
+//!
+//! Every token needs `exp` and `iss`; `iss` must be the configured issuer, `exp` and `nbf`
+//! hold within `auth.leeway_s`. In `jwks` mode the token's `aud` (a string or an array) or its
+//! `azp` must be one of `auth.audience`. A user id in the system actors' namespace
+//! ([`pmsflow_core::actors::SYSTEM_ACTOR_PREFIX`], `system:`) is refused: that namespace
+//! belongs to pmsflow's own actors.
+//!
 //! Roles come from `realm_access.roles`; the caller's user id is `preferred_username`
 //! (falling back to `sub`). The own-data rule of PMS: a caller without the partner-admin role
 //! acts only on the partner whose id equals its user id
@@ -16,6 +25,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::{
     decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
+use pmsflow_core::actors::{is_system_actor, SYSTEM_ACTOR_PREFIX};
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
@@ -46,6 +56,35 @@ pub struct Claims {
     /// Issuer.
     #[serde(default)]
     pub iss: Option<String>,
+    /// Audiences: the `aud` claim, a string or an array of strings (empty when absent).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    /// Authorized party: the client the token was issued to (Keycloak's client id).
+    #[serde(default)]
+    pub azp: Option<String>,
+}
+
+impl Claims {
+    /// `true` when `aud` holds one of `accepted`, or `azp` is one of them.
+    pub fn audience_matches(&self, accepted: &[String]) -> bool {
+        self.aud.iter().any(|a| accepted.contains(a))
+            || self.azp.as_ref().is_some_and(|a| accepted.contains(a))
+    }
+}
+
+/// A string or an array of strings, as JWT's `aud` may be (RFC 7519 §4.1.3).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(a)) => vec![a],
+        Some(OneOrMany::Many(a)) => a,
+    })
 }
 
 /// An authenticated caller.
@@ -79,9 +118,60 @@ pub enum AuthError {
     /// No token in the header or cookie.
     #[error("no token")]
     Missing,
-    /// Signature, expiry, issuer or shape invalid.
+    /// Signature, expiry, issuer, audience, user id or shape invalid.
     #[error("invalid token: {0}")]
     Invalid(String),
+}
+
+/// Why IdP mode could not start ([`Authenticator::jwks`]).
+#[derive(Debug, thiserror::Error)]
+pub enum JwksSetupError {
+    /// reqwest could not build the HTTP client (TLS backend initialisation).
+    #[error("could not build the HTTP client of the JWKS")]
+    HttpClient(#[source] reqwest::Error),
+    /// The JWKS could not be fetched or parsed at start, or holds no key.
+    #[error("the JWKS at {url} could not be loaded: {reason}")]
+    FirstFetch {
+        /// `auth.jwks_url`.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// IdP mode's settings (`[auth]` with `mode = "jwks"`).
+#[derive(Debug, Clone)]
+pub struct JwksConfig {
+    /// The IdP's JWKS URL (Keycloak's `.../protocol/openid-connect/certs`).
+    pub url: String,
+    /// The required `iss`.
+    pub issuer: String,
+    /// Accepted `aud` or `azp` values (see [`Claims::audience_matches`]).
+    pub audience: Vec<String>,
+    /// Clock skew allowed on `exp` and `nbf`.
+    pub leeway: Duration,
+    /// Age after which the cached JWKS is fetched again before a verification; zero = before
+    /// every verification.
+    pub ttl: Duration,
+    /// CA certificates trusted for the IdP in addition to the built-in roots.
+    pub extra_roots: Vec<reqwest::Certificate>,
+    /// Role that bypasses the own-data rule.
+    pub partner_admin_role: String,
+}
+
+/// Least time between two JWKS fetches caused by an unknown `kid`, or after a failed fetch.
+const REFETCH_AFTER: Duration = Duration::from_secs(30);
+
+/// Timeout of one JWKS fetch.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The cached JWKS and when it was fetched.
+struct KeyCache {
+    set: JwkSet,
+    /// Last successful fetch.
+    fetched_at: Instant,
+    /// Last fetch, successful or not.
+    attempted_at: Instant,
 }
 
 enum Verifier {
@@ -92,7 +182,8 @@ enum Verifier {
     Jwks {
         url: String,
         http: reqwest::Client,
-        keys: RwLock<(JwkSet, Option<Instant>)>,
+        ttl: Duration,
+        keys: RwLock<KeyCache>,
         /// Held while one request refreshes the set (others keep reading the old one).
         refreshing: tokio::sync::Mutex<()>,
     },
@@ -101,7 +192,10 @@ enum Verifier {
 /// Verifies tokens; one per process.
 pub struct Authenticator {
     verifier: Verifier,
-    issuer: Option<String>,
+    issuer: String,
+    /// Accepted `aud`/`azp` values; `None` (dev mode): not checked.
+    audience: Option<Vec<String>>,
+    leeway_s: u64,
     partner_admin_role: String,
 }
 
@@ -109,6 +203,7 @@ impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
             .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
             .finish_non_exhaustive()
     }
 }
@@ -116,38 +211,112 @@ impl std::fmt::Debug for Authenticator {
 /// Issuer of dev tokens.
 pub const DEV_ISSUER: &str = "pmsflow-dev";
 
+/// Clock skew allowed on dev tokens, seconds (jsonwebtoken's default).
+const DEV_LEEWAY_S: u64 = 60;
+
 impl Authenticator {
-    /// Dev mode: HS256 with `secret`.
+    /// Dev mode: HS256 with `secret`; tokens must carry `iss` = [`DEV_ISSUER`] (those of
+    /// [`Authenticator::mint`] do); `aud` is not checked.
     pub fn dev(secret: &str, partner_admin_role: &str) -> Self {
         Self {
             verifier: Verifier::Dev {
                 decoding: DecodingKey::from_secret(secret.as_bytes()),
                 encoding: EncodingKey::from_secret(secret.as_bytes()),
             },
-            issuer: Some(DEV_ISSUER.to_owned()),
+            issuer: DEV_ISSUER.to_owned(),
+            audience: None,
+            leeway_s: DEV_LEEWAY_S,
             partner_admin_role: partner_admin_role.to_owned(),
         }
     }
 
-    /// IdP mode: RS256 tokens checked against the JWKS at `url` (TLS verified).
-    pub fn jwks(
-        url: &str,
-        issuer: Option<String>,
-        partner_admin_role: &str,
-    ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?;
-        Ok(Self {
+    /// IdP mode: RS256 (and RS384/512, ES256, PS256) tokens checked against the JWKS at
+    /// `config.url` (TLS verified against the built-in roots and `config.extra_roots`, no
+    /// redirects), which is fetched now.
+    ///
+    /// # Errors
+    /// [`JwksSetupError::FirstFetch`] when the JWKS cannot be fetched or parsed, or holds no
+    /// key; [`JwksSetupError::HttpClient`] when the TLS backend cannot start.
+    pub async fn jwks(config: JwksConfig) -> Result<Self, JwksSetupError> {
+        let mut http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none());
+        for root in config.extra_roots {
+            http = http.add_root_certificate(root);
+        }
+        let http = http.build().map_err(JwksSetupError::HttpClient)?;
+        let now = Instant::now();
+        let auth = Self {
             verifier: Verifier::Jwks {
-                url: url.to_owned(),
+                url: config.url.clone(),
                 http,
-                keys: RwLock::new((JwkSet { keys: Vec::new() }, None)),
+                ttl: config.ttl,
+                keys: RwLock::new(KeyCache {
+                    set: JwkSet { keys: Vec::new() },
+                    fetched_at: now,
+                    attempted_at: now,
+                }),
                 refreshing: tokio::sync::Mutex::new(()),
             },
-            issuer: issuer.filter(|s| !s.is_empty()),
-            partner_admin_role: partner_admin_role.to_owned(),
-        })
+            issuer: config.issuer,
+            audience: Some(config.audience),
+            leeway_s: config.leeway.as_secs(),
+            partner_admin_role: config.partner_admin_role,
+        };
+        let first = |reason: String| JwksSetupError::FirstFetch {
+            url: config.url.clone(),
+            reason,
+        };
+        auth.refresh().await.map_err(|e| first(e.to_string()))?;
+        if let Verifier::Jwks { keys, .. } = &auth.verifier {
+            if keys.read().await.set.keys.is_empty() {
+                return Err(first("it holds no key".into()));
+            }
+        }
+        Ok(auth)
+    }
+
+    /// Fetch the JWKS now and replace the cached set (IdP mode; nothing in dev mode). One
+    /// fetch runs at a time: a caller arriving during a fetch waits for it, then fetches
+    /// again. On failure the cached set stays.
+    ///
+    /// # Errors
+    /// [`AuthError::Invalid`] naming the failed fetch or parse.
+    pub async fn refresh(&self) -> Result<(), AuthError> {
+        let Verifier::Jwks { refreshing, .. } = &self.verifier else {
+            return Ok(());
+        };
+        let _single = refreshing.lock().await;
+        self.fetch_locked().await
+    }
+
+    /// Fetch and store the JWKS; the caller holds `refreshing`.
+    async fn fetch_locked(&self) -> Result<(), AuthError> {
+        let Verifier::Jwks {
+            url, http, keys, ..
+        } = &self.verifier
+        else {
+            return Ok(());
+        };
+        let fetched: Result<JwkSet, AuthError> = async {
+            http.get(url)
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .map_err(|e| AuthError::Invalid(format!("JWKS fetch: {e}")))?
+                .json()
+                .await
+                .map_err(|e| AuthError::Invalid(format!("JWKS parse: {e}")))
+        }
+        .await;
+        let mut cache = keys.write().await;
+        let now = Instant::now();
+        cache.attempted_at = now;
+        let set = fetched?;
+        cache.set = set;
+        cache.fetched_at = now;
+        Ok(())
     }
 
     /// `true` in dev mode (tokens signed with the local key, the console's sign-in form).
@@ -173,54 +342,48 @@ impl Authenticator {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding).ok()
     }
 
+    /// The key `kid` of the JWKS: the cached set is fetched again first when older than the
+    /// TTL (a failed fetch keeps it, and is retried after [`REFETCH_AFTER`]), and when `kid`
+    /// is unknown (at most every [`REFETCH_AFTER`]).
     async fn jwk_key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         let Verifier::Jwks {
             url,
-            http,
+            ttl,
             keys,
             refreshing,
+            ..
         } = &self.verifier
         else {
             return Err(AuthError::Invalid("not in jwks mode".into()));
         };
+        let stale = |c: &KeyCache| {
+            c.fetched_at.elapsed() >= *ttl
+                && (c.attempted_at <= c.fetched_at || c.attempted_at.elapsed() >= REFETCH_AFTER)
+        };
+        if stale(&*keys.read().await) {
+            let _single = refreshing.lock().await;
+            // Another request may have refreshed the set while this one waited.
+            if stale(&*keys.read().await) {
+                if let Err(e) = self.fetch_locked().await {
+                    tracing::warn!(%url, error = %e, "JWKS refresh failed; keeping the cached keys");
+                }
+            }
+        }
         let lookup = |set: &JwkSet| {
             set.find(kid).map(|jwk| {
                 DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()))
             })
         };
-        if let Some(key) = lookup(&keys.read().await.0) {
+        if let Some(key) = lookup(&keys.read().await.set) {
             return key;
         }
         // Unknown kid: refresh at most every 30 s, one request at a time, without blocking
         // readers of the current set during the fetch.
         let _single = refreshing.lock().await;
-        let fetched_recently = keys
-            .read()
-            .await
-            .1
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(30));
-        if !fetched_recently {
-            let fetched: Result<JwkSet, AuthError> = async {
-                http.get(url)
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status())
-                    .map_err(|e| AuthError::Invalid(format!("JWKS fetch: {e}")))?
-                    .json()
-                    .await
-                    .map_err(|e| AuthError::Invalid(format!("JWKS parse: {e}")))
-            }
-            .await;
-            let mut guard = keys.write().await;
-            match fetched {
-                Ok(set) => *guard = (set, Some(Instant::now())),
-                Err(e) => {
-                    guard.1 = Some(Instant::now());
-                    return Err(e);
-                }
-            }
+        if keys.read().await.attempted_at.elapsed() >= REFETCH_AFTER {
+            self.fetch_locked().await?;
         }
-        lookup(&keys.read().await.0)
+        lookup(&keys.read().await.set)
             .unwrap_or_else(|| Err(AuthError::Invalid("unknown key id".into())))
     }
 
@@ -247,16 +410,31 @@ impl Authenticator {
             }
         };
         let mut validation = Validation::new(alg);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway_s;
+        // The audience is checked below, against `aud` or `azp`.
         validation.validate_aud = false;
-        if let Some(iss) = &self.issuer {
-            validation.set_issuer(&[iss]);
-        }
         let data = decode::<Claims>(token, &key, &validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let c = data.claims;
+        if let Some(accepted) = &self.audience {
+            if !c.audience_matches(accepted) {
+                return Err(AuthError::Invalid(
+                    "neither aud nor azp is an accepted audience".into(),
+                ));
+            }
+        }
+        let user_id = c.preferred_username.unwrap_or(c.sub);
+        if is_system_actor(&user_id) {
+            return Err(AuthError::Invalid(format!(
+                "user ids starting with {SYSTEM_ACTOR_PREFIX} are reserved for pmsflow's own actors"
+            )));
+        }
         let roles: HashSet<String> = c.realm_access.roles.into_iter().collect();
         Ok(AuthUser {
-            user_id: c.preferred_username.unwrap_or(c.sub),
+            user_id,
             is_partner_admin: roles.contains(&self.partner_admin_role),
             expires_at: c.exp,
             roles,
@@ -315,5 +493,81 @@ mod tests {
         let other = Authenticator::dev("another-secret-0123456", "PARTNER_ADMIN");
         assert!(other.verify(&t).await.is_err());
         assert!(a.verify("garbage").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn user_ids_of_the_system_namespace_are_refused() {
+        let a = Authenticator::dev("0123456789abcdef0123", "PARTNER_ADMIN");
+        let t = a
+            .mint(
+                &format!("{SYSTEM_ACTOR_PREFIX}scheduler"),
+                &["PARTNER_ADMIN".into()],
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        let err = a.verify(&t).await.unwrap_err();
+        assert!(err.to_string().contains("reserved"), "{err}");
+        // Only the user id counts: `sub` in the namespace with another preferred_username
+        // is a different user.
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = |sub: &str, username: Option<&str>| {
+            serde_json::json!({
+                "sub": sub, "preferred_username": username, "iss": DEV_ISSUER, "exp": now + 60,
+            })
+        };
+        let encode = |c| jsonwebtoken::encode(&Header::new(Algorithm::HS256), &c, &key).unwrap();
+        assert!(a
+            .verify(&encode(claims("system:scheduler", None)))
+            .await
+            .is_err());
+        assert_eq!(
+            a.verify(&encode(claims("system:x", Some("movp"))))
+                .await
+                .unwrap()
+                .user_id,
+            "movp"
+        );
+    }
+
+    #[tokio::test]
+    async fn dev_tokens_need_iss_and_respect_nbf() {
+        let a = Authenticator::dev("0123456789abcdef0123", "PARTNER_ADMIN");
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let encode = |c: serde_json::Value| {
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &c, &key).unwrap()
+        };
+        let no_iss = encode(serde_json::json!({"sub": "movp", "exp": now + 60}));
+        assert!(a.verify(&no_iss).await.is_err());
+        let later = encode(
+            serde_json::json!({"sub": "movp", "iss": DEV_ISSUER, "exp": now + 3600, "nbf": now + 600}),
+        );
+        assert!(a.verify(&later).await.is_err());
+    }
+
+    #[test]
+    fn the_audience_is_aud_as_string_or_array_or_azp() {
+        let parse = |v: serde_json::Value| serde_json::from_value::<Claims>(v).unwrap();
+        let accepted = vec!["pmsflow".to_owned()];
+        let base = |extra: serde_json::Value| {
+            let mut c = serde_json::json!({"sub": "u", "exp": 1});
+            c.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            parse(c)
+        };
+        assert!(base(serde_json::json!({"aud": "pmsflow"})).audience_matches(&accepted));
+        assert!(
+            base(serde_json::json!({"aud": ["account", "pmsflow"]})).audience_matches(&accepted)
+        );
+        assert!(
+            base(serde_json::json!({"aud": "account", "azp": "pmsflow"}))
+                .audience_matches(&accepted)
+        );
+        assert!(!base(serde_json::json!({"aud": "account", "azp": "other"}))
+            .audience_matches(&accepted));
+        assert!(!base(serde_json::json!({})).audience_matches(&accepted));
+        assert!(!base(serde_json::json!({"aud": null})).audience_matches(&accepted));
     }
 }

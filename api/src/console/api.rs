@@ -459,7 +459,7 @@ async fn skip_step(
     request_body = ReasonBody,
     responses((status = 202, description = "`{runId, action}`: the re-publication run and the audit entry.", body = Value),
         (status = 404, description = "Unknown partner: `code: PMS_PRT_005`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn republish_partner(
     State(state): State<AppState>,
@@ -546,7 +546,7 @@ pub struct BulkRequest {
         (status = 409, description = "`expected` differs from the runs matching now: `code: PMSFLOW_BULK_CHANGED`; nothing changed.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 400, description = "Body is not JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Unknown action, blank reason, both or neither of `runIds` and `filter`, nothing matched, or more than 10,000 runs: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn start_bulk(
     State(state): State<AppState>,
@@ -643,6 +643,7 @@ async fn start_bulk(
             })?,
             idempotency_key: None,
             created_by: caller.user.user_id.clone(),
+            owner_partner_id: None,
             steps: rules::bulk_steps(&state.budgets),
             ordering_key: None,
         },

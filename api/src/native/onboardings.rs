@@ -151,6 +151,7 @@ async fn onboard(
             })?,
             idempotency_key: key,
             created_by: caller.user_id.clone(),
+            owner_partner_id: Some(req.partner.partner_id.clone()),
             steps: onboarding_steps(domain, &state.budgets),
             ordering_key: Some(runs::partner_ordering_key(&req.partner.partner_id)),
         },

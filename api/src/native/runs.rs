@@ -6,7 +6,10 @@
 //! - `GET /v1/runs/{id}`: the run with its steps and every attempt's error.
 //! - `GET /v1/runs?kind=&status=&partner_id=&cursor=&limit=`: newest first, keyset-paged.
 //!
-//! Partners see only runs about themselves; partner admins see all.
+//! A caller with the run readers' role (`[roles] pmsflowruns`: partner admins and console
+//! roles by default) sees every run; any other caller sees only the runs its partner owns
+//! (`owner_partner_id`, set when the run was created), never a match on names. Inputs,
+//! outputs and errors are redacted as the console's are ([`pmsflow_core::redact`]).
 
 use axum::{
     extract::{Path, Query, State},
@@ -39,8 +42,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Get a run with its steps and every attempt.
 ///
-/// Partners see only runs about themselves or created by them; partner admins see all. A run
-/// the caller may not see is answered as not found.
+/// Run readers (`pmsflowruns`) see every run, other callers the runs their partner owns; a
+/// run the caller may not see is answered as not found. Credentials in the input, outputs and
+/// errors (licence keys, API keys, secrets) are redacted.
 #[utoipa::path(
     get,
     path = "/v1/runs/{id}",
@@ -62,13 +66,12 @@ async fn get_run(
     let Some(run) = runs::get_run(&state.pool, id).await? else {
         return Err(Problem::not_found("run"));
     };
-    let own = run.run.subject.as_deref() == Some(caller.user_id.as_str())
-        || run.run.created_by == caller.user_id;
-    if !caller.is_partner_admin && !own {
+    let own = run.run.owner_partner_id.as_deref() == Some(caller.user_id.as_str());
+    if !own && !state.roles.allows(RoleKey::PmsflowRuns, &caller) {
         // Do not reveal that another partner's run exists.
         return Err(Problem::not_found("run"));
     }
-    Ok(Json(run).into_response())
+    Ok(Json(redacted(&run)?).into_response())
 }
 
 /// Query of `GET /v1/runs`.
@@ -89,8 +92,8 @@ pub struct ListQuery {
 
 /// List runs, newest first.
 ///
-/// Keyset-paged: pass the previous page's `next_cursor` as `cursor`. Partners see only runs
-/// about themselves or created by them; partner admins see all.
+/// Keyset-paged: pass the previous page's `next_cursor` as `cursor`. Run readers
+/// (`pmsflowruns`) see every run, other callers the runs their partner owns.
 #[utoipa::path(
     get,
     path = "/v1/runs",
@@ -117,10 +120,25 @@ async fn list(
         kind: q.kind,
         status: q.status,
         partner_id: q.partner_id,
-        created_by_or_subject: (!caller.is_partner_admin).then(|| caller.user_id.clone()),
+        owner_partner_id: (!state.roles.allows(RoleKey::PmsflowRuns, &caller))
+            .then(|| caller.user_id.clone()),
     };
     let page = runs::list_runs(&state.pool, &filter, q.cursor, q.limit.unwrap_or(50)).await?;
-    Ok(Json(page).into_response())
+    Ok(Json(redacted(&page)?).into_response())
+}
+
+/// `view` as JSON with every credential redacted: the one redaction the console's run views
+/// get too ([`pmsflow_core::redact::redact_json`]).
+fn redacted(view: &impl serde::Serialize) -> Result<serde_json::Value, Problem> {
+    let mut value = serde_json::to_value(view).map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            e.to_string(),
+        )
+    })?;
+    pmsflow_core::redact::redact_json(&mut value);
+    Ok(value)
 }
 
 /// Every certificate a partner had, newest first.

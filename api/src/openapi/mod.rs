@@ -517,6 +517,7 @@ mod tests {
             error_code: None,
             error_message: None,
             created_by: "p".into(),
+            owner_partner_id: Some("p".into()),
             created_at: at,
             finished_at: None,
         };

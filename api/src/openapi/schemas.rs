@@ -35,7 +35,7 @@ fn envelope_response(
         .into()
 }
 
-/// 401 / 403 / 500 of a PMS-compatible endpoint (PMS envelopes with `errors`).
+/// 401 / 403 / 415 / 500 of a PMS-compatible endpoint (PMS envelopes with `errors`).
 pub struct PmsDenied;
 
 impl IntoResponses for PmsDenied {
@@ -48,7 +48,11 @@ impl IntoResponses for PmsDenied {
             ),
             (
                 "403".to_owned(),
-                e("The token's roles may not call this endpoint (`mosip.role.pms.*`): `errors: [{errorCode: \"KER-ATH-403\", message: \"Forbidden\"}]`."),
+                e("The token's roles may not call this endpoint (`mosip.role.pms.*`): `errors: [{errorCode: \"KER-ATH-403\", message: \"Forbidden\"}]`; or a state-changing request with the session cookie from another site (neither same-origin nor carrying `X-CSRF-Token`): `PMSFLOW_CROSS_SITE`."),
+            ),
+            (
+                "415".to_owned(),
+                e("The request body is not JSON (`Content-Type` must be `application/json`): `PMSFLOW_MEDIA_TYPE`."),
             ),
             (
                 "500".to_owned(),
@@ -1205,8 +1209,10 @@ pub struct RunSummary {
     error_code: Option<String>,
     /// Message of that failure.
     error_message: Option<String>,
-    /// Who created it.
+    /// Who created it: a user id or a system actor (`system:scheduler`).
     created_by: String,
+    /// The partner that owns it (may read it without the run readers' role), if any.
+    owner_partner_id: Option<String>,
     /// Creation time (RFC 3339).
     #[schema(format = DateTime)]
     created_at: String,

@@ -14,7 +14,7 @@ use pmsflow_store::{
     credentials, partner_policies as pp,
     partners::{self},
     policies::{self},
-    runs::partner_ordering_key,
+    runs::EffectsAbout,
 };
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
@@ -121,8 +121,7 @@ async fn request_policy(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_222",
             "MAP_POLICY_PARTNER",
@@ -220,8 +219,7 @@ async fn decide_policy_request(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_281",
             "APPROVE_REJECT_PARTNER_API",
@@ -395,8 +393,7 @@ async fn generate_api_key(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         effects,
     )
     .await?;
@@ -486,8 +483,7 @@ async fn api_key_status(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         effects,
     )
     .await?;
@@ -585,8 +581,7 @@ async fn repoint_api_key(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         effects,
     )
     .await?;

@@ -20,7 +20,7 @@ use pmsflow_store::{
     licences::{self, LicenceRow},
     partner_policies as pp,
     partners::PartnerDetail,
-    runs::partner_ordering_key,
+    runs::EffectsAbout,
 };
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
@@ -41,7 +41,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(generate, update_status, list))
-        .routes(routes!(get_or_regenerate))
+        .routes(routes!(get_licence_key))
 }
 
 fn licence_json(l: &LicenceRow, status: &str) -> Value {
@@ -239,8 +239,7 @@ async fn update_status(
         &mut tx,
         &state,
         &caller.user_id,
-        &misp.id,
-        partner_ordering_key(&misp.id),
+        EffectsAbout::Partner(&misp.id),
         effects,
     )
     .await?;
@@ -293,11 +292,13 @@ async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> Pm
     )
 }
 
-/// Get a MISP's usable licence key, or issue a new one.
+/// Get a MISP's usable licence key.
 ///
-/// `GET /misps/{mispId}/licenseKey` (PARTNERMANAGER, PARTNER_ADMIN): the usable licence, or
-/// a new one with `MISP_LICENSE_UPDATED` when none is usable; `PMS_MSP_005`, `PMS_MSP_405`,
-/// `PMS_MSP_408` (the MISP never had a licence).
+/// `GET /misps/{mispId}/licenseKey` (PARTNERMANAGER, PARTNER_ADMIN): the usable licence;
+/// `PMS_MSP_005`, `PMS_MSP_405`, `PMS_MSP_408` (the MISP never had a licence), `PMS_MSP_413`
+/// (none is usable: every licence is inactive or expired). A read changes nothing: PMS
+/// 1.2.0.1 issued a new licence on this GET, pmsflow issues one on `POST /misps` (and the
+/// licence-expiry sweep renews licences before they end).
 #[utoipa::path(
     get,
     path = "/v1/partnermanager/misps/{misp_id}/licenseKey",
@@ -306,35 +307,26 @@ async fn list(State(state): State<AppState>, PmsCaller(caller): PmsCaller) -> Pm
         ("misp_id" = String, Path, description = "MISP partner id"),
     ),
     responses(
-        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_408` (never had a licence), `PMS_MSP_418` (policy not approved).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::MispLicence>),
+        (status = 200, description = "`response`: `{providerId, licenseKey, licenseKeyExpiry, licenseKeyStatus: \"Active\"}`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_MSP_005` (unknown MISP), `PMS_MSP_009` (not a MISP), `PMS_MSP_405` (MISP not active), `PMS_MSP_408` (never had a licence), `PMS_MSP_413` (every licence inactive or expired: issue one with `POST /misps`).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::MispLicence>),
         crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
 )]
-async fn get_or_regenerate(
+async fn get_licence_key(
     State(state): State<AppState>,
     PmsCaller(caller): PmsCaller,
     Path(misp_id): Path<String>,
 ) -> PmsResult {
     state.roles.check(RoleKey::GetMispLicenseKey, &caller)?;
-    let mut tx = state.pool.begin().await?;
-    let misp = active_misp(&mut tx, &misp_id).await?;
-    let all = licences::of_misp(&mut tx, &misp.id, true).await?;
+    let mut conn = state.pool.acquire().await?;
+    let misp = active_misp(&mut conn, &misp_id).await?;
+    let all = licences::of_misp(&mut conn, &misp.id, false).await?;
     if all.is_empty() {
         return Err(PmsError::of(codes::PMS_MSP_408));
     }
     let now = OffsetDateTime::now_utc();
-    if let Some(l) = all.iter().find(|l| l.is_usable(now)) {
-        return ok(None, None, licence_json(l, "Active"));
+    match all.iter().find(|l| l.is_usable(now)) {
+        Some(l) => ok(None, None, licence_json(l, "Active")),
+        None => Err(PmsError::of(codes::PMS_MSP_413)),
     }
-    let l = issue(
-        &mut tx,
-        &state,
-        &caller.user_id,
-        &misp,
-        events::MISP_LICENSE_UPDATED,
-    )
-    .await?;
-    tx.commit().await?;
-    ok(None, None, licence_json(&l, "Active"))
 }

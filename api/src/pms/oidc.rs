@@ -206,6 +206,7 @@ fn client_run(
         input: serde_json::to_value(input).map_err(|e| PmsError::Internal(e.to_string()))?,
         idempotency_key: None,
         created_by: by.to_owned(),
+        owner_partner_id: Some(partner_id.to_owned()),
         steps: oidc::client_steps(input, &state.budgets),
         ordering_key: Some(format!("oidc:{}", input.client_id)),
     })

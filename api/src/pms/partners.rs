@@ -18,7 +18,7 @@ use pmsflow_store::{
     licences,
     partners::{self, Contact, PartnerDetail},
     policies::{self},
-    runs::partner_ordering_key,
+    runs::EffectsAbout,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -197,8 +197,7 @@ async fn update(
         &mut tx,
         state,
         &caller.user_id,
-        &p.id,
-        partner_ordering_key(&p.id),
+        EffectsAbout::Partner(&p.id),
         EffectsInput::default().audit(Audit::of_partner(
             "PMS_PRT_205",
             "UPDATE_PARTNER",
@@ -500,8 +499,7 @@ async fn activate_partner(
             &mut tx,
             &state,
             &caller.user_id,
-            &p.id,
-            partner_ordering_key(&p.id),
+            EffectsAbout::Partner(&p.id),
             effects,
         )
         .await?;

@@ -15,7 +15,7 @@ use pmsflow_core::{
 };
 use pmsflow_store::{
     policies::{self, NewPolicy, PolicyGroupRow, PolicyRow, PolicyStatus},
-    runs::policy_ordering_key,
+    runs::EffectsAbout,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -125,8 +125,7 @@ async fn create_group(
         &mut tx,
         &state,
         &caller.user_id,
-        &g.id,
-        policy_ordering_key(&g.id),
+        EffectsAbout::Policy(&g.id),
         EffectsInput::default().audit(Audit::new(
             "PMS_PRT_215",
             "CREATE_POLICY_GROUP",
@@ -205,8 +204,7 @@ async fn update_group(
         &mut tx,
         &state,
         &caller.user_id,
-        &g.id,
-        policy_ordering_key(&g.id),
+        EffectsAbout::Policy(&g.id),
         EffectsInput::default().audit(Audit::new(
             "PMS_PRT_256",
             "UPDATE_POLICY_GROUP",
@@ -449,8 +447,7 @@ async fn create_policy(
         &mut tx,
         &state,
         &caller.user_id,
-        &id,
-        policy_ordering_key(&id),
+        EffectsAbout::Policy(&id),
         EffectsInput::default().audit(Audit::new(
             "PMS_PRT_237",
             "CREATE_POLICY",
@@ -567,8 +564,7 @@ async fn update_policy(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        policy_ordering_key(&p.id),
+        EffectsAbout::Policy(&p.id),
         effects,
     )
     .await?;
@@ -648,8 +644,7 @@ async fn publish_policy(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.id,
-        policy_ordering_key(&p.id),
+        EffectsAbout::Policy(&p.id),
         effects,
     )
     .await?;
@@ -734,8 +729,7 @@ async fn policy_status(
                 &mut tx,
                 &state,
                 &caller.user_id,
-                &p.id,
-                policy_ordering_key(&p.id),
+                EffectsAbout::Policy(&p.id),
                 effects,
             )
             .await?;

@@ -9,7 +9,7 @@ use pmsflow_core::{
     notifications,
     partner::PartnerRegistration,
 };
-use pmsflow_store::{partners, runs};
+use pmsflow_store::{partners, runs::EffectsAbout};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -54,8 +54,9 @@ async fn register_v2(
 /// Register a partner (self-registration).
 ///
 /// `POST /partners` and `/partners/v2` (self-registration): `{partnerId, status:"InProgress"}`.
-/// PMS's checks in PMS's order (mosip-pms.md §6.2); a partner registers only itself. Emails
-/// the partner and audits through an effects run.
+/// Role list `postpartners` (PMS's `getPostpartners()`); PMS's checks in PMS's order
+/// (mosip-pms.md §6.2); a partner registers only itself. Emails the partner and audits
+/// through an effects run.
 #[utoipa::path(
     post,
     path = "/v1/partnermanager/partners",
@@ -72,6 +73,7 @@ async fn register(
     PmsCaller(caller): PmsCaller,
     body: axum::body::Bytes,
 ) -> PmsResult {
+    state.roles.check(RoleKey::PostPartners, &caller)?;
     let req: RequestWrapper<PartnerRegistration> = envelope(&body)?;
     let mut tx = state.pool.begin().await?;
     register_partner(&mut tx, &state, &caller, &req.request).await?;
@@ -91,8 +93,7 @@ async fn register(
         &mut tx,
         &state,
         &caller.user_id,
-        &p.partner_id,
-        runs::partner_ordering_key(&p.partner_id),
+        EffectsAbout::Partner(&p.partner_id),
         effects,
     )
     .await?;

@@ -66,6 +66,7 @@ pub(crate) async fn enqueue(
             })?,
             idempotency_key: None,
             created_by: created_by.to_owned(),
+            owner_partner_id: None,
             steps: republish::republish_steps(&input, &state.budgets),
             ordering_key: match &input.selection {
                 Selection::Partner { partner_id } => Some(runs::partner_ordering_key(partner_id)),

@@ -56,9 +56,9 @@ impl MosipHttp {
     }
 
     /// Builds the one `reqwest::Client` shared by all MOSIP clients: rustls with certificate
-    /// verification on (webpki roots), no redirects (a 3xx is reported, never followed with our
-    /// token), no cookie store, `settings.timeout` per request and a connect timeout of at most
-    /// 10 s.
+    /// verification on (webpki roots and `settings.extra_roots`), no redirects (a 3xx is
+    /// reported, never followed with our token), no cookie store, `settings.timeout` per
+    /// request and a connect timeout of at most 10 s.
     ///
     /// # Errors
     /// [`MosipSetupError::ZeroTimeout`] for a zero timeout, [`MosipSetupError::HttpClient`] if
@@ -67,14 +67,16 @@ impl MosipHttp {
         if settings.timeout.is_zero() {
             return Err(MosipSetupError::ZeroTimeout);
         }
-        reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("pmsflow/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(MosipSetupError::HttpClient)
+            .user_agent(concat!("pmsflow/", env!("CARGO_PKG_VERSION")));
+        for root in &settings.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        builder.build().map_err(MosipSetupError::HttpClient)
     }
 
     /// The token provider whose tokens this transport sends.

@@ -126,20 +126,24 @@ impl fmt::Debug for ServiceCredentials {
 }
 
 /// Transport settings shared by all MOSIP clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ClientSettings {
     /// Upper bound of one HTTP exchange, from sending the request to reading the whole answer.
     /// A token fetch is a separate exchange with the same bound, so a call that first has to
     /// refresh the token can take up to twice this. Must be > 0. The connect timeout is
     /// `min(timeout, 10 s)`.
     pub timeout: Duration,
+    /// CA certificates trusted in addition to the built-in (webpki) roots (`mosip.ca_file`),
+    /// e.g. the private CA of a MOSIP cluster.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for ClientSettings {
-    /// 30 seconds.
+    /// 30 seconds, no extra roots.
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(30),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -168,8 +172,9 @@ impl fmt::Debug for MosipClients {
 }
 
 impl MosipClients {
-    /// The HTTP clients: one shared `reqwest::Client` (rustls, certificate verification on, no
-    /// redirects, `settings.timeout`, connect timeout ≤ 10 s) and one shared [`TokenProvider`]
+    /// The HTTP clients: one shared `reqwest::Client` (rustls, certificate verification on
+    /// against the built-in roots and `settings.extra_roots`, no redirects,
+    /// `settings.timeout`, connect timeout ≤ 10 s) and one shared [`TokenProvider`]
     /// authenticating at `endpoints.authmanager_url` with `credentials`.
     ///
     /// # Errors
@@ -246,6 +251,7 @@ mod tests {
         };
         let zero = ClientSettings {
             timeout: Duration::ZERO,
+            ..ClientSettings::default()
         };
         assert!(matches!(
             MosipClients::http(&endpoints, creds.clone(), zero),

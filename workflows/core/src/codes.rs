@@ -153,6 +153,7 @@ codes! {
     PMS_MSP_405 = "PMS_MSP_405", "MISP partner is not active.";
     PMS_MSP_407 = "PMS_MSP_407", "mispStatus either Active or De-active.";
     PMS_MSP_408 = "PMS_MSP_408", "MISP Partner and License key combintaion not exists.";
+    PMS_MSP_413 = "PMS_MSP_413", "misp license all are inactive.";
     PMS_MSP_416 = "PMS_MSP_416", "License key exists for the given provider.";
     PMS_MSP_418 = "PMS_MSP_418", "Policy not approved.";
     // PMS OIDC clients (`ErrorCode` of `oidc` in partner-management-service).
@@ -166,7 +167,9 @@ codes! {
     PMSFLOW_BAD_INPUT = "PMSFLOW_BAD_INPUT", "An argument cannot be sent to the callee (empty id, invalid header value).";
     PMSFLOW_BULK_CHANGED = "PMSFLOW_BULK_CHANGED", "The runs matching the bulk action changed since its preview.";
     PMSFLOW_CSRF = "PMSFLOW_CSRF", "Missing or wrong X-CSRF-Token header.";
+    PMSFLOW_CROSS_SITE = "PMSFLOW_CROSS_SITE", "A cross-site request may not change state with a session cookie.";
     PMSFLOW_DB = "PMSFLOW_DB", "The database failed.";
+    PMSFLOW_MEDIA_TYPE = "PMSFLOW_MEDIA_TYPE", "Unsupported Media Type: the request body must be application/json.";
     PMSFLOW_LEASE_EXPIRED = "PMSFLOW_LEASE_EXPIRED", "The step's lease expired before its attempt was recorded.";
     PMSFLOW_MISSING_OUTPUT = "PMSFLOW_MISSING_OUTPUT", "An earlier step has no output.";
     PMSFLOW_NOT_APPLICABLE = "PMSFLOW_NOT_APPLICABLE", "The action does not apply to the run or step in its current state.";

@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`certificate`]: X.509 parsing, MOSIP keymanager's trust rules (KER-PCM codes), P7B.
+//! - [`actors`]: pmsflow's own actors (`system:scheduler`), a namespace no token may take.
 //! - [`codes`]: the catalogue of error codes (MOSIP's, with PMS's messages, and pmsflow's own).
 //! - [`failure`]: step errors classified as retryable or permanent.
 //! - [`retry`]: exponential backoff with jitter and the attempt budget.
@@ -22,6 +23,7 @@
 //! - [`operator`]: console roles and what operator actions apply to which runs and steps.
 //! - [`redact`]: secrets out of stored callee responses and of what the console shows.
 
+pub mod actors;
 pub mod certificate;
 pub mod codes;
 pub mod effects;

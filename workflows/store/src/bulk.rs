@@ -224,6 +224,7 @@ mod tests {
                 input: serde_json::json!({}),
                 idempotency_key: None,
                 created_by: "t".into(),
+                owner_partner_id: None,
                 steps: pmsflow_core::operator::bulk_steps(&Budgets::default()),
                 ordering_key: None,
             },

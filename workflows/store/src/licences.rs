@@ -225,8 +225,7 @@ pub async fn issue_many(
         runs.extend(crate::runs::effects_run(
             budgets,
             l.by,
-            l.misp_id,
-            crate::runs::partner_ordering_key(l.misp_id),
+            crate::runs::EffectsAbout::Partner(l.misp_id),
             &effects,
         )?);
         out.push(row.clone());

@@ -573,6 +573,7 @@ mod tests {
                 input: json!({}),
                 idempotency_key: None,
                 created_by: "t".into(),
+                owner_partner_id: None,
                 steps,
                 ordering_key,
             },

@@ -24,8 +24,12 @@ pub struct NewRun {
     pub input: Value,
     /// Client's `Idempotency-Key`; a replay returns the run created first.
     pub idempotency_key: Option<String>,
-    /// Who asked (token subject).
+    /// Who asked: the caller's user id, or a system actor (`system:scheduler`, ...;
+    /// [`pmsflow_core::actors`]).
     pub created_by: String,
+    /// The partner that owns the run and may read it (`GET /v1/runs/{id}`) without the run
+    /// readers' role: set when the run is about one partner, never derived from names.
+    pub owner_partner_id: Option<String>,
     /// The definition's steps, in order.
     pub steps: Vec<StepSpec>,
     /// Runs with the same key (e.g. `partner:<id>`) start one at a time, in commit order: the
@@ -79,6 +83,41 @@ pub fn policy_ordering_key(policy_id: &str) -> String {
     format!("policy:{policy_id}")
 }
 
+/// Whom an effects run is about: its subject, its ordering key and its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectsAbout<'a> {
+    /// A partner (id): ordered by [`partner_ordering_key`], owned by the partner.
+    Partner(&'a str),
+    /// A policy or policy group (id): ordered by [`policy_ordering_key`], owned by no partner
+    /// (only run readers see it).
+    Policy(&'a str),
+}
+
+impl<'a> EffectsAbout<'a> {
+    /// The partner or policy id.
+    pub fn subject(self) -> &'a str {
+        match self {
+            Self::Partner(id) | Self::Policy(id) => id,
+        }
+    }
+
+    /// The ordering key of its event runs.
+    pub fn ordering_key(self) -> String {
+        match self {
+            Self::Partner(id) => partner_ordering_key(id),
+            Self::Policy(id) => policy_ordering_key(id),
+        }
+    }
+
+    /// The partner that owns the run, if it is about one.
+    pub fn owner(self) -> Option<&'a str> {
+        match self {
+            Self::Partner(id) => Some(id),
+            Self::Policy(_) => None,
+        }
+    }
+}
+
 /// Result of [`create_run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CreatedRun {
@@ -88,14 +127,13 @@ pub struct CreatedRun {
     pub replayed: bool,
 }
 
-/// The effects run of `input` ([`pmsflow_core::effects`]): runs with events take
-/// `ordering_key`, so the events of one partner or policy go out in commit order; a run with
-/// only email and audit starts at once. `None` for an empty input.
+/// The effects run of `input` ([`pmsflow_core::effects`]) about `about`: runs with events
+/// take its ordering key, so the events of one partner or policy go out in commit order; a
+/// run with only email and audit starts at once. `None` for an empty input.
 pub fn effects_run(
     budgets: &Budgets,
     created_by: &str,
-    subject: &str,
-    ordering_key: String,
+    about: EffectsAbout<'_>,
     input: &EffectsInput,
 ) -> Result<Option<NewRun>, sqlx::Error> {
     if input.is_empty() {
@@ -103,12 +141,13 @@ pub fn effects_run(
     }
     Ok(Some(NewRun {
         kind: WorkflowKind::Effects,
-        subject: Some(subject.to_owned()),
+        subject: Some(about.subject().to_owned()),
         input: serde_json::to_value(input).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
         idempotency_key: None,
         created_by: created_by.to_owned(),
+        owner_partner_id: about.owner().map(str::to_owned),
         steps: effects_steps(input, budgets),
-        ordering_key: (!input.events.is_empty()).then_some(ordering_key),
+        ordering_key: (!input.events.is_empty()).then(|| about.ordering_key()),
     }))
 }
 
@@ -118,11 +157,10 @@ pub async fn enqueue_effects(
     conn: &mut PgConnection,
     budgets: &Budgets,
     created_by: &str,
-    subject: &str,
-    ordering_key: String,
+    about: EffectsAbout<'_>,
     input: &EffectsInput,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    match effects_run(budgets, created_by, subject, ordering_key, input)? {
+    match effects_run(budgets, created_by, about, input)? {
         Some(run) => Ok(Some(create_run(conn, run).await?.run_id)),
         None => Ok(None),
     }
@@ -185,9 +223,9 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "WITH r AS (
             INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by, finished_at,
-                                      ordering_key, ordering_seq)
+                                      ordering_key, ordering_seq, owner_partner_id)
             VALUES ($1, $2, $3, $4, CASE WHEN $16 THEN 'completed' ELSE 'running' END, $5, $6, $7,
-                    CASE WHEN $16 THEN now() END, $18, $19)
+                    CASE WHEN $16 THEN now() END, $18, $19, $21)
             ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
          ), s AS (
@@ -224,6 +262,7 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     .bind(&new.ordering_key)
     .bind(ordering_seq)
     .bind(waits)
+    .bind(&new.owner_partner_id)
     .fetch_optional(&mut *conn)
     .await?;
     if inserted.is_some() {
@@ -345,6 +384,7 @@ pub async fn create_runs(
     let mut subjects: Vec<Option<&str>> = Vec::with_capacity(new.len());
     let mut inputs: Vec<&Value> = Vec::with_capacity(new.len());
     let mut creators: Vec<&str> = Vec::with_capacity(new.len());
+    let mut owners: Vec<Option<&str>> = Vec::with_capacity(new.len());
     let mut run_keys: Vec<Option<&str>> = Vec::with_capacity(new.len());
     let mut run_seqs = Vec::with_capacity(new.len());
     let mut finished = Vec::with_capacity(new.len());
@@ -372,6 +412,7 @@ pub async fn create_runs(
         subjects.push(r.subject.as_deref());
         inputs.push(&r.input);
         creators.push(r.created_by.as_str());
+        owners.push(r.owner_partner_id.as_deref());
         run_keys.push(r.ordering_key.as_deref());
         run_seqs.push(r.ordering_key.as_ref().and_then(|_| seqs.next()));
         finished.push(r.steps.is_empty());
@@ -394,12 +435,12 @@ pub async fn create_runs(
     }
     sqlx::query(
         "INSERT INTO workflow_run (id, kind, version, subject, status, input, created_by, finished_at,
-                                   ordering_key, ordering_seq)
+                                   ordering_key, ordering_seq, owner_partner_id)
          SELECT id, kind, version, subject, CASE WHEN done THEN 'completed' ELSE 'running' END,
-                input, created_by, CASE WHEN done THEN now() END, okey, oseq
+                input, created_by, CASE WHEN done THEN now() END, okey, oseq, owner
            FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[],
-                       $7::bool[], $8::text[], $9::int8[])
-                AS t(id, kind, version, subject, input, created_by, done, okey, oseq)",
+                       $7::bool[], $8::text[], $9::int8[], $10::text[])
+                AS t(id, kind, version, subject, input, created_by, done, okey, oseq, owner)",
     )
     .bind(&run_ids)
     .bind(&kinds)
@@ -410,6 +451,7 @@ pub async fn create_runs(
     .bind(&finished)
     .bind(&run_keys)
     .bind(&run_seqs)
+    .bind(&owners)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -460,8 +502,10 @@ pub struct RunSummary {
     pub error_code: Option<String>,
     /// Message of that failure.
     pub error_message: Option<String>,
-    /// Who created it.
+    /// Who created it: a user id or a system actor (`system:scheduler`).
     pub created_by: String,
+    /// The partner that owns it (may read it without the run readers' role), if any.
+    pub owner_partner_id: Option<String>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -536,7 +580,7 @@ pub struct RunDetail {
 }
 
 const SUMMARY_COLUMNS: &str =
-    "id, kind, version, subject, status, error_code, error_message, created_by, created_at, finished_at";
+    "id, kind, version, subject, status, error_code, error_message, created_by, owner_partner_id, created_at, finished_at";
 
 fn summary(row: &sqlx::postgres::PgRow) -> Result<RunSummary, sqlx::Error> {
     Ok(RunSummary {
@@ -548,6 +592,7 @@ fn summary(row: &sqlx::postgres::PgRow) -> Result<RunSummary, sqlx::Error> {
         error_code: row.try_get("error_code")?,
         error_message: row.try_get("error_message")?,
         created_by: row.try_get("created_by")?,
+        owner_partner_id: row.try_get("owner_partner_id")?,
         created_at: row.try_get("created_at")?,
         finished_at: row.try_get("finished_at")?,
     })
@@ -631,8 +676,9 @@ pub struct RunFilter {
     pub status: Option<String>,
     /// Subject (partner id).
     pub partner_id: Option<String>,
-    /// Only runs created by this user (the own-data rule for partners).
-    pub created_by_or_subject: Option<String>,
+    /// Only runs this partner owns (`owner_partner_id`; the own-data rule for callers without
+    /// the run readers' role).
+    pub owner_partner_id: Option<String>,
 }
 
 /// A page of runs, newest first, keyset-paged on `(created_at, id)`.
@@ -657,7 +703,7 @@ pub async fn list_runs(
          WHERE ($1::text IS NULL OR kind = $1)
            AND ($2::text IS NULL OR status = $2)
            AND ($3::text IS NULL OR subject = $3)
-           AND ($4::text IS NULL OR subject = $4 OR created_by = $4)
+           AND ($4::text IS NULL OR owner_partner_id = $4)
            AND ($5::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM workflow_run WHERE id = $5))
          ORDER BY created_at DESC, id DESC
          LIMIT $6"
@@ -665,7 +711,7 @@ pub async fn list_runs(
     .bind(&filter.kind)
     .bind(&filter.status)
     .bind(&filter.partner_id)
-    .bind(&filter.created_by_or_subject)
+    .bind(&filter.owner_partner_id)
     .bind(cursor)
     .bind(limit)
     .fetch_all(pool)

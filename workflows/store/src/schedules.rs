@@ -179,6 +179,7 @@ async fn start_run(
             input: json!({"schedule": schedule, "fireAt": fire_at.unix_timestamp()}),
             idempotency_key: None,
             created_by: by.to_owned(),
+            owner_partner_id: None,
             steps: sweep_steps(schedule, budgets),
             ordering_key: None,
         },
@@ -208,7 +209,14 @@ pub async fn fire(
         record_fire(&mut tx, name, fire_at, None, Outcome::Skipped).await?;
         Fire::Skipped { fire_at }
     } else {
-        let run_id = start_run(&mut tx, name, fire_at, "pmsflow-scheduler", budgets).await?;
+        let run_id = start_run(
+            &mut tx,
+            name,
+            fire_at,
+            pmsflow_core::actors::SCHEDULER,
+            budgets,
+        )
+        .await?;
         record_fire(&mut tx, name, fire_at, Some(run_id), Outcome::Started).await?;
         Fire::Started { fire_at, run_id }
     };

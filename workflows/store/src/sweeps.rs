@@ -6,6 +6,7 @@
 //! retried or second sweep continues with the rows still to do.
 
 use pmsflow_core::{
+    actors::SCHEDULER,
     effects::{Audit, EffectsInput, TopicEvent},
     events::MISP_SERVICE,
     notifications,
@@ -15,7 +16,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::runs::{create_runs, effects_run, partner_ordering_key};
+use crate::runs::{create_runs, effects_run, EffectsAbout};
 
 /// Rows a sweep handled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -67,7 +68,7 @@ pub async fn expire_licences_batch(
               ORDER BY valid_to_date
               LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE misp_license l
-            SET is_active = false, upd_by = 'pmsflow-scheduler', upd_dtimes = now()
+            SET is_active = false, upd_by = 'system:scheduler', upd_dtimes = now()
            FROM due
           WHERE l.misp_id = due.misp_id AND l.license_key = due.license_key
          RETURNING l.misp_id, l.license_key, l.valid_from_date, l.valid_to_date,
@@ -105,9 +106,8 @@ pub async fn expire_licences_batch(
             ));
         runs.extend(effects_run(
             budgets,
-            "pmsflow-scheduler",
-            &l.misp_id,
-            partner_ordering_key(&l.misp_id),
+            SCHEDULER,
+            EffectsAbout::Partner(&l.misp_id),
             &input,
         )?);
     }
@@ -201,7 +201,7 @@ pub async fn expire_api_keys(
                   WHERE is_active AND valid_to_datetime <= $1
                   LIMIT $2 FOR UPDATE SKIP LOCKED)
              UPDATE partner_policy k
-                SET is_active = false, upd_by = 'pmsflow-scheduler', upd_dtimes = now()
+                SET is_active = false, upd_by = 'system:scheduler', upd_dtimes = now()
                FROM due WHERE k.policy_api_key = due.policy_api_key",
         )
         .bind(now)
@@ -259,9 +259,8 @@ async fn remind(
         };
         runs.extend(effects_run(
             budgets,
-            "pmsflow-scheduler",
-            &r.partner_id,
-            partner_ordering_key(&r.partner_id),
+            SCHEDULER,
+            EffectsAbout::Partner(&r.partner_id),
             &EffectsInput::default().email(email),
         )?);
     }
@@ -422,7 +421,7 @@ async fn issue_renewals(
             key,
             policy_id: r.policy_id.as_deref(),
             valid_to,
-            by: "pmsflow-scheduler",
+            by: SCHEDULER,
             topic: pmsflow_core::events::MISP_LICENSE_GENERATED,
         })
         .collect();

@@ -14,6 +14,7 @@ fn run(key: Option<&str>, steps: u32) -> NewRun {
         input: serde_json::json!({}),
         idempotency_key: None,
         created_by: "test".into(),
+        owner_partner_id: None,
         steps: synthetic_steps(steps),
         ordering_key: key.map(str::to_owned),
     }

@@ -17,6 +17,7 @@ async fn a_lost_dispatch_is_sent_again_then_backs_off(pool: PgPool) {
             input: serde_json::json!({}),
             idempotency_key: None,
             created_by: "test".into(),
+            owner_partner_id: None,
             steps: synthetic_steps(2),
             ordering_key: None,
         },
