@@ -82,18 +82,30 @@ pub fn ca_bundle(key: &str, path: &str) -> anyhow::Result<Vec<reqwest::Certifica
     Ok(certs)
 }
 
-/// The API state of `settings` on `pool` (starts the run watcher's LISTEN connection).
+/// The API state of `settings` on `pool` (starts the run watcher's LISTEN connection on it);
+/// requests get a pool of their own to the same database ([`pmsflow_store::db::api_pool`]).
 pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppState> {
     let unknown = RoleTable::unknown_keys(&settings.roles);
     if !unknown.is_empty() {
         anyhow::bail!("[roles] names endpoint keys that do not exist: {unknown:?}");
     }
     let runs = pmsflow_store::watch::RunWatcher::start(pool.clone(), 4096).await?;
+    let api = &settings.api;
+    let api_pool = pmsflow_store::db::api_pool(
+        &pool,
+        api.db_max_connections,
+        Duration::from_millis(api.statement_timeout_ms),
+    );
     Ok(AppState {
+        limits: pmsflow_api::state::RequestLimits {
+            timeout: Duration::from_millis(api.request_timeout_ms),
+            max_concurrent: api.max_concurrent_requests,
+            max_body_bytes: api.max_body_bytes,
+        },
         console: pmsflow_api::access::console_access(&settings.console, &settings.auth),
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
         runs,
-        pool,
+        pool: api_pool,
         auth: Arc::new(authenticator(settings).await?),
         budgets: settings.engine.budgets(),
         rules: Arc::new(RegistrationRules::default()),

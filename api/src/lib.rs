@@ -32,15 +32,26 @@ pub mod pms;
 pub mod services;
 pub mod state;
 
-use axum::Router;
-use tower_http::{normalize_path::NormalizePath, trace::TraceLayer};
+use axum::{extract::DefaultBodyLimit, http::StatusCode, Router};
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::{normalize_path::NormalizePath, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use state::AppState;
 
-/// The whole API router.
+/// The whole API router, every request bounded by `state.limits`: body size (413), time until
+/// the answer starts (503) and requests at once (the rest wait for a slot).
 pub fn router(state: AppState) -> Router {
     let (routed, _) = openapi::routes_and_document();
-    let routed = routed.layer(TraceLayer::new_for_http()).with_state(state);
+    let limits = state.limits;
+    let routed = routed
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.timeout,
+        ))
+        .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
     // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
     // before routing, so the routed app is the fallback of an outer router with no routes.

@@ -10,11 +10,35 @@ use sqlx::PgPool;
 use crate::access::{console::ConsoleAccess, roles::RoleTable, token::Authenticator};
 use crate::services::esignet::EsignetDirectory;
 
+/// Bounds on every request ([`crate::router`]), from `[api]`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// Until the answer starts; 503 after it (`api.request_timeout_ms`).
+    pub timeout: Duration,
+    /// Requests handled at once; more wait for a slot (`api.max_concurrent_requests`).
+    pub max_concurrent: usize,
+    /// Largest body, bytes; 413 above it (`api.max_body_bytes`).
+    pub max_body_bytes: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            max_concurrent: 256,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
 /// Cloned into every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// Postgres pool.
+    /// The API's Postgres pool (`api.db_max_connections`, `statement_timeout` =
+    /// `api.statement_timeout_ms`), apart from the workers' pool.
     pub pool: PgPool,
+    /// Bounds on every request.
+    pub limits: RequestLimits,
     /// Token verification.
     pub auth: Arc<Authenticator>,
     /// Attempt budgets and backoff of new runs.

@@ -571,3 +571,68 @@ async fn only_partner_roles_register_partners(pool: PgPool) {
             .unwrap();
     assert!(!exists);
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn one_request_cannot_ask_for_unbounded_work(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin();
+    let pms = |path: &'static str, request: Value| {
+        let app = &app;
+        let admin = &admin;
+        async move { app.pms(Method::POST, path, admin, Some(request)).await }
+    };
+    // A page larger than the cap is an invalid page, as PMS answers for one below 1.
+    let v = pms(
+        "/v1/partnermanager/partners/search",
+        json!({"partnerType": "all", "filters": [], "sort": [],
+               "pagination": {"pageStart": 0, "pageFetch": 501}}),
+    )
+    .await;
+    assert_eq!(crate::helpers::code(&v), Some("PMS-MSD-313"), "{v}");
+    let v = pms(
+        "/v1/partnermanager/partners/search",
+        json!({"partnerType": "all", "filters": [], "sort": [],
+               "pagination": {"pageStart": 0, "pageFetch": 500}}),
+    )
+    .await;
+    assert_eq!(crate::helpers::code(&v), None, "{v}");
+    // Each filter-values column is a query: at most 10.
+    let columns = vec![json!({"columnName": "name", "type": "unique", "text": ""}); 11];
+    let v = pms(
+        "/v1/policymanager/policies/group/filtervalues",
+        json!({"filters": columns, "optionalFilters": []}),
+    )
+    .await;
+    assert_eq!(crate::helpers::code(&v), Some("PMS_COR_001"), "{v}");
+    let sorts = vec![json!({"sortField": "name", "sortType": "asc"}); 6];
+    let v = pms(
+        "/v1/policymanager/policies/group/search",
+        json!({"filters": [], "sort": sorts, "pagination": {"pageStart": 0, "pageFetch": 10}}),
+    )
+    .await;
+    assert_eq!(crate::helpers::code(&v), Some("PMS_COR_001"), "{v}");
+
+    // Eleven CA certificates: refused before any run exists.
+    let mut body = pmsflow_tests::fixture_body(0);
+    let ca = body["caCertificates"][0].clone();
+    body["caCertificates"] = json!(vec![ca; 11]);
+    let (status, problem) = app.post_onboarding(&body, None).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["code"], "PMS_COR_001");
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM workflow_run")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+
+    // A body above api.max_body_bytes (1 MiB by default): 413, nothing read.
+    let resp = app
+        .http
+        .post(format!("{}/v1/partnermanager/partners", app.api))
+        .bearer_auth(&admin)
+        .json(&json!({"request": {"address": "x".repeat(1 << 20)}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+}

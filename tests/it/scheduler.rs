@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pmsflow_tests::TestApp;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 

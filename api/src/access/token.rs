@@ -343,8 +343,9 @@ impl Authenticator {
     }
 
     /// The key `kid` of the JWKS: the cached set is fetched again first when older than the
-    /// TTL (a failed fetch keeps it, and is retried after [`REFETCH_AFTER`]), and when `kid`
-    /// is unknown (at most every [`REFETCH_AFTER`]).
+    /// TTL (unless a fetch is already running; a failed fetch keeps the set, and is retried
+    /// after [`REFETCH_AFTER`]), and when `kid` is unknown (at most every [`REFETCH_AFTER`],
+    /// waiting for a running fetch).
     async fn jwk_key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         let Verifier::Jwks {
             url,
@@ -361,11 +362,13 @@ impl Authenticator {
                 && (c.attempted_at <= c.fetched_at || c.attempted_at.elapsed() >= REFETCH_AFTER)
         };
         if stale(&*keys.read().await) {
-            let _single = refreshing.lock().await;
-            // Another request may have refreshed the set while this one waited.
-            if stale(&*keys.read().await) {
-                if let Err(e) = self.fetch_locked().await {
-                    tracing::warn!(%url, error = %e, "JWKS refresh failed; keeping the cached keys");
+            // One refresh at a time; while one runs, other requests use the current set.
+            if let Ok(_single) = refreshing.try_lock() {
+                // Another request may have refreshed the set just before.
+                if stale(&*keys.read().await) {
+                    if let Err(e) = self.fetch_locked().await {
+                        tracing::warn!(%url, error = %e, "JWKS refresh failed; keeping the cached keys");
+                    }
                 }
             }
         }

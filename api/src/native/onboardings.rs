@@ -9,7 +9,7 @@ use axum::{
 };
 use pmsflow_core::codes;
 use pmsflow_core::{
-    onboarding::CertificateRunInput,
+    onboarding::{CertificateRunInput, MAX_CA_CERTIFICATES},
     partner::{PartnerDomain, PartnerRegistration},
     workflow::{onboarding_steps, WorkflowKind},
 };
@@ -72,7 +72,7 @@ fn run_links(id: Uuid) -> serde_json::Value {
         (status = 400, description = "Body is not valid JSON of this shape: `code: PMS_COR_001`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The token's roles may not onboard (`pmsflowonboard`): `code: KER-ATH-403`; or the partner id is not the caller's: `code: PMS_PRT_055`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Partner id or email already registered: `code: PMS_PRT_051` / `PMS_PRT_011`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid request: `code` is `PMS_COR_001` (blank `partnerCertificate` or field), `KER-PCM-011` (partner domain) or a registration code (`PMS_PRT_013`, `PMS_PRT_012`, `PMS_PRT_066`, `PMS_PRT_052`, `PMS_PRT_056`, `PMS_PRT_096`, `PMS_PRT_010`, `PMS_PRT_108`, `PMS_PRT_002`, `PMS_PMP_023`).", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request: `code` is `PMS_COR_001` (blank `partnerCertificate` or field, more than 10 `caCertificates`), `KER-PCM-011` (partner domain) or a registration code (`PMS_PRT_013`, `PMS_PRT_012`, `PMS_PRT_066`, `PMS_PRT_052`, `PMS_PRT_056`, `PMS_PRT_096`, `PMS_PRT_010`, `PMS_PRT_108`, `PMS_PRT_002`, `PMS_PMP_023`).", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -92,6 +92,14 @@ async fn onboard(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid request",
             "partnerCertificate must not be blank",
+        )
+        .with_code(codes::PMS_COR_001));
+    }
+    if req.ca_certificates.len() > MAX_CA_CERTIFICATES {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request",
+            format!("caCertificates: at most {MAX_CA_CERTIFICATES} certificates"),
         )
         .with_code(codes::PMS_COR_001));
     }

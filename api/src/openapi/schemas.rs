@@ -35,7 +35,29 @@ fn envelope_response(
         .into()
 }
 
-/// 401 / 403 / 415 / 500 of a PMS-compatible endpoint (PMS envelopes with `errors`).
+/// 413 and 503 of every endpoint (`[api]` limits, plain text from the server's layers).
+fn limit_responses() -> [(String, RefOr<utoipa::openapi::Response>); 2] {
+    let text = |d: &str| -> RefOr<utoipa::openapi::Response> {
+        utoipa::openapi::ResponseBuilder::new()
+            .description(d)
+            .content("text/plain", ContentBuilder::new().build())
+            .build()
+            .into()
+    };
+    [
+        (
+            "413".to_owned(),
+            text("The body is larger than `api.max_body_bytes`."),
+        ),
+        (
+            "503".to_owned(),
+            text("No answer within `api.request_timeout_ms`."),
+        ),
+    ]
+}
+
+/// 401 / 403 / 413 / 415 / 500 / 503 of a PMS-compatible endpoint (PMS envelopes with
+/// `errors`; 413 and 503 plain text).
 pub struct PmsDenied;
 
 impl IntoResponses for PmsDenied {
@@ -58,11 +80,13 @@ impl IntoResponses for PmsDenied {
                 "500".to_owned(),
                 e("Internal failure (logged, details withheld): `PMS_PRT_500`."),
             ),
+            limit_responses()[0].clone(),
+            limit_responses()[1].clone(),
         ])
     }
 }
 
-/// 401 / 500 of a native endpoint (problem+json).
+/// 401 / 413 / 500 / 503 of a native endpoint (problem+json; 413 and 503 plain text).
 pub struct NativeDenied;
 
 impl IntoResponses for NativeDenied {
@@ -77,6 +101,8 @@ impl IntoResponses for NativeDenied {
                 "500".to_owned(),
                 p("Internal failure (logged, details withheld)."),
             ),
+            limit_responses()[0].clone(),
+            limit_responses()[1].clone(),
         ])
     }
 }

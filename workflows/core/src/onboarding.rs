@@ -50,6 +50,10 @@ pub struct ChainFacts {
     pub not_after: OffsetDateTime,
 }
 
+/// Most CA and intermediate certificates one onboarding may bring (building the chain costs
+/// a signature check per pair, so the count is bounded; real MOSIP chains have two or three).
+pub const MAX_CA_CERTIFICATES: usize = 10;
+
 fn violation(v: &CertificateRuleViolation) -> StepFailure {
     StepFailure::permanent(v.code(), v.message())
 }

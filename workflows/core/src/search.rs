@@ -167,6 +167,22 @@ pub struct SearchPlan {
     pub limit: i64,
 }
 
+/// Bounds on one search or filter-values request, so a single request cannot hold the
+/// database (PMS has none; each is far above what the partner portal and MOSIP's admin UI
+/// send).
+pub mod limits {
+    /// Largest `pageFetch`, rows (more is `PMS-MSD-313`, as an invalid page).
+    pub const PAGE_FETCH: i64 = 500;
+    /// Most `filters` (search) or `optionalFilters` (filter values) per request.
+    pub const FILTERS: usize = 20;
+    /// Most `sort` entries per request.
+    pub const SORTS: usize = 5;
+    /// Most columns in a filter-values request (each is one query).
+    pub const FILTER_COLUMNS: usize = 10;
+    /// Most `values` of an `in` filter.
+    pub const IN_VALUES: usize = 100;
+}
+
 /// Why a search or filter-values request was refused; `code()` / `message()` are PMS's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
@@ -206,6 +222,14 @@ pub enum SearchError {
     /// `PMS-MSD-317`: a filter type the request kind does not know.
     #[error("Filter type {0} is not supported")]
     FilterType(String),
+    /// `PMS_COR_001`: more filters, sorts, columns or values than [`limits`] allows.
+    #[error("Invalid request parameter - at most {max} {what} :request")]
+    TooMany {
+        /// What there are too many of (`filters`, `sort`, `filter columns`, `values`).
+        what: &'static str,
+        /// The bound.
+        max: usize,
+    },
 }
 
 impl SearchError {
@@ -224,6 +248,7 @@ impl SearchError {
             Self::Values => "PMS-MSD-391",
             Self::ValueAndValues => "PMS-MSD-392",
             Self::FilterType(_) => "PMS-MSD-317",
+            Self::TooMany { .. } => "PMS_COR_001",
         }
     }
 }
@@ -231,6 +256,14 @@ impl SearchError {
 impl From<SearchError> for ServiceError {
     fn from(e: SearchError) -> Self {
         ServiceError::new(e.code(), e.to_string())
+    }
+}
+
+fn at_most(n: usize, max: usize, what: &'static str) -> Result<(), SearchError> {
+    if n > max {
+        Err(SearchError::TooMany { what, max })
+    } else {
+        Ok(())
     }
 }
 
@@ -297,7 +330,11 @@ pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Predicate, Sear
                 ColumnKind::Bool => return Err(SearchError::InvalidColumn(name.into())),
             }
         }
-        "in" => Condition::In(values.ok_or(SearchError::Values)?.clone()),
+        "in" => {
+            let values = values.ok_or(SearchError::Values)?;
+            at_most(values.len(), limits::IN_VALUES, "values")?;
+            Condition::In(values.clone())
+        }
         other => return Err(SearchError::FilterType(other.into())),
     };
     if matches!(condition, Condition::Like(_)) && col.kind != ColumnKind::Text {
@@ -325,6 +362,8 @@ fn escape_like(s: &str) -> String {
 /// Check a whole search against the entity's columns: filters, then sort, then page (the
 /// order in which `SearchHelper` reports errors).
 pub fn plan(columns: &[Column], req: &SearchRequest) -> Result<SearchPlan, SearchError> {
+    at_most(req.filters.len(), limits::FILTERS, "filters")?;
+    at_most(req.sort.len(), limits::SORTS, "sort")?;
     let predicates = req
         .filters
         .iter()
@@ -354,7 +393,7 @@ pub fn plan(columns: &[Column], req: &SearchRequest) -> Result<SearchPlan, Searc
         .map(Lenient::value)
         .transpose()?
         .unwrap_or(10);
-    if start < 0 || fetch < 1 {
+    if start < 0 || !(1..=limits::PAGE_FETCH).contains(&fetch) {
         return Err(SearchError::Pagination);
     }
     Ok(SearchPlan {
@@ -418,6 +457,8 @@ pub fn filter_plan(
     columns: &[Column],
     req: &FilterValueRequest,
 ) -> Result<FilterPlan, SearchError> {
+    at_most(req.filters.len(), limits::FILTER_COLUMNS, "filter columns")?;
+    at_most(req.optional_filters.len(), limits::FILTERS, "filters")?;
     let mut out = Vec::with_capacity(req.filters.len());
     for f in &req.filters {
         let name = present(&f.column_name).ok_or(SearchError::MissingColumn)?;
@@ -489,6 +530,17 @@ mod tests {
             err(json!({"pagination": {"pageFetch": "0"}})),
             "PMS-MSD-313"
         );
+        assert_eq!(
+            err(json!({"pagination": {"pageFetch": limits::PAGE_FETCH + 1}})),
+            "PMS-MSD-313"
+        );
+        let sorts = vec![json!({"sortField": "name", "sortType": "asc"}); limits::SORTS + 1];
+        assert_eq!(err(json!({ "sort": sorts })), "PMS_COR_001");
+        let filters = vec![
+            json!({"columnName": "name", "type": "equals", "value": "x"});
+            limits::FILTERS + 1
+        ];
+        assert_eq!(err(json!({ "filters": filters })), "PMS_COR_001");
     }
 
     #[test]
@@ -600,6 +652,14 @@ mod tests {
         );
         assert_eq!(p.columns[1].like, None);
         assert_eq!(p.predicates.len(), 1);
+        let many: FilterValueRequest = serde_json::from_value(json!({
+            "filters": vec![json!({"columnName": "name", "type": "all"}); limits::FILTER_COLUMNS + 1]
+        }))
+        .unwrap();
+        assert_eq!(
+            filter_plan(COLUMNS, &many).unwrap_err().code(),
+            "PMS_COR_001"
+        );
         let bad: FilterValueRequest =
             serde_json::from_value(json!({"filters": [{"columnName": "crDtimes", "type": "all"}]}))
                 .unwrap();

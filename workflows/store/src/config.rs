@@ -173,6 +173,16 @@ pub struct ApiSettings {
     pub bind: String,
     /// Wait bound of synchronous PMS endpoints, in ms.
     pub certificate_upload_wait_ms: u64,
+    /// Bound of a request until its answer starts, in ms (503 after it).
+    pub request_timeout_ms: u64,
+    /// Requests handled at once by the process (more wait for a slot).
+    pub max_concurrent_requests: usize,
+    /// Largest request body, bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Connections of the API's own pool (apart from `database.max_connections`).
+    pub db_max_connections: u32,
+    /// Postgres `statement_timeout` of the API's pool, in ms.
+    pub statement_timeout_ms: u64,
 }
 
 /// How tokens are verified (`auth.mode`).
@@ -614,6 +624,22 @@ impl Settings {
         }
         if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
             return bad("api.bind", "must be host:port, e.g. 127.0.0.1:8080");
+        }
+        if self.api.request_timeout_ms <= self.api.certificate_upload_wait_ms {
+            return bad(
+                "api.request_timeout_ms",
+                "must be above api.certificate_upload_wait_ms",
+            );
+        }
+        if self.api.max_concurrent_requests == 0
+            || self.api.db_max_connections == 0
+            || self.api.max_body_bytes < 1024
+            || self.api.statement_timeout_ms == 0
+        {
+            return bad(
+                "api.max_concurrent_requests",
+                "api.max_concurrent_requests, api.db_max_connections and api.statement_timeout_ms must be at least 1, api.max_body_bytes at least 1024",
+            );
         }
         if self.auth.mode == AuthMode::Jwks {
             self.validate_jwks()?;

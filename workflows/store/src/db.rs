@@ -18,6 +18,21 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error>
         .await
 }
 
+/// The API's own pool to the database of `pool`: at most `max_connections`, every statement
+/// bounded by Postgres' `statement_timeout` (a statement over it fails with SQLSTATE 57014,
+/// answered as an internal error), connections opened on first use. Requests then never wait
+/// for the workers' connections, nor hold them.
+pub fn api_pool(pool: &PgPool, max_connections: u32, statement_timeout: Duration) -> PgPool {
+    let options = (*pool.connect_options()).clone().options([(
+        "statement_timeout",
+        format!("{}", statement_timeout.as_millis()),
+    )]);
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options)
+}
+
 /// Apply pending migrations (idempotent; safe to run from several processes at once, sqlx
 /// takes an advisory lock).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
