@@ -50,12 +50,23 @@ pub fn router(state: AppState) -> Router {
             limits.timeout,
         ))
         .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(access::transport::hsts))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
     // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
     // before routing, so the routed app is the fallback of an outer router with no routes.
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(routed))
+}
+
+/// The span of a request: method and route template (`/v1/partnermanager/partners/{partner_id}/apikey/{api_key}`),
+/// never the URI, whose path and query can hold an API key or a token.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", axum::extract::MatchedPath::as_str);
+    tracing::info_span!("request", method = %req.method(), route)
 }
 
 #[cfg(test)]

@@ -417,12 +417,23 @@ async fn runs_are_read_by_recorded_owner_and_licence_keys_never_show(pool: PgPoo
         .await
         .unwrap();
 
-    // The licence's effects run is owned by the MISP and holds the key in its input.
+    // The licence's effects run is owned by the MISP. Once completed its input no longer
+    // holds the key (tests/it/secrets.rs); put it back, as in a run still running or failed,
+    // to see what a reader is shown.
     let effects: Uuid = sqlx::query_scalar(
-        "SELECT id FROM workflow_run WHERE kind = 'effects' AND input::text LIKE '%' || $1 || '%'",
+        "SELECT id FROM workflow_run WHERE kind = 'effects'
+            AND input::text LIKE '%MISP_LICENSE_GENERATED%'",
     )
-    .bind(&licence)
     .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE workflow_run SET input = input || jsonb_build_object('licenseKey', $2::text)
+          WHERE id = $1",
+    )
+    .bind(effects)
+    .bind(&licence)
+    .execute(&app.pool)
     .await
     .unwrap();
     let owner: Option<String> =
@@ -635,4 +646,78 @@ async fn one_request_cannot_ask_for_unbounded_work(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 413);
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn sign_out_ends_the_session_everywhere(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    let token = app.token("operator-1", &["PMSFLOW_ADMIN", "PARTNER_ADMIN"]);
+    let get = |path: &'static str| {
+        let req = app
+            .http
+            .get(format!("{}{path}", app.api))
+            .bearer_auth(&token);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get("/v1/admin/session").await, 200);
+    assert_eq!(get("/v1/partnermanager/partners").await, 200);
+    let resp = app
+        .http
+        .post(format!("{}/console/logout", app.api))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    // The token itself is dead on every surface, not only the browser's cookie.
+    assert_eq!(get("/v1/admin/session").await, 401);
+    assert_eq!(get("/v1/partnermanager/partners").await, 401);
+    assert_eq!(get("/v1/runs").await, 401);
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_sha256 FROM revoked_session")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32, "only the token's SHA-256 is kept");
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn dev_sign_in_is_rate_limited_and_https_answers_carry_hsts(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = || {
+        client
+            .post(format!("{}/console/login", app.api))
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&[("username", "op"), ("role", "viewer"), ("secret", "wrong")])
+            .send()
+    };
+    let per_minute = app.settings.console.dev_sign_ins_per_minute;
+    for _ in 0..per_minute {
+        assert_eq!(sign_in().await.unwrap().status().as_u16(), 303);
+    }
+    let refused = sign_in().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert_eq!(refused.headers()["retry-after"], "60");
+
+    let over_tls = app
+        .http
+        .get(format!("{}/v1/openapi.json", app.api))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        over_tls.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let plain = app
+        .http
+        .get(format!("{}/v1/openapi.json", app.api))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
 }

@@ -3,7 +3,8 @@
 
 use pmsflow_tests::TestApp;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
+use uuid::Uuid;
 
 /// The first PMS error code of a response envelope.
 pub fn code(v: &Value) -> Option<&str> {
@@ -65,4 +66,62 @@ pub async fn licence(app: &TestApp, misp: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{v}"))
         .to_owned()
+}
+
+/// Wait until every effects run ended; returns how many there were.
+pub async fn settle_effects(app: &TestApp) -> usize {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM workflow_run WHERE kind = 'effects' ORDER BY ordering_seq NULLS LAST",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for id in &ids {
+        let run = app.wait_run(*id, std::time::Duration::from_secs(60)).await;
+        assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    }
+    ids.len()
+}
+
+/// Create policy `name` in `group` with `document` and publish it as partner admin; returns
+/// its id.
+pub async fn published_policy(app: &TestApp, group: &str, name: &str, document: Value) -> String {
+    let admin = app.admin();
+    let created = call(
+        app,
+        reqwest::Method::POST,
+        "/v1/policymanager/policies",
+        &admin,
+        Some(json!({"policyGroupName": group, "policyType": "Auth", "name": name, "desc": "test policy", "version": "1.0", "policies": document})),
+    )
+    .await;
+    let id = created["response"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let group_id: String = sqlx::query_scalar("SELECT id FROM policy_group WHERE name = $1")
+        .bind(group)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let published = call(
+        app,
+        reqwest::Method::POST,
+        &format!("/v1/policymanager/policies/{id}/group/{group_id}/publish"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(published["response"]["status"], "PUBLISHED", "{published}");
+    id
+}
+
+/// MOSIP's example auth policy document (`fixtures/mosip/policies`).
+pub fn auth_policy() -> Value {
+    let dir = std::env::var("PMSFLOW_SHARED_DIR").unwrap_or_else(|_| "../../shared".into());
+    let text = std::fs::read_to_string(format!(
+        "{dir}/fixtures/mosip/policies/auth-policy.docs-example.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
 }

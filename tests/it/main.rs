@@ -20,4 +20,5 @@ mod resilience;
 mod roles;
 mod scheduler;
 mod search;
+mod secrets;
 mod startup;

@@ -2,79 +2,16 @@
 //! API keys, MISP licences and deactivation, with their WebSub events delivered through
 //! effects runs to the sandbox hub.
 
-use crate::helpers::{call, code as error_code};
-use std::time::Duration;
+use crate::helpers::{auth_policy, call, code as error_code, published_policy, settle_effects};
 
 use pmsflow_tests::TestApp;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
-use uuid::Uuid;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-/// Wait until every effects run ended; returns how many there were.
-async fn settle_effects(app: &TestApp) -> usize {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM workflow_run WHERE kind = 'effects' ORDER BY ordering_seq NULLS LAST",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
-    for id in &ids {
-        let run = app.wait_run(*id, WAIT).await;
-        assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    }
-    ids.len()
-}
-
-async fn onboard(app: &TestApp, index: usize) -> String {
-    app.onboard_fixture(index).await
-}
-
-async fn published_policy(app: &TestApp, group: &str, name: &str, document: Value) -> String {
-    let admin = app.admin();
-    let created = call(
-        app,
-        reqwest::Method::POST,
-        "/v1/policymanager/policies",
-        &admin,
-        Some(json!({"policyGroupName": group, "policyType": "Auth", "name": name, "desc": "test policy", "version": "1.0", "policies": document})),
-    )
-    .await;
-    let id = created["response"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{created}"))
-        .to_owned();
-    let group_id: String = sqlx::query_scalar("SELECT id FROM policy_group WHERE name = $1")
-        .bind(group)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let published = call(
-        app,
-        reqwest::Method::POST,
-        &format!("/v1/policymanager/policies/{id}/group/{group_id}/publish"),
-        &admin,
-        None,
-    )
-    .await;
-    assert_eq!(published["response"]["status"], "PUBLISHED", "{published}");
-    id
-}
-
-fn auth_policy() -> Value {
-    let dir = std::env::var("PMSFLOW_SHARED_DIR").unwrap_or_else(|_| "../../shared".into());
-    let text = std::fs::read_to_string(format!(
-        "{dir}/fixtures/mosip/policies/auth-policy.docs-example.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn mapping_approval_and_api_keys_publish_their_events(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let partner = onboard(&app, 5).await; // Techno, Auth_Partner, mpolicygroup-default-auth
+    let partner = app.onboard_fixture(5).await; // Techno, Auth_Partner, mpolicygroup-default-auth
     let policy_id =
         published_policy(&app, "mpolicygroup-default-auth", "kyc-auth", auth_policy()).await;
     let me = app.token(&partner, &["AUTH_PARTNER"]);
@@ -264,7 +201,7 @@ async fn mapping_approval_and_api_keys_publish_their_events(pool: PgPool) {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn misp_licences_and_deactivation_cascade(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let misp = onboard(&app, 1).await; // misp, MISP_Partner
+    let misp = app.onboard_fixture(1).await; // misp, MISP_Partner
     let me = app.token(&misp, &["MISP_PARTNER"]);
     let admin = app.admin();
 

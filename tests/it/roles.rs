@@ -1,4 +1,4 @@
-//! Every PMS-compatible endpoint with a role list (52) checks its token, its roles and the
+//! Every PMS-compatible endpoint with a role list (58) checks its token, its roles and the
 //! own-data rule: no token → 401 KER-ATH-401, a token without the endpoint's roles → 403
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
@@ -242,6 +242,14 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
         "getpartnersapikey",
         false,
     ),
+    // The same lookup with the key in the X-API-Key header.
+    (
+        "GET",
+        "/v1/partnermanager/partners/P/apikey",
+        "getpartnersapikey",
+        false,
+    ),
+    ("POST", "/v1/partnermanager/partners", "postpartners", false),
     // Searches never refuse a partner: they answer only its own rows (tests/search.rs).
     (
         "POST",
@@ -356,7 +364,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert_eq!(ENDPOINTS.len(), 56);
+    assert_eq!(ENDPOINTS.len(), 58);
     for (method, path, key, own_data) in ENDPOINTS {
         let (status, body) = send(&app, method, path, None).await;
         assert_eq!(

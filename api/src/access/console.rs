@@ -23,6 +23,9 @@ pub struct ConsoleAccess {
     /// HMAC (CSRF key) of the dev secret the sign-in form asks for; `None` when the form asks
     /// for none (the published default dev secret, which only works with the sandbox).
     dev_login_tag: Option<Vec<u8>>,
+    /// Dev sign-in attempts allowed per minute, all users together
+    /// (`console.dev_sign_ins_per_minute`).
+    pub sign_in_limit: governor::DefaultDirectRateLimiter,
 }
 
 impl std::fmt::Debug for ConsoleAccess {
@@ -56,7 +59,14 @@ impl ConsoleAccess {
             dev_session,
             bulk_batch: bulk_batch.max(1),
             dev_login_tag: None,
+            sign_in_limit: per_minute(10),
         }
+    }
+
+    /// Allow `n` dev sign-in attempts a minute (at least one).
+    pub fn with_sign_in_limit(mut self, n: u32) -> Self {
+        self.sign_in_limit = per_minute(n);
+        self
     }
 
     /// Make the dev sign-in form ask for `dev_secret` (the server's `auth.dev_secret`), unless
@@ -100,6 +110,11 @@ impl ConsoleAccess {
     }
 }
 
+fn per_minute(n: u32) -> governor::DefaultDirectRateLimiter {
+    let n = std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+    governor::RateLimiter::direct(governor::Quota::per_minute(n))
+}
+
 /// Build the shared access rules from `[console]` and the dev secret of `[auth]`.
 pub fn access(
     settings: &pmsflow_store::config::ConsoleSettings,
@@ -117,7 +132,8 @@ pub fn access(
             Duration::from_secs(settings.dev_session_s.max(60)),
             settings.bulk_batch,
         )
-        .with_dev_secret(&auth.dev_secret),
+        .with_dev_secret(&auth.dev_secret)
+        .with_sign_in_limit(settings.dev_sign_ins_per_minute),
     )
 }
 

@@ -24,7 +24,21 @@ fn is_safe(method: &Method) -> bool {
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthError> {
     let token = token_of(parts).ok_or(AuthError::Missing)?;
-    state.auth.verify(&token).await
+    verify_session(state, &token).await
+}
+
+/// `token` verified ([`Authenticator::verify`](super::token::Authenticator::verify)) and not
+/// signed out ([`pmsflow_store::sessions`]).
+async fn verify_session(state: &AppState, token: &str) -> Result<AuthUser, AuthError> {
+    let user = state.auth.verify(token).await?;
+    match pmsflow_store::sessions::is_revoked(&state.pool, token).await {
+        Ok(false) => Ok(user),
+        Ok(true) => Err(AuthError::Invalid("signed out".into())),
+        Err(e) => {
+            tracing::error!(error = %e, "session revocation lookup failed");
+            Err(AuthError::Invalid("session lookup failed".into()))
+        }
+    }
 }
 
 /// A caller on a PMS path (rejections are PMS envelopes): no or a bad token is 401
@@ -118,7 +132,7 @@ impl FromRequestParts<AppState> for ConsoleCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let (token, source) = token_with_source(parts).ok_or_else(Problem::unauthenticated)?;
         let from_cookie = source == TokenSource::Cookie;
-        let user = state.auth.verify(&token).await.map_err(|e| {
+        let user = verify_session(state, &token).await.map_err(|e| {
             tracing::debug!(error = %e, "console authentication failed");
             Problem::unauthenticated()
         })?;

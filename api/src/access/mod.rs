@@ -1,13 +1,15 @@
 //! Who is calling and what they may do: token verification ([`token`]), the request
 //! extractors of each surface ([`extractors`]), CSRF protection of cookie sessions
-//! ([`csrf`]), PMS's role lists per endpoint ([`roles`]) and the console's access rules
-//! ([`console`]). Handlers import this module; it imports no handler module.
+//! ([`csrf`]), PMS's role lists per endpoint ([`roles`]), the console's access rules
+//! ([`console`]) and what the transport says (HTTPS, HSTS: [`transport`]). Handlers import
+//! this module; it imports no handler module.
 
 pub mod console;
 pub mod csrf;
 pub mod extractors;
 pub mod roles;
 pub mod token;
+pub mod transport;
 
 pub use console::{access as console_access, ConsoleAccess};
 pub use csrf::CSRF_HEADER;

@@ -459,7 +459,7 @@ async fn skip_step(
     request_body = ReasonBody,
     responses((status = 202, description = "`{runId, action}`: the re-publication run and the audit entry.", body = Value),
         (status = 404, description = "Unknown partner: `code: PMS_PRT_005`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn republish_partner(
     State(state): State<AppState>,
@@ -800,7 +800,7 @@ async fn schedule_action(
     responses((status = 200, description = "`{schedule, action}`.", body = Value),
         (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn pause_schedule(
     State(state): State<AppState>,
@@ -818,7 +818,7 @@ async fn pause_schedule(
     responses((status = 200, description = "`{schedule, action}`.", body = Value),
         (status = 403, description = "Not a console admin, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn resume_schedule(
     State(state): State<AppState>,

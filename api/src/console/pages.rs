@@ -24,6 +24,7 @@ use pmsflow_core::operator::ConsoleRole;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::access::transport::over_https;
 use crate::access::ConsoleCsrf;
 use crate::state::AppState;
 
@@ -153,15 +154,6 @@ pub struct LoginForm {
     pub secret: String,
 }
 
-/// Did the request reach us over HTTPS (a TLS-terminating ingress says so in
-/// `X-Forwarded-Proto`)? Then the session cookie is `Secure`; plain-HTTP dev keeps working.
-fn over_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
-}
-
 fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
@@ -173,13 +165,23 @@ fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
 /// Dev sign-in: sets the session cookie and redirects to the console.
 #[utoipa::path(post, path = "/console/login", tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`), `secret` (the server's `auth.dev_secret`, unless it is the published default)."),
-    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict` (and `Secure` when `X-Forwarded-Proto: https`), then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode.")))]
+    responses((status = 303, description = "Signed in: `Set-Cookie: Authorization=<dev token>; HttpOnly; SameSite=Strict` (and `Secure` when `X-Forwarded-Proto: https`), then `/console`; or `/console/login?error=1` for a bad form, a wrong dev secret, a post from another site, or outside dev mode."),
+        (status = 429, description = "More sign-ins this minute than `console.dev_sign_ins_per_minute` (all users together): no body, `Retry-After: 60`.",
+            headers(("Retry-After" = u32, description = "Seconds to wait.")))))]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let failed = || Redirect::to("/console/login?error=1").into_response();
+    // Guessing the dev secret or flooding sign-ins: a few attempts a minute, for everyone.
+    if state.console.sign_in_limit.check().is_err() {
+        tracing::warn!("console dev sign-in rate limit reached");
+        let mut r = StatusCode::TOO_MANY_REQUESTS.into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return r;
+    }
     // A form posted from another site would sign the victim in as the attacker's user.
     let cross_site = headers
         .get("sec-fetch-site")
@@ -223,12 +225,25 @@ async fn login(
     r
 }
 
-/// Sign out: clears the session cookie (needs `X-CSRF-Token`).
+/// Sign out: the session token is refused from now on, on every replica, until it expires
+/// (`revoked_session`), and the cookie is cleared (needs `X-CSRF-Token`).
 #[utoipa::path(post, path = "/console/logout", tag = "console",
-    responses((status = 204, description = "Signed out."),
+    responses((status = 204, description = "Signed out: the token no longer authenticates anything."),
+        (status = 500, description = "The revocation could not be recorded (the session stays valid)."),
         (status = 401, description = "No session.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "No console role, or missing CSRF token.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json")))]
-async fn logout(_caller: ConsoleCsrf, headers: HeaderMap) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    ConsoleCsrf(caller): ConsoleCsrf,
+    headers: HeaderMap,
+) -> Response {
+    // The token itself stops working, not only the browser's copy of it.
+    if let Err(e) =
+        pmsflow_store::sessions::revoke(&state.pool, &caller.token, caller.user.expires_at).await
+    {
+        tracing::error!(error = %e, "sign-out could not revoke the session");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,

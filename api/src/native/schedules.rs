@@ -85,9 +85,11 @@ async fn set_paused(
 /// `POST /v1/schedules/{name}/pause` → the schedule; 404 `PMSFLOW_UNKNOWN_SCHEDULE`.
 #[utoipa::path(post, path = "/v1/schedules/{name}/pause", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name, e.g. `licence-expiry`.")),
+    request_body(content = Option<crate::services::reason::ReasonBody>, content_type = "application/json",
+        description = "Optional `{reason}` for the operator audit log; without a body the log says `(no reason given: native API)`."),
     responses((status = 200, description = "The schedule, paused.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn pause(
     State(state): State<AppState>,
@@ -103,9 +105,11 @@ async fn pause(
 /// `POST /v1/schedules/{name}/resume` → the schedule; 404 `PMSFLOW_UNKNOWN_SCHEDULE`.
 #[utoipa::path(post, path = "/v1/schedules/{name}/resume", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name.")),
+    request_body(content = Option<crate::services::reason::ReasonBody>, content_type = "application/json",
+        description = "Optional `{reason}` for the operator audit log; without a body the log says `(no reason given: native API)`."),
     responses((status = 200, description = "The schedule, resumed.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn resume(
     State(state): State<AppState>,
@@ -122,10 +126,12 @@ async fn resume(
 /// run of the schedule is still running; 404 `PMSFLOW_UNKNOWN_SCHEDULE`.
 #[utoipa::path(post, path = "/v1/schedules/{name}/trigger", tag = "schedules",
     params(("name" = String, Path, description = "Schedule name.")),
+    request_body(content = Option<crate::services::reason::ReasonBody>, content_type = "application/json",
+        description = "Optional `{reason}` for the operator audit log; without a body the log says `(no reason given: native API)`."),
     responses((status = 202, description = "`{runId}` of the sweep run.", body = Value),
         (status = 404, description = "Unknown schedule: `code: PMSFLOW_UNKNOWN_SCHEDULE`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "A run of the schedule is still running: `code: PMSFLOW_SWEEP_RUNNING`.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
-        crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
+        crate::openapi::schemas::BadReason, crate::openapi::schemas::NativeDenied, crate::openapi::schemas::NativeForbidden),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn trigger(
     State(state): State<AppState>,

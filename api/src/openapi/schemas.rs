@@ -129,14 +129,33 @@ pub struct ActionRefused;
 impl IntoResponses for ActionRefused {
     fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
         let p = |d: &str| envelope_response(d, "ProblemDetails", "application/problem+json");
-        BTreeMap::from([
-            ("400".to_owned(), p("Body is not JSON of this shape: `code: PMS_COR_001`.")),
+        let mut out = BadReason::responses();
+        out.extend([
             (
                 "403".to_owned(),
                 p("A viewer or no console role; or a cookie session without its `X-CSRF-Token` header: `code: PMSFLOW_CSRF`."),
             ),
             ("404".to_owned(), p("No such run, step, partner or schedule.")),
-            ("422".to_owned(), p("Blank reason, or one over 1,000 characters: `code: PMS_COR_001`.")),
+        ]);
+        out
+    }
+}
+
+/// 400 / 422 of an action whose body is the operator's `{reason}` (problem+json).
+pub struct BadReason;
+
+impl IntoResponses for BadReason {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let p = |d: &str| envelope_response(d, "ProblemDetails", "application/problem+json");
+        BTreeMap::from([
+            (
+                "400".to_owned(),
+                p("Body is not JSON of this shape: `code: PMS_COR_001`."),
+            ),
+            (
+                "422".to_owned(),
+                p("Blank reason, or one over 1,000 characters: `code: PMS_COR_001`."),
+            ),
         ])
     }
 }

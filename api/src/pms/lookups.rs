@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(all_policy_requests))
         .routes(routes!(policy_request))
         .routes(routes!(api_key_policy))
+        .routes(routes!(api_key_policy_by_header))
 }
 
 /// `EmailVerificationRequestDto`.
@@ -153,9 +154,52 @@ async fn api_key_policy(
     PmsCaller(caller): PmsCaller,
     Path((partner_id, api_key)): Path<(String, String)>,
 ) -> PmsResult {
+    key_policy(&state, &caller, &partner_id, &api_key).await
+}
+
+/// Header carrying the API key of [`api_key_policy_by_header`].
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The partner and policy of one of a partner's API keys, the key sent in a header.
+///
+/// `GET /partners/{partnerId}/apikey` with `X-API-Key: <key>`: what
+/// `GET /partners/{partnerId}/apikey/{apikey}` answers, without the key in the URL (where
+/// ingress, proxies and access logs would record it). `PMS_COR_001` without the header.
+#[utoipa::path(get, path = "/v1/partnermanager/partners/{partner_id}/apikey", tag = "partners",
+    params(("partner_id" = String, Path, description = "Partner id."),
+        ("X-API-Key" = String, Header, description = "API key value.")),
+    responses((status = 200, description = "`response`: `{partnerID, policyId}`. Business errors (HTTP 200): `PMS_COR_001` (no `X-API-Key` header), `PMS_PMP_009` (no such key of the partner).", body = crate::openapi::schemas::PmsResponse<Value>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn api_key_policy_by_header(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    Path(partner_id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> PmsResult {
     state.roles.check(RoleKey::GetPartnersApiKey, &caller)?;
+    let api_key = headers
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            PmsError::new(
+                codes::PMS_COR_001,
+                "Invalid request parameter - X-API-Key header is missing :request",
+            )
+        })?;
+    key_policy(&state, &caller, &partner_id, api_key).await
+}
+
+async fn key_policy(
+    state: &AppState,
+    caller: &crate::access::AuthUser,
+    partner_id: &str,
+    api_key: &str,
+) -> PmsResult {
+    state.roles.check(RoleKey::GetPartnersApiKey, caller)?;
     let mut conn = state.pool.acquire().await?;
-    let key = pp::key(&mut conn, &partner_id, &api_key)
+    let key = pp::key(&mut conn, partner_id, api_key)
         .await?
         .ok_or_else(|| PmsError::of(codes::PMS_PMP_009))?;
     ok(

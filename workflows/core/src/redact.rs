@@ -77,6 +77,56 @@ pub fn redact_json(value: &mut Value) {
     }
 }
 
+/// Keys (lower-case, whole) whose values a finished run does not keep: the credentials of
+/// [`SENSITIVE_KEYS`] plus bearer material.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "token",
+    "access_token",
+    "accesstoken",
+    "authorization",
+    "cookie",
+];
+
+fn is_credential_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SENSITIVE_KEYS.contains(&key.as_str())
+        || CREDENTIAL_KEYS.contains(&key.as_str())
+        || ["secret", "password", "privatekey"]
+            .iter()
+            .any(|part| key.contains(part))
+}
+
+fn scrub_json(value: &mut Value) -> bool {
+    let mut changed = false;
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_credential_key(key) && !item.is_null() {
+                    changed |= *item != Value::String(REDACTED.to_owned());
+                    *item = Value::String(REDACTED.to_owned());
+                } else {
+                    changed |= scrub_json(item);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                changed |= scrub_json(item);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
+/// `value` without its credentials (API keys, licence keys, secrets, passwords, tokens:
+/// narrower than [`redact_json`], which also hides display-only fields such as
+/// `authTokenType`), or `None` when it holds none: what a finished run keeps of its input.
+pub fn scrubbed(value: &Value) -> Option<Value> {
+    let mut copy = value.clone();
+    scrub_json(&mut copy).then_some(copy)
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
@@ -199,6 +249,25 @@ fn redact_jwts(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finished_runs_lose_credentials_and_keep_the_rest() {
+        let input = serde_json::json!({
+            "events": [{"mispLicenseData": {"licenseKey": "k-123", "mispId": "m"}},
+                       {"apiKeyId": "a-456", "policy": {"authTokenType": "policy"}}],
+            "client": {"client_secret": "s"}
+        });
+        let out = scrubbed(&input).unwrap();
+        let text = out.to_string();
+        assert!(!text.contains("k-123") && !text.contains("a-456") && !text.contains("\"s\""));
+        assert_eq!(out["events"][1]["policy"]["authTokenType"], "policy");
+        assert_eq!(out["events"][0]["mispLicenseData"]["mispId"], "m");
+        assert_eq!(
+            scrubbed(&serde_json::json!({"policy": {"authTokenType": "x"}})),
+            None
+        );
+        assert_eq!(scrubbed(&out), None, "scrubbing twice changes nothing");
+    }
 
     const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIiwiZXhwIjoxfQ.c2lnbmF0dXJlLXZhbHVl";
 

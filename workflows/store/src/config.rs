@@ -69,6 +69,8 @@ pub struct ConsoleSettings {
     pub login_url: String,
     /// Lifetime of a dev sign-in, seconds.
     pub dev_session_s: u64,
+    /// Dev sign-in attempts accepted per minute, all users together (429 beyond).
+    pub dev_sign_ins_per_minute: u32,
     /// Runs per transaction of a bulk action.
     pub bulk_batch: u32,
 }
@@ -82,6 +84,7 @@ impl std::fmt::Debug for ConsoleSettings {
             .field("csrf_secret", &"<redacted>")
             .field("login_url", &self.login_url)
             .field("dev_session_s", &self.dev_session_s)
+            .field("dev_sign_ins_per_minute", &self.dev_sign_ins_per_minute)
             .field("bulk_batch", &self.bulk_batch)
             .finish()
     }

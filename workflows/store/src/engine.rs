@@ -428,12 +428,30 @@ async fn run_completion(
         }),
         _ => None,
     };
+    let run_finished: Option<String> = row.try_get("run_status")?;
+    if run_finished.as_deref() == Some("completed") {
+        scrub_input(conn, claimed).await?;
+    }
     Ok(Completion {
         recorded: recorded > 0,
         next,
         next_key: row.try_get("next_key")?,
-        run_finished: row.try_get("run_status")?,
+        run_finished,
     })
+}
+
+/// A completed run keeps no credential in its input (licence keys, API keys, secrets:
+/// [`pmsflow_core::redact::scrubbed`]); on `conn`, so in the completing transaction when
+/// there is one. Runs that end otherwise keep theirs: an operator may retry them.
+async fn scrub_input(conn: &mut PgConnection, claimed: &Claimed) -> Result<(), sqlx::Error> {
+    if let Some(input) = pmsflow_core::redact::scrubbed(&claimed.input) {
+        sqlx::query("UPDATE workflow_run SET input = $2 WHERE id = $1")
+            .bind(claimed.run_id)
+            .bind(input)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Record a failed attempt that will be retried after `delay`: the step goes back to

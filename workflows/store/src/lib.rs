@@ -25,6 +25,7 @@
 //! - [`operator`]: operator actions on runs and steps, and the operator audit log.
 //! - [`bulk`]: bulk actions over many runs, applied batch by batch.
 //! - [`console`]: what the operator console reads (overview, run list, heartbeats).
+//! - [`sessions`]: signed-out session tokens, refused until they expire.
 
 pub mod bulk;
 pub mod config;
@@ -44,6 +45,7 @@ pub mod republish;
 pub mod runs;
 pub mod schedules;
 pub mod search;
+pub mod sessions;
 pub mod sweeps;
 pub mod telemetry;
 pub mod watch;
