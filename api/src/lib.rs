@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent))
         .layer(axum::middleware::from_fn(access::transport::hsts))
+        .layer(axum::middleware::from_fn(count_request))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
@@ -67,6 +68,28 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         .get::<axum::extract::MatchedPath>()
         .map_or("unmatched", axum::extract::MatchedPath::as_str);
     tracing::info_span!("request", method = %req.method(), route)
+}
+
+/// Count the request in `pmsflow_http_requests_total` and time it in
+/// `pmsflow_http_request_duration_seconds`, by route template (never the URI).
+async fn count_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    pmsflow_store::metrics::http_request(
+        &route,
+        &method,
+        resp.status().as_u16(),
+        started.elapsed(),
+    );
+    resp
 }
 
 #[cfg(test)]

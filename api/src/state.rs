@@ -39,6 +39,9 @@ pub struct AppState {
     pub pool: PgPool,
     /// Bounds on every request.
     pub limits: RequestLimits,
+    /// Cancelled when the process starts draining (SIGTERM): long-lived answers (the console's
+    /// event stream) end with a reconnect hint.
+    pub draining: tokio_util::sync::CancellationToken,
     /// Token verification.
     pub auth: Arc<Authenticator>,
     /// Attempt budgets and backoff of new runs.

@@ -34,6 +34,7 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
         .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
         .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
         .env("PMSFLOW_WORKER__LEASE_SECONDS", "2")
+        .env("PMSFLOW_ADMIN__BIND", "127.0.0.1:0")
         .env("PMSFLOW_MOSIP__MODE", "mosip")
         .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
         .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)

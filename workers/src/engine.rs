@@ -122,12 +122,14 @@ impl Engine {
         let Some(step) = loaded else {
             return Ok(Delivery::Duplicate);
         };
-        let span = tracing::info_span!("step", run_id = %step.run_id, step = %step.step_key, attempt = step.attempt);
+        let span = step_span(&step);
+        let started = std::time::Instant::now();
         if Executors::is_local(&step.step_key) {
             // No external call: compute, then claim-and-complete in one statement.
             let failure = match self.executors.run(&step).instrument(span.clone()).await {
                 Ok(done) => match self.commit_success(&step, done, Held::Loaded).await {
                     Ok(delivery) => {
+                        record(&step, &delivery, started);
                         self.after(&step, &delivery).await;
                         return Ok(delivery);
                     }
@@ -143,6 +145,7 @@ impl Engine {
                 }
             }
             let delivery = self.fail(&step, failure).await?;
+            record(&step, &delivery, started);
             self.after(&step, &delivery).await;
             return Ok(delivery);
         }
@@ -157,7 +160,8 @@ impl Engine {
 
     /// Run a leased step: the call with no transaction open, then the commit.
     async fn run_leased(&self, claimed: Claimed) -> Result<Delivery, EngineError> {
-        let span = tracing::info_span!("step", run_id = %claimed.run_id, step = %claimed.step_key, attempt = claimed.attempt);
+        let span = step_span(&claimed);
+        let started = std::time::Instant::now();
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
         let budget = self.settings.lease.mul_f64(0.8);
         let result =
@@ -184,6 +188,7 @@ impl Engine {
             },
             Err(failure) => self.fail(&claimed, failure).await?,
         };
+        record(&claimed, &delivery, started);
         self.after(&claimed, &delivery).await;
         Ok(delivery)
     }
@@ -272,6 +277,26 @@ impl Engine {
             tracing::warn!(error = %e, "fast-path push failed; the reconciler will dispatch");
         }
     }
+}
+
+/// The span of a step's attempt: every log line of the step carries its run, step key,
+/// attempt and partner (the run's subject).
+fn step_span(step: &Claimed) -> tracing::Span {
+    tracing::info_span!("step", run_id = %step.run_id, step = %step.step_key,
+        attempt = step.attempt, partner_id = step.subject.as_deref().unwrap_or(""))
+}
+
+/// Count the attempt's outcome (`pmsflow_step_attempts_total`, `pmsflow_step_duration_seconds`):
+/// a recorded success or a given-up failure, a scheduled retry; duplicates and lost leases are
+/// not attempts of this worker.
+fn record(step: &Claimed, delivery: &Delivery, started: std::time::Instant) {
+    let outcome = match delivery {
+        Delivery::Recorded(c) if c.failed_attempt => "failed",
+        Delivery::Recorded(_) => "succeeded",
+        Delivery::RetryScheduled => "retry",
+        Delivery::Duplicate | Delivery::LeaseLost => return,
+    };
+    pmsflow_store::metrics::step_attempt(&step.step_key, outcome, Some(started.elapsed()));
 }
 
 /// The attempt's failure when its success could not be committed: the domain's refusal

@@ -74,10 +74,12 @@ pub async fn pass(pool: &PgPool, settings: &ReconcilerSettings) -> anyhow::Resul
                 engine::give_up_expired(&mut conn, &lease, failure).await?;
             }
         }
+        pmsflow_store::metrics::step_attempt(&lease.step_key, "lease_expired", None);
         out.expired += 1;
     }
     out.redispatched = engine::redispatch_stale(pool, settings.redispatch_after).await?;
     out.released = engine::release_waiting(pool).await?;
+    pmsflow_store::metrics::redispatched(out.redispatched);
     if out.expired > 0 || out.redispatched > 0 || out.released > 0 {
         tracing::info!(
             expired = out.expired,

@@ -60,6 +60,9 @@ pub struct WorkerRoleSettings {
     pub concurrency: usize,
     /// Fallback Redis poll.
     pub poll_interval: Duration,
+    /// At shutdown, how long running steps may finish after claiming stops
+    /// (`admin.shutdown_grace_s`); the caller then releases the leases left.
+    pub drain: Duration,
 }
 
 /// A dispatcher and doorbell for this process.
@@ -106,7 +109,7 @@ pub fn spawn_worker(
     let name = engine.worker().to_owned();
     let concurrency = settings.concurrency;
     let monitor = Monitor::new()
-        .shutdown_timeout(Duration::from_secs(30))
+        .shutdown_timeout(settings.drain)
         .should_restart(|_ctx, err| {
             tracing::warn!(error = %err, "apalis worker stopped; restarting");
             true

@@ -888,6 +888,16 @@ async fn events(
         Some((futures::stream::iter(events.into_iter().map(Ok)), rx))
     })
     .flatten()
-    .take_until(expiry);
+    .take_until(futures::future::select(
+        Box::pin(expiry),
+        Box::pin(state.draining.cancelled_owned()),
+    ))
+    // Ended by the token's expiry or the server's drain: the browser should reconnect soon
+    // (to another replica, or with a fresh session).
+    .chain(futures::stream::once(async {
+        Ok(Event::default()
+            .retry(Duration::from_secs(1))
+            .comment("reconnect"))
+    }));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -258,18 +258,24 @@ pub struct ProblemDetails {
 #[allow(dead_code)]
 pub struct PartnerRegistration {
     /// Partner id, equal to the partner's IAM username; no spaces, at most 36 characters.
+    #[schema(min_length = 1, max_length = 36)]
     partner_id: String,
     /// Name of the policy group (mandatory for policy-required partner types).
     policy_group: Option<String>,
-    /// Organisation name; must equal the `O=` of the partner certificate.
+    /// Organisation name, 1-128 characters; must equal the `O=` of the partner certificate.
+    #[schema(min_length = 1, max_length = 128)]
     organization_name: String,
     /// Postal address, 1-2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     address: String,
     /// Phone number, 1-16 characters.
+    #[schema(min_length = 1, max_length = 16)]
     contact_number: String,
-    /// Email address.
+    /// Email address, 1-254 characters.
+    #[schema(min_length = 1, max_length = 254)]
     email_id: String,
     /// Partner type code, e.g. `Auth_Partner`, `Device_Provider`, `MISP_Partner`.
+    #[schema(min_length = 1)]
     partner_type: String,
     /// Language code; defaults to the first mandatory language.
     lang_code: Option<String>,
@@ -891,6 +897,7 @@ pub struct PartnerSearch {
     #[serde(flatten)]
     search: Search,
     /// `all` or a partner type code (required).
+    #[schema(min_length = 1)]
     #[serde(rename = "partnerType")]
     partner_type: String,
 }
@@ -903,6 +910,7 @@ pub struct PolicySearch {
     #[serde(flatten)]
     search: Search,
     /// `all`, `Auth`, `DataShare`, `CredentialIssuance` or `MISP` (required).
+    #[schema(min_length = 1)]
     #[serde(rename = "policyType")]
     policy_type: String,
 }
@@ -957,6 +965,7 @@ pub struct PolicyFilterValues {
     #[serde(flatten)]
     values: FilterValues,
     /// `all` or a policy type (required).
+    #[schema(min_length = 1)]
     #[serde(rename = "policyType")]
     policy_type: String,
 }

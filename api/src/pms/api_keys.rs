@@ -143,6 +143,7 @@ async fn request_policy(
 struct DecisionRequest {
     /// `Approved` or `Rejected` (case-insensitive).
     #[serde(default)]
+    #[schema(min_length = 1)]
     status: String,
 }
 
@@ -294,9 +295,11 @@ async fn api_key_requests(
 struct GenerateRequest {
     /// Name of an approved policy of the partner, 1-128 characters.
     #[serde(default, rename = "policyName")]
+    #[schema(min_length = 1, max_length = 128)]
     policy_name: String,
     /// Label, unique per partner and policy, 1-36 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 36)]
     label: String,
 }
 
@@ -411,6 +414,7 @@ async fn generate_api_key(
 struct KeyStatusRequest {
     /// Label of the key, 1-36 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 36)]
     label: String,
     /// `Active` or `De-Active` (case-insensitive).
     #[serde(default)]

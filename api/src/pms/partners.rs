@@ -150,9 +150,11 @@ async fn list_partners_v2(
 struct UpdateRequest {
     /// Postal address, 1-2000 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 2000)]
     address: String,
     /// Phone number, 1-16 characters (at most `pmp.partner.mobileNumber.max.length`).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 16)]
     contact_number: String,
     /// v2 only: logo URL.
     #[serde(default)]
@@ -296,6 +298,7 @@ struct ContactRequest {
     contact_number: Option<String>,
     /// Email address, 1-254 characters; the contact's key.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 254)]
     email_id: String,
     /// Whether the contact is active (default true; `is_Active` is accepted too).
     #[serde(default, alias = "is_Active")]
@@ -417,6 +420,7 @@ async fn map_policy_group(
 struct PartnerStatusRequest {
     /// `Active` or `De-active` (case-insensitive), 1-36 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 36)]
     status: String,
 }
 

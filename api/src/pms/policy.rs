@@ -65,9 +65,11 @@ fn policy_missing() -> PmsError {
 struct GroupRequest {
     /// Unique name, 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     name: String,
     /// Description, 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     desc: String,
     /// Update only, required there: activate or deactivate the group.
     #[serde(default, rename = "isActive")]
@@ -302,22 +304,28 @@ async fn all_groups(State(state): State<AppState>, PmsCaller(caller): PmsCaller)
 struct PolicyRequest {
     /// Create only: the id to use, at most 36 characters (a UUID when absent or blank).
     #[serde(default)]
+    #[schema(max_length = 36)]
     policy_id: Option<String>,
     /// Name of an active policy group, 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     policy_group_name: String,
     /// Create only: `Auth`, `DataShare`, `CredentialIssuance` or `MISP` (case-insensitive),
     /// 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     policy_type: String,
     /// Name, unique in the group, 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     name: String,
     /// Description, 1-128 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128)]
     desc: String,
     /// Version, 1-8 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 8)]
     version: String,
     /// The policy document, validated against MOSIP's JSON schema of its type.
     #[serde(default)]

@@ -97,6 +97,24 @@ impl MosipHttp {
         request: RequestBuilder,
         effect_key: Option<&str>,
     ) -> Result<RawResponse, StepFailure> {
+        let started = Instant::now();
+        let answer = self.send_once(call, request, effect_key).await;
+        let (service, operation) = call.split_once('.').unwrap_or((call, ""));
+        let outcome = match &answer {
+            Ok(_) => "ok",
+            Err(f) if f.is_retryable() => "retryable",
+            Err(_) => "permanent",
+        };
+        pmsflow_store::metrics::mosip_call(service, operation, outcome, started.elapsed());
+        answer
+    }
+
+    async fn send_once(
+        &self,
+        call: &'static str,
+        request: RequestBuilder,
+        effect_key: Option<&str>,
+    ) -> Result<RawResponse, StepFailure> {
         let effect_key = effect_key
             .map(HeaderValue::from_str)
             .transpose()

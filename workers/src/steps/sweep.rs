@@ -109,6 +109,7 @@ impl Step for RunSweep {
                 ))
             }
         };
+        pmsflow_store::metrics::sweep(name, report.marked);
         Ok(StepDone::output(json!(report)))
     }
 }

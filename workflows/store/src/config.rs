@@ -46,9 +46,24 @@ pub struct Settings {
     pub republish: RepublishSettings,
     /// `[console]`.
     pub console: ConsoleSettings,
+    /// `[admin]`.
+    pub admin: AdminSettings,
     /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[admin]`: the process's own endpoints (health, metrics) and its shutdown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Where a process without the API role serves `/health/live`, `/health/ready` and
+    /// `/metrics`, `host:port` (the API role serves them on `api.bind`).
+    pub bind: String,
+    /// From SIGTERM or SIGINT to exit, seconds: in-flight requests and steps finish within it;
+    /// steps still running then are handed back (their leases released, the attempt not
+    /// counted). Keep it under Kubernetes' `terminationGracePeriodSeconds`.
+    pub shutdown_grace_s: u64,
 }
 
 /// `[console]`: the operator console at `/console` and its JSON API under `/v1/admin`.
@@ -627,6 +642,12 @@ impl Settings {
         }
         if self.api.bind.parse::<std::net::SocketAddr>().is_err() {
             return bad("api.bind", "must be host:port, e.g. 127.0.0.1:8080");
+        }
+        if self.admin.bind.parse::<std::net::SocketAddr>().is_err() {
+            return bad("admin.bind", "must be host:port, e.g. 0.0.0.0:9464");
+        }
+        if self.admin.shutdown_grace_s == 0 {
+            return bad("admin.shutdown_grace_s", "must be at least 1 second");
         }
         if self.api.request_timeout_ms <= self.api.certificate_upload_wait_ms {
             return bad(

@@ -187,6 +187,8 @@ pub struct Completion {
     pub next_key: Option<String>,
     /// The run's new status if it ended (`completed` or `failed`).
     pub run_finished: Option<String>,
+    /// The attempt recorded was a failure (the step's budget was spent or its error permanent).
+    pub failed_attempt: bool,
 }
 
 /// How a step ends.
@@ -429,6 +431,9 @@ async fn run_completion(
         _ => None,
     };
     let run_finished: Option<String> = row.try_get("run_status")?;
+    if let Some(status) = &run_finished {
+        crate::metrics::run_finished(&claimed.kind, status);
+    }
     if run_finished.as_deref() == Some("completed") {
         scrub_input(conn, claimed).await?;
     }
@@ -437,6 +442,7 @@ async fn run_completion(
         next,
         next_key: row.try_get("next_key")?,
         run_finished,
+        failed_attempt: matches!(outcome, Outcome::Dead(_)),
     })
 }
 
@@ -452,6 +458,33 @@ async fn scrub_input(conn: &mut PgConnection, claimed: &Claimed) -> Result<(), s
             .await?;
     }
     Ok(())
+}
+
+/// Hand back every step `worker` still holds (a drain at shutdown): each goes back to
+/// `queued` at its previous attempt number (the attempt it was in is not counted, nothing is
+/// recorded for it), due now, with an outbox row and a NOTIFY so another worker takes it at
+/// once. An outcome this worker reports later no longer matches its lease and is discarded.
+/// Returns how many steps were handed back.
+pub async fn release_leases(pool: &sqlx::PgPool, worker: &str) -> Result<u64, sqlx::Error> {
+    let released: i64 = sqlx::query_scalar(
+        "WITH r AS (
+            UPDATE workflow_step
+               SET status = 'queued', attempt = attempt - 1, lease_owner = NULL,
+                   lease_until = NULL, started_at = NULL, next_attempt_at = now()
+             WHERE lease_owner = $1 AND status = 'running'
+            RETURNING id, attempt
+         ), o AS (
+            INSERT INTO outbox (step_id, attempt) SELECT id, attempt FROM r RETURNING id
+         ), n AS (
+            SELECT pg_notify($2, '') FROM o LIMIT 1
+         )
+         SELECT (SELECT count(*) FROM r) + 0 * (SELECT count(*) FROM n)",
+    )
+    .bind(worker)
+    .bind(OUTBOX_CHANNEL)
+    .fetch_one(pool)
+    .await?;
+    Ok(released as u64)
 }
 
 /// Record a failed attempt that will be retried after `delay`: the step goes back to
@@ -544,12 +577,14 @@ pub struct ExpiredLease {
     pub lease_owner: String,
     /// Whether the run fails with it.
     pub required: bool,
+    /// Step key.
+    pub step_key: String,
 }
 
 /// Steps whose lease ended before now, at most `limit`.
 pub async fn expired_leases(pool: &PgPool, limit: i64) -> Result<Vec<ExpiredLease>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, run_id, attempt, max_attempts, backoff, lease_owner, required
+        "SELECT id, run_id, attempt, max_attempts, backoff, lease_owner, required, step_key
            FROM workflow_step WHERE status = 'running' AND lease_until < now()
           ORDER BY lease_until LIMIT $1",
     )
@@ -565,6 +600,7 @@ pub async fn expired_leases(pool: &PgPool, limit: i64) -> Result<Vec<ExpiredLeas
                 attempt: r.try_get("attempt")?,
                 max_attempts: r.try_get("max_attempts")?,
                 backoff: serde_json::from_value(backoff).unwrap_or_default(),
+                step_key: r.try_get("step_key")?,
                 lease_owner: r
                     .try_get::<Option<String>, _>("lease_owner")?
                     .unwrap_or_default(),

@@ -26,6 +26,7 @@
 //! - [`bulk`]: bulk actions over many runs, applied batch by batch.
 //! - [`console`]: what the operator console reads (overview, run list, heartbeats).
 //! - [`sessions`]: signed-out session tokens, refused until they expire.
+//! - [`metrics`]: the Prometheus metrics of every role, named in one place.
 
 pub mod bulk;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod domain_write;
 pub mod engine;
 pub mod jobs;
 pub mod licences;
+pub mod metrics;
 pub mod oidc_clients;
 pub mod operator;
 pub mod partner_policies;

@@ -266,6 +266,7 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     .fetch_optional(&mut *conn)
     .await?;
     if inserted.is_some() {
+        crate::metrics::runs_started(new.kind.as_str(), 1);
         return Ok(CreatedRun {
             run_id,
             replayed: false,
@@ -482,6 +483,9 @@ pub async fn create_runs(
     .bind(OUTBOX_CHANNEL)
     .execute(&mut *conn)
     .await?;
+    for r in new {
+        crate::metrics::runs_started(r.kind.as_str(), 1);
+    }
     Ok(run_ids)
 }
 
