@@ -2,7 +2,7 @@
 //!
 //! - `GET /health/live`: `200 {"status": "up"}` while the process runs.
 //! - `GET /health/ready`: `200 {"status": "ready", "checks": {...}}` when Postgres answers,
-//!   its migrations are this binary's, Redis answers (roles that use it) and the process is not
+//!   its migrations include this binary's, Redis answers (roles that use it) and the process is not
 //!   draining; `503 {"status": "unready", "checks": {...}}` otherwise, each check `ok` or why
 //!   not.
 //! - `GET /metrics`: the Prometheus text exposition ([`pmsflow_store::metrics`]), gauges of the
@@ -90,11 +90,13 @@ async fn postgres_check(pool: &PgPool) -> Result<(), String> {
     .await
     .map_err(|_| "postgres: no answer within 2 s".to_owned())?
     .map_err(|e| format!("postgres: {e}"))?;
-    if applied == latest {
+    // Migrations are additive: a database ahead of this binary (an upgrade's Job ran before
+    // this pod was replaced) still serves it.
+    if applied >= latest {
         Ok(())
     } else {
         Err(format!(
-            "migrations: database at {applied}, this binary at {latest}"
+            "migrations: database at {applied}, this binary needs {latest}"
         ))
     }
 }

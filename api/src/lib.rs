@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent))
         .layer(axum::middleware::from_fn(access::transport::hsts))
         .layer(axum::middleware::from_fn(count_request))
+        .layer(axum::middleware::from_fn(keep_traceparent))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
@@ -68,6 +69,20 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         .get::<axum::extract::MatchedPath>()
         .map_or("unmatched", axum::extract::MatchedPath::as_str);
     tracing::info_span!("request", method = %req.method(), route)
+}
+
+/// Serve the request with its W3C `traceparent` (if valid) as the current one, so the runs it
+/// creates keep it ([`pmsflow_store::trace`]).
+async fn keep_traceparent(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let traceparent = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(pmsflow_store::trace::parse);
+    pmsflow_store::trace::scope(traceparent, next.run(req)).await
 }
 
 /// Count the request in `pmsflow_http_requests_total` and time it in

@@ -129,6 +129,8 @@ pub(crate) struct App {
     pub(crate) ledger: ledger::Ledger,
     pub(crate) idempotency: ledger::IdempotencyStore,
     pub(crate) faults: Mutex<FaultConfig>,
+    /// `(path, traceparent)` of every request that carried a W3C `traceparent`, in order.
+    pub(crate) traceparents: Mutex<Vec<(String, String)>>,
 }
 
 impl App {
@@ -191,6 +193,7 @@ impl Sandbox {
                 ledger: ledger::Ledger::default(),
                 idempotency: ledger::IdempotencyStore::default(),
                 faults: Mutex::default(),
+                traceparents: Mutex::default(),
             }),
         })
     }
@@ -262,6 +265,10 @@ impl Sandbox {
             .route("/_sandbox/audits", get(admin::audits))
             .route("/_sandbox/esignet/clients", get(admin::esignet_clients))
             .route("/_sandbox/health", get(admin::health))
+            .layer(axum::middleware::from_fn_with_state(
+                self.app.clone(),
+                record_traceparent,
+            ))
             .with_state(self.app.clone())
     }
 
@@ -345,6 +352,12 @@ impl Sandbox {
         lock(&self.app.emails).clone()
     }
 
+    /// `(path, traceparent)` of every request that carried a W3C `traceparent`, in order (a
+    /// tracing backend would join them to the trace of the request that caused them).
+    pub fn traceparents(&self) -> Vec<(String, String)> {
+        lock(&self.app.traceparents).clone()
+    }
+
     /// Accepted audit rows, in order.
     pub fn audits(&self) -> Vec<RecordedAudit> {
         lock(&self.app.audits).clone()
@@ -403,4 +416,20 @@ impl Sandbox {
             OffsetDateTime::now_utc(),
         )?)
     }
+}
+
+/// Remember the `traceparent` of a request, as a tracing backend behind MOSIP would see it.
+async fn record_traceparent(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(tp) = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+    {
+        lock(&app.traceparents).push((req.uri().path().to_owned(), tp.to_owned()));
+    }
+    next.run(req).await
 }

@@ -310,3 +310,140 @@ async fn metrics_show_runs_retries_and_mosip_errors(pool: PgPool) {
         assert!(helped.contains_key(name), "{name} has no HELP");
     }
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_postgres_restart_does_not_lose_a_waiting_certificate_upload(pool: PgPool) {
+    use serde_json::{json, Value};
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin();
+    let partner = app.token("movp", &["CREDENTIAL_PARTNER"]);
+    let post = |path: &str, token: &str, request: Value| {
+        app.http
+            .post(format!("{}/v1/partnermanager{path}", app.api))
+            .bearer_auth(token)
+            .json(&json!({"id": "mosip.partnermanagement", "version": "1.0",
+                "requesttime": "2026-12-07T10:00:00.000Z", "request": request}))
+            .send()
+    };
+    let reg: Value = post(
+        "/partners",
+        &partner,
+        json!({
+            "partnerId": "movp", "organizationName": "movp", "partnerType": "Credential_Partner",
+            "policyGroup": "mpolicygroup-default-digitalcard", "address": "Bangalore",
+            "contactNumber": "9876543210", "emailId": "movp@example.org", "langCode": "eng"
+        }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(reg["response"]["status"], "InProgress", "{reg}");
+    for ca in ["root-ca.apitest.pem", "sub-ca.apitest2.pem"] {
+        let r: Value = post(
+            "/partners/certificate/ca/upload",
+            &admin,
+            json!({
+                "certificateData": pmsflow_tests::fixture(&format!("apitest-credential/{ca}")),
+                "partnerDomain": "AUTH"
+            }),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(r["response"]["status"], "Upload Success.", "{r}");
+    }
+    // keymanager is slow: the upload waits for its run while Postgres drops every connection.
+    let mut rules = std::collections::HashMap::new();
+    rules.insert(
+        "keymanager.uploadPartnerCertificate".to_owned(),
+        pmsflow_sandbox::FaultRule {
+            latency_ms: 1500,
+            ..Default::default()
+        },
+    );
+    app.sandbox
+        .sandbox
+        .set_faults(pmsflow_sandbox::FaultConfig { rules });
+    let mut created = sqlx::postgres::PgListener::connect_with(&app.pool)
+        .await
+        .unwrap();
+    created.listen(pmsflow_store::OUTBOX_CHANNEL).await.unwrap();
+    let upload = post(
+        "/partners/certificate/upload",
+        &partner,
+        json!({
+            "partnerId": "movp",
+            "certificateData": pmsflow_tests::fixture("apitest-credential/partner.movp.pem"),
+            "partnerDomain": "AUTH"
+        }),
+    );
+    let upload = tokio::spawn(upload);
+    // The certificate run is committed (its first outbox row rang): the request now waits.
+    tokio::time::timeout(Duration::from_secs(30), created.recv())
+        .await
+        .expect("the run was created")
+        .unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        killed >= 2,
+        "the API's and the watcher's connections were cut ({killed})"
+    );
+
+    let answer: Value = upload.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(answer["errors"], Value::Null, "{answer}");
+    assert!(
+        answer["response"]["signedCertificateData"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("-----BEGIN CERTIFICATE-----")),
+        "{answer}"
+    );
+}
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_requests_trace_follows_its_run_to_every_mosip_call(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
+    let resp = app
+        .http
+        .post(format!("{}/v1/onboardings", app.api))
+        .bearer_auth(app.admin())
+        .header("traceparent", &traceparent)
+        .json(&pmsflow_tests::fixture_body(0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 202);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let id: uuid::Uuid = serde_json::from_value(body["runId"].clone()).unwrap();
+    let run = app.wait_run(id, Duration::from_secs(60)).await;
+    assert_eq!(run.run.status, "completed");
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT traceparent FROM workflow_run WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.as_deref(), Some(traceparent.as_str()));
+    // Every MOSIP call of the run's steps carried the trace, each with a parent of its own.
+    let seen = app.sandbox.sandbox.traceparents();
+    let keymanager: Vec<&(String, String)> = seen
+        .iter()
+        .filter(|(path, _)| path.contains("/keymanager/"))
+        .collect();
+    assert!(keymanager.len() >= 2, "{seen:?}");
+    for (path, tp) in &seen {
+        assert!(tp.starts_with(&format!("00-{trace}-")), "{path}: {tp}");
+        assert_ne!(tp, &traceparent, "{path} got a new parent id");
+    }
+}

@@ -126,7 +126,12 @@ impl Engine {
         let started = std::time::Instant::now();
         if Executors::is_local(&step.step_key) {
             // No external call: compute, then claim-and-complete in one statement.
-            let failure = match self.executors.run(&step).instrument(span.clone()).await {
+            let failure = match pmsflow_store::trace::scope(
+                step.traceparent.clone(),
+                self.executors.run(&step).instrument(span.clone()),
+            )
+            .await
+            {
                 Ok(done) => match self.commit_success(&step, done, Held::Loaded).await {
                     Ok(delivery) => {
                         record(&step, &delivery, started);
@@ -164,15 +169,21 @@ impl Engine {
         let started = std::time::Instant::now();
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
         let budget = self.settings.lease.mul_f64(0.8);
-        let result =
-            match tokio::time::timeout(budget, self.executors.run(&claimed).instrument(span)).await
-            {
-                Ok(r) => r,
-                Err(_) => Err(StepFailure::retryable(
-                    pmsflow_core::codes::PMS_KKS_001,
-                    format!("step did not finish within {} ms", budget.as_millis()),
-                )),
-            };
+        let result = match tokio::time::timeout(
+            budget,
+            pmsflow_store::trace::scope(
+                claimed.traceparent.clone(),
+                self.executors.run(&claimed).instrument(span),
+            ),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(StepFailure::retryable(
+                pmsflow_core::codes::PMS_KKS_001,
+                format!("step did not finish within {} ms", budget.as_millis()),
+            )),
+        };
         if let Some(key) = &self.settings.pause_after_call {
             if key == &claimed.step_key && !Executors::is_local(key) {
                 println!("FAILPOINT paused-after-call {key}");

@@ -53,9 +53,11 @@ async fn list(
 
 /// The reason of a native schedule action: `{reason}` if a body is sent (checked as the
 /// console checks it: 400 `PMS_COR_001` for a body that is not JSON, 422 for a blank or
-/// over-long reason), else [`NO_REASON`].
+/// over-long reason), else [`NO_REASON`]. A JSON `null` is no body, as the document says
+/// (the body is optional: `null` or `{reason}`).
 fn reason_of(body: &[u8]) -> Result<String, Problem> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let body = body.trim_ascii();
+    if body.is_empty() || body == b"null" {
         return Ok(NO_REASON.to_owned());
     }
     crate::services::reason::reason_of(body)

@@ -127,6 +127,10 @@ impl MosipHttp {
         if let Some(key) = effect_key {
             request = request.header(IDEMPOTENCY_KEY, key);
         }
+        // The trace of the request that created the run, continued with a new parent id.
+        if let Some(traceparent) = pmsflow_store::trace::outgoing(rand::random()) {
+            request = request.header("traceparent", traceparent);
+        }
         let raw = execute(call, request, self.timeout).await?;
         if raw.status == 401 {
             self.tokens.invalidate_if_current(&token).await;

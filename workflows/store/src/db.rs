@@ -34,9 +34,13 @@ pub fn api_pool(pool: &PgPool, max_connections: u32, statement_timeout: Duration
 }
 
 /// Apply pending migrations (idempotent; safe to run from several processes at once, sqlx
-/// takes an advisory lock).
+/// takes an advisory lock). Migrations the database has and this binary does not know (a
+/// newer release migrated it: a rolling upgrade, or a rollback) are left alone: migrations are
+/// additive, so an older binary still runs on the newer schema.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    MIGRATOR.run(pool).await
+    let mut migrator = sqlx::migrate!("../../migrations");
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await
 }
 
 /// Create the database named in `url` if it does not exist (used by `pmsflow migrate` and the

@@ -52,6 +52,8 @@ pub struct Claimed {
     pub outputs: Value,
     /// Who created the run.
     pub created_by: String,
+    /// The W3C `traceparent` of the request that created the run ([`crate::trace`]).
+    pub traceparent: Option<String>,
     /// Lease holder (this worker).
     pub lease_owner: String,
 }
@@ -79,6 +81,7 @@ fn claimed_from_row(row: &sqlx::postgres::PgRow, worker: &str) -> Result<Claimed
         input: row.try_get("input")?,
         outputs: row.try_get("outputs")?,
         created_by: row.try_get("created_by")?,
+        traceparent: row.try_get("traceparent")?,
         lease_owner: worker.to_owned(),
     })
 }
@@ -94,7 +97,7 @@ pub async fn load(
 ) -> Result<Option<Claimed>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT s.id, s.run_id, s.step_key, s.attempt + 1 AS attempt, s.max_attempts, s.backoff,
-                s.effect_key, s.required, r.kind, r.subject, r.input, r.created_by,
+                s.effect_key, s.required, r.kind, r.subject, r.input, r.created_by, r.traceparent,
                 (SELECT coalesce(jsonb_object_agg(p.step_key, p.output), '{}'::jsonb)
                    FROM workflow_step p
                   WHERE p.run_id = s.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
@@ -150,7 +153,7 @@ pub async fn claim(
                AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')
             RETURNING s.id, s.run_id, s.step_key, s.attempt, s.max_attempts, s.backoff, s.effect_key, s.required
          )
-         SELECT c.*, r.kind, r.subject, r.input, r.created_by,
+         SELECT c.*, r.kind, r.subject, r.input, r.created_by, r.traceparent,
                 (SELECT coalesce(jsonb_object_agg(p.step_key, p.output), '{}'::jsonb)
                    FROM workflow_step p
                   WHERE p.run_id = c.run_id AND p.status = 'succeeded' AND p.output IS NOT NULL) AS outputs
@@ -631,6 +634,7 @@ pub async fn give_up_expired(
         input: Value::Null,
         outputs: Value::Null,
         created_by: String::new(),
+        traceparent: None,
         lease_owner: lease.lease_owner.clone(),
     };
     complete(conn, &claimed, &Outcome::Dead(failure), Dispatch::Relay).await

@@ -27,6 +27,7 @@
 //! - [`console`]: what the operator console reads (overview, run list, heartbeats).
 //! - [`sessions`]: signed-out session tokens, refused until they expire.
 //! - [`metrics`]: the Prometheus metrics of every role, named in one place.
+//! - [`trace`]: the W3C `traceparent` kept on runs and sent on their MOSIP calls.
 
 pub mod bulk;
 pub mod config;
@@ -50,6 +51,7 @@ pub mod search;
 pub mod sessions;
 pub mod sweeps;
 pub mod telemetry;
+pub mod trace;
 pub mod watch;
 
 /// Postgres NOTIFY channel: new outbox rows are ready for the relay.

@@ -223,9 +223,9 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "WITH r AS (
             INSERT INTO workflow_run (id, kind, version, subject, status, input, idempotency_key, created_by, finished_at,
-                                      ordering_key, ordering_seq, owner_partner_id)
+                                      ordering_key, ordering_seq, owner_partner_id, traceparent)
             VALUES ($1, $2, $3, $4, CASE WHEN $16 THEN 'completed' ELSE 'running' END, $5, $6, $7,
-                    CASE WHEN $16 THEN now() END, $18, $19, $21)
+                    CASE WHEN $16 THEN now() END, $18, $19, $21, $22)
             ON CONFLICT (created_by, kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
          ), s AS (
@@ -263,6 +263,7 @@ pub async fn create_run(conn: &mut PgConnection, new: NewRun) -> Result<CreatedR
     .bind(ordering_seq)
     .bind(waits)
     .bind(&new.owner_partner_id)
+    .bind(crate::trace::current())
     .fetch_optional(&mut *conn)
     .await?;
     if inserted.is_some() {
@@ -436,9 +437,9 @@ pub async fn create_runs(
     }
     sqlx::query(
         "INSERT INTO workflow_run (id, kind, version, subject, status, input, created_by, finished_at,
-                                   ordering_key, ordering_seq, owner_partner_id)
+                                   ordering_key, ordering_seq, owner_partner_id, traceparent)
          SELECT id, kind, version, subject, CASE WHEN done THEN 'completed' ELSE 'running' END,
-                input, created_by, CASE WHEN done THEN now() END, okey, oseq, owner
+                input, created_by, CASE WHEN done THEN now() END, okey, oseq, owner, $11
            FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[],
                        $7::bool[], $8::text[], $9::int8[], $10::text[])
                 AS t(id, kind, version, subject, input, created_by, done, okey, oseq, owner)",
@@ -453,6 +454,7 @@ pub async fn create_runs(
     .bind(&run_keys)
     .bind(&run_seqs)
     .bind(&owners)
+    .bind(crate::trace::current())
     .execute(&mut *conn)
     .await?;
     sqlx::query(
