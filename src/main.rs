@@ -47,6 +47,10 @@ enum Command {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:9100")]
         bind: String,
+        /// Serve on an address that is not loopback (the sandbox signs certificates with a
+        /// published test CA and accepts the published service secret).
+        #[arg(long)]
+        dev: bool,
     },
     /// Mint a dev token signed with auth.dev_secret.
     Token {
@@ -94,7 +98,13 @@ fn main() -> anyhow::Result<()> {
                 pool.close().await;
                 Ok(())
             }
-            Command::Sandbox { bind } => {
+            Command::Sandbox { bind, dev } => {
+                let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
+                if !dev && !pmsflow_store::config::is_loopback_host(host) {
+                    anyhow::bail!(
+                        "the sandbox would be served on {bind}, which is not loopback: bind 127.0.0.1, or pass --dev to expose it anyway"
+                    );
+                }
                 let listener = tokio::net::TcpListener::bind(&bind)
                     .await
                     .with_context(|| format!("binding {bind}"))?;

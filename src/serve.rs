@@ -186,6 +186,7 @@ pub async fn esignet_directory(
         &amr_acr,
         Duration::from_millis(m.timeout_ms),
         Duration::from_secs(m.esignet_discovery_ttl_s),
+        &ca_bundle("mosip.ca_file", &m.ca_file)?,
     )
     .context("mosip: eSignet mapping files")
 }

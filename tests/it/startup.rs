@@ -163,3 +163,12 @@ fn a_ca_file_must_hold_certificates() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_standalone_sandbox_on_a_public_bind_is_refused_without_dev() {
+    let stderr = refused(&pmsflow(&["sandbox", "--bind", "0.0.0.0:19199"], &[]));
+    assert!(
+        stderr.contains("not loopback") && stderr.contains("--dev"),
+        "{stderr}"
+    );
+}

@@ -51,7 +51,8 @@ pub enum DirectoryError {
 
 impl EsignetDirectory {
     /// A directory for eSignet at `esignet_url` (base URL, no context path) with the mapping
-    /// files' JSON text; `timeout` bounds the discovery call, `ttl` its cache.
+    /// files' JSON text; `timeout` bounds the discovery call, `ttl` its cache; `extra_roots`
+    /// are trusted besides the built-in roots (`mosip.ca_file`).
     ///
     /// # Errors
     /// [`DirectoryError::Mapping`] when a mapping file is not MOSIP's shape.
@@ -61,17 +62,21 @@ impl EsignetDirectory {
         amr_acr_mapping: &str,
         timeout: Duration,
         ttl: Duration,
+        extra_roots: &[reqwest::Certificate],
     ) -> Result<Self, DirectoryError> {
+        let mut http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        for root in extra_roots {
+            http = http.add_root_certificate(root.clone());
+        }
         Ok(Self {
             mappings: Mappings::parse(identity_mapping, amr_acr_mapping)?,
             discovery_url: format!(
                 "{}/v1/esignet/oidc/.well-known/openid-configuration",
                 esignet_url.trim_end_matches('/')
             ),
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
+            http: http.build()?,
             ttl,
             cache: Mutex::new(None),
         })
