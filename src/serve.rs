@@ -298,6 +298,7 @@ pub fn start_worker_role(
         EngineSettings {
             lease: Duration::from_secs(settings.worker.lease_seconds),
             pause_after_call: std::env::var("PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL").ok(),
+            die_after_commit: None,
         },
     );
     let mut tasks = runtime::spawn_worker(

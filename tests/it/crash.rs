@@ -137,3 +137,87 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
     );
     app.assert_effects_once();
 }
+
+/// A worker that dies mid-chain (step 2 committed, step 3 queued but not yet run): the
+/// reconciler re-dispatches step 3, a live worker chains the rest, and every step has exactly
+/// one attempt.
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn a_worker_dying_mid_chain_leaves_the_rest_to_the_reconciler(pool: PgPool) {
+    use pmsflow_core::workflow::{synthetic_steps, WorkflowKind};
+    use pmsflow_store::{jobs::StepTask, runs};
+    let app = TestApp::spawn_with(pool, TestOptions::api_only()).await;
+    let created = runs::create_run(
+        &mut app.pool.acquire().await.unwrap(),
+        runs::NewRun {
+            kind: WorkflowKind::Synthetic,
+            subject: None,
+            input: serde_json::json!({}),
+            idempotency_key: None,
+            created_by: "test".into(),
+            owner_partner_id: None,
+            steps: synthetic_steps(4),
+            ordering_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    let first: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM workflow_step WHERE run_id = $1 AND seq = 1")
+            .bind(created.run_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let dying = pmsflow_tests::engine_dying_after(&app, Some("synthetic.2"));
+    dying
+        .deliver(StepTask {
+            step_id: first,
+            attempt: 0,
+            dispatch: 0,
+            local: true,
+        })
+        .await
+        .unwrap();
+    let statuses = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT status FROM workflow_step WHERE run_id = $1 ORDER BY seq",
+        )
+        .bind(created.run_id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        statuses().await,
+        ["succeeded", "succeeded", "queued", "pending"],
+        "step 1 chained into step 2, then the worker died"
+    );
+
+    // Nothing will deliver step 3 but the reconciler.
+    let pass = pmsflow_workers::reconciler::pass(
+        &app.pool,
+        &pmsflow_workers::reconciler::ReconcilerSettings {
+            interval: Duration::from_secs(1),
+            redispatch_after: Duration::ZERO,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(pass.redispatched, 1);
+    let cancel = CancellationToken::new();
+    let clients = pmsflow::serve::clients(&app.settings).unwrap();
+    pmsflow::serve::start_worker_role(
+        &app.settings,
+        app.pool.clone(),
+        &app.redis,
+        clients,
+        cancel.clone(),
+    );
+    let run = app.wait_run(created.run_id, Duration::from_secs(60)).await;
+    cancel.cancel();
+    assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
+    for step in &run.steps {
+        let outcomes: Vec<&str> = step.attempts.iter().map(|a| a.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["succeeded"], "{}: one attempt", step.key);
+        assert_eq!(step.attempt, 1, "{}", step.key);
+    }
+}

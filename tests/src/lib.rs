@@ -487,6 +487,15 @@ pub fn fresh_chain(org: &str) -> (String, String) {
 
 /// An engine on the app's database and namespace, for tests that deliver steps themselves.
 pub fn engine_for(app: &TestApp) -> std::sync::Arc<pmsflow_workers::engine::Engine> {
+    engine_dying_after(app, None)
+}
+
+/// [`engine_for`], acting as if its process died right after committing the step with key
+/// `die_after_commit` (no chain, no push).
+pub fn engine_dying_after(
+    app: &TestApp,
+    die_after_commit: Option<&str>,
+) -> std::sync::Arc<pmsflow_workers::engine::Engine> {
     use pmsflow_workers::{
         dispatch::Doorbell,
         engine::{Engine, EngineSettings},
@@ -511,6 +520,7 @@ pub fn engine_for(app: &TestApp) -> std::sync::Arc<pmsflow_workers::engine::Engi
         EngineSettings {
             lease: Duration::from_secs(30),
             pause_after_call: None,
+            die_after_commit: die_after_commit.map(str::to_owned),
         },
     )
 }

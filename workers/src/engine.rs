@@ -29,6 +29,9 @@ use tracing::Instrument;
 use crate::dispatch::Dispatcher;
 use crate::steps::{Executors, StepDone};
 
+/// Most steps one delivery runs in a chain before handing the rest to Redis.
+pub const MAX_CHAIN: usize = 32;
+
 /// Engine settings of a worker process.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -38,10 +41,14 @@ pub struct EngineSettings {
     /// outcome is committed, print `FAILPOINT paused-after-call <step key>` and wait forever
     /// (the crash test SIGKILLs the process there). `None` in production.
     pub pause_after_call: Option<String>,
+    /// Test-only failpoint: after the step with this key commits, act as if the process died
+    /// there: no chain, no push (the reconciler must find the queued successor). `None` in
+    /// production.
+    pub die_after_commit: Option<String>,
 }
 
 /// What one delivery did (for logs and tests).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     /// The step was not claimable: duplicate or stale delivery.
     Duplicate,
@@ -102,8 +109,37 @@ impl Engine {
         &self.worker
     }
 
-    /// Handle one delivery of `task`.
+    /// Handle one delivery of `task`, then the chain it starts: while the step just committed
+    /// queued a local successor, run that successor here at once (built in memory from the
+    /// completion: no Redis round trip, no `load`), at most [`MAX_CHAIN`] steps. A chained
+    /// step is claimed by the same conditional statement as a delivered one, so a duplicate
+    /// delivery of it is still a no-op, and if this worker dies mid-chain the queued step is
+    /// re-dispatched by the reconciler. Returns the last step's delivery.
     pub async fn deliver(&self, task: StepTask) -> Result<Delivery, EngineError> {
+        let (mut delivery, mut chained) = self.deliver_one(task).await?;
+        let mut length = 1;
+        while let Some(step) = chained.take() {
+            if length >= MAX_CHAIN {
+                // Hand the rest to Redis, so one run cannot hold a worker slot for long.
+                self.fast_path(StepTask {
+                    step_id: step.step_id,
+                    attempt: step.attempt - 1,
+                    dispatch: 0,
+                    local: true,
+                })
+                .await;
+                break;
+            }
+            (delivery, chained) = self.run_local(step).await?;
+            length += 1;
+        }
+        Ok(delivery)
+    }
+
+    async fn deliver_one(
+        &self,
+        task: StepTask,
+    ) -> Result<(Delivery, Option<Claimed>), EngineError> {
         if !task.local {
             // An external call follows: load and lease in one statement.
             let claimed = {
@@ -112,7 +148,7 @@ impl Engine {
             };
             return match claimed {
                 Some(step) => self.run_leased(step).await,
-                None => Ok(Delivery::Duplicate),
+                None => Ok((Delivery::Duplicate, None)),
             };
         }
         let loaded = {
@@ -120,51 +156,62 @@ impl Engine {
             store::load(&mut conn, &task, &self.worker).await?
         };
         let Some(step) = loaded else {
-            return Ok(Delivery::Duplicate);
+            return Ok((Delivery::Duplicate, None));
         };
-        let span = step_span(&step);
-        let started = std::time::Instant::now();
         if Executors::is_local(&step.step_key) {
-            // No external call: compute, then claim-and-complete in one statement.
-            let failure = match pmsflow_store::trace::scope(
-                step.traceparent.clone(),
-                self.executors.run(&step).instrument(span.clone()),
-            )
-            .await
-            {
-                Ok(done) => match self.commit_success(&step, done, Held::Loaded).await {
-                    Ok(delivery) => {
-                        record(&step, &delivery, started);
-                        self.after(&step, &delivery).await;
-                        return Ok(delivery);
-                    }
-                    Err(e) => commit_failure(e),
-                },
-                Err(failure) => failure,
-            };
-            // Record the failure as an attempt (lease, then fail) so it counts in the budget.
-            {
-                let mut conn = self.pool.acquire().await?;
-                if !store::lease(&mut conn, &step, self.settings.lease).await? {
-                    return Ok(Delivery::Duplicate);
-                }
-            }
-            let delivery = self.fail(&step, failure).await?;
-            record(&step, &delivery, started);
-            self.after(&step, &delivery).await;
-            return Ok(delivery);
+            return self.run_local(step).await;
         }
         {
             let mut conn = self.pool.acquire().await?;
             if !store::lease(&mut conn, &step, self.settings.lease).await? {
-                return Ok(Delivery::Duplicate);
+                return Ok((Delivery::Duplicate, None));
             }
         }
         self.run_leased(step).await
     }
 
+    /// Run a loaded local step (no external call): compute, then claim-and-complete in one
+    /// statement. Returns the delivery and the successor to chain, if any.
+    async fn run_local(&self, step: Claimed) -> Result<(Delivery, Option<Claimed>), EngineError> {
+        let span = step_span(&step);
+        let started = std::time::Instant::now();
+        let failure = match pmsflow_store::trace::scope(
+            step.traceparent.clone(),
+            self.executors.run(&step).instrument(span.clone()),
+        )
+        .await
+        {
+            Ok(done) => {
+                let output = done.output.clone();
+                match self.commit_success(&step, done, Held::Loaded).await {
+                    Ok(delivery) => {
+                        record(&step, &delivery, started);
+                        let chained = self.after(&step, &delivery, &output).await;
+                        return Ok((delivery, chained));
+                    }
+                    Err(e) => commit_failure(e),
+                }
+            }
+            Err(failure) => failure,
+        };
+        // Record the failure as an attempt (lease, then fail) so it counts in the budget.
+        {
+            let mut conn = self.pool.acquire().await?;
+            if !store::lease(&mut conn, &step, self.settings.lease).await? {
+                return Ok((Delivery::Duplicate, None));
+            }
+        }
+        let delivery = self.fail(&step, failure).await?;
+        record(&step, &delivery, started);
+        let chained = self.after(&step, &delivery, &serde_json::Value::Null).await;
+        Ok((delivery, chained))
+    }
+
     /// Run a leased step: the call with no transaction open, then the commit.
-    async fn run_leased(&self, claimed: Claimed) -> Result<Delivery, EngineError> {
+    async fn run_leased(
+        &self,
+        claimed: Claimed,
+    ) -> Result<(Delivery, Option<Claimed>), EngineError> {
         let span = step_span(&claimed);
         let started = std::time::Instant::now();
         // Leave a margin so a slow call ends (and is recorded) before the lease does.
@@ -190,30 +237,50 @@ impl Engine {
                 std::future::pending::<()>().await;
             }
         }
+        let mut output = serde_json::Value::Null;
         let delivery = match result {
-            Ok(done) => match self.commit_success(&claimed, done, Held::Leased).await {
-                Ok(delivery) => delivery,
-                // A database error here may be passing: record it as a failed attempt (if even
-                // that fails, the lease expires and the reconciler counts the attempt).
-                Err(e) => self.fail(&claimed, commit_failure(e)).await?,
-            },
+            Ok(done) => {
+                output = done.output.clone();
+                match self.commit_success(&claimed, done, Held::Leased).await {
+                    Ok(delivery) => delivery,
+                    // A database error here may be passing: record it as a failed attempt (if
+                    // even that fails, the lease expires and the reconciler counts the attempt).
+                    Err(e) => self.fail(&claimed, commit_failure(e)).await?,
+                }
+            }
             Err(failure) => self.fail(&claimed, failure).await?,
         };
         record(&claimed, &delivery, started);
-        self.after(&claimed, &delivery).await;
-        Ok(delivery)
+        let chained = self.after(&claimed, &delivery, &output).await;
+        Ok((delivery, chained))
     }
 
-    async fn after(&self, step: &Claimed, delivery: &Delivery) {
-        if let Delivery::Recorded(c) = delivery {
-            if let Some(mut next) = c.next {
-                next.local = c.next_key.as_deref().is_some_and(Executors::is_local);
-                self.fast_path(next).await;
-            }
-            if let Some(status) = &c.run_finished {
-                tracing::info!(run_id = %step.run_id, status, "run finished");
+    /// After a recorded attempt: the queued successor is chained here when it is local (and
+    /// the step succeeded: its output is in hand), else pushed to Redis right away.
+    async fn after(
+        &self,
+        step: &Claimed,
+        delivery: &Delivery,
+        output: &serde_json::Value,
+    ) -> Option<Claimed> {
+        let Delivery::Recorded(c) = delivery else {
+            return None;
+        };
+        if self.settings.die_after_commit.as_deref() == Some(step.step_key.as_str()) {
+            return None;
+        }
+        if let Some(status) = &c.run_finished {
+            tracing::info!(run_id = %step.run_id, status, "run finished");
+        }
+        let mut next = c.next?;
+        next.local = c.next_key.as_deref().is_some_and(Executors::is_local);
+        if next.local && !c.failed_attempt {
+            if let Some(chained) = c.chained(step, output) {
+                return Some(chained);
             }
         }
+        self.fast_path(next).await;
+        None
     }
 
     /// Commit a successful attempt with the step's domain write, if any (the store applies it

@@ -180,7 +180,7 @@ pub enum Dispatch {
 }
 
 /// What a completion did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Completion {
     /// `false`: the lease was lost (the reconciler took the step back); nothing was recorded.
     pub recorded: bool,
@@ -192,6 +192,61 @@ pub struct Completion {
     pub run_finished: Option<String>,
     /// The attempt recorded was a failure (the step's budget was spent or its error permanent).
     pub failed_attempt: bool,
+    /// What the completing statement read of the next step (for [`Completion::chained`]).
+    pub next_spec: Option<NextSpec>,
+}
+
+/// The next step's own columns, returned by the statement that queued it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextSpec {
+    /// Attempt budget.
+    pub max_attempts: i32,
+    /// Backoff.
+    pub backoff: Backoff,
+    /// Effect key.
+    pub effect_key: String,
+    /// Whether failing it fails the run.
+    pub required: bool,
+}
+
+impl Completion {
+    /// The step this completion queued, as [`load`] would read it, built in memory from the
+    /// completed step `done` and its `output`: the worker that committed `done` can run it at
+    /// once (a chain) without a Redis round trip or a `load`. Its state in Postgres is the
+    /// same as for any queued step (claimed by the conditional completion, re-dispatched by
+    /// the reconciler if this worker dies first). `None` when nothing was queued.
+    pub fn chained(&self, done: &Claimed, output: &Value) -> Option<Claimed> {
+        let (task, key, spec) = (
+            self.next?,
+            self.next_key.as_ref()?,
+            self.next_spec.as_ref()?,
+        );
+        let mut outputs = done.outputs.clone();
+        if !output.is_null() {
+            if let Value::Object(map) = &mut outputs {
+                map.insert(done.step_key.clone(), output.clone());
+            } else {
+                outputs = serde_json::json!({ done.step_key.clone(): output.clone() });
+            }
+        }
+        Some(Claimed {
+            step_id: task.step_id,
+            run_id: done.run_id,
+            step_key: key.clone(),
+            attempt: task.attempt + 1,
+            max_attempts: spec.max_attempts,
+            backoff: spec.backoff,
+            effect_key: spec.effect_key.clone(),
+            required: spec.required,
+            kind: done.kind.clone(),
+            subject: done.subject.clone(),
+            input: done.input.clone(),
+            outputs,
+            created_by: done.created_by.clone(),
+            traceparent: done.traceparent.clone(),
+            lease_owner: done.lease_owner.clone(),
+        })
+    }
 }
 
 /// How a step ends.
@@ -246,7 +301,7 @@ const COMPLETION: &str = "WITH done AS (
              WHERE $7 AND s.run_id = done.run_id AND s.status = 'pending'
                AND s.seq = (SELECT min(p.seq) FROM workflow_step p
                              WHERE p.run_id = done.run_id AND p.seq > done.seq AND p.status = 'pending')
-            RETURNING s.id, s.attempt, s.step_key
+            RETURNING s.id, s.attempt, s.step_key, s.max_attempts, s.backoff, s.effect_key, s.required
          ), ob AS (
             INSERT INTO outbox (step_id, attempt, not_before)
             SELECT id, attempt, now() + make_interval(secs => $8) FROM nxt WHERE $9
@@ -289,6 +344,10 @@ const COMPLETION: &str = "WITH done AS (
                 (SELECT id FROM nxt LIMIT 1) AS next_step,
                 (SELECT attempt FROM nxt LIMIT 1) AS next_attempt,
                 (SELECT step_key FROM nxt LIMIT 1) AS next_key,
+                (SELECT max_attempts FROM nxt LIMIT 1) AS next_max_attempts,
+                (SELECT backoff FROM nxt LIMIT 1) AS next_backoff,
+                (SELECT effect_key FROM nxt LIMIT 1) AS next_effect_key,
+                (SELECT required FROM nxt LIMIT 1) AS next_required,
                 (SELECT status FROM fin LIMIT 1) AS run_status,
                 (SELECT count(*) FROM n1) + (SELECT count(*) FROM n2) AS notified";
 
@@ -440,12 +499,27 @@ async fn run_completion(
     if run_finished.as_deref() == Some("completed") {
         scrub_input(conn, claimed).await?;
     }
+    let next_spec = match (
+        row.try_get::<Option<i32>, _>("next_max_attempts")?,
+        row.try_get::<Option<Value>, _>("next_backoff")?,
+        row.try_get::<Option<String>, _>("next_effect_key")?,
+        row.try_get::<Option<bool>, _>("next_required")?,
+    ) {
+        (Some(max_attempts), Some(backoff), Some(effect_key), Some(required)) => Some(NextSpec {
+            max_attempts,
+            backoff: serde_json::from_value(backoff).unwrap_or_default(),
+            effect_key,
+            required,
+        }),
+        _ => None,
+    };
     Ok(Completion {
         recorded: recorded > 0,
         next,
         next_key: row.try_get("next_key")?,
         run_finished,
         failed_attempt: matches!(outcome, Outcome::Dead(_)),
+        next_spec,
     })
 }
 
