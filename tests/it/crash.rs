@@ -7,10 +7,9 @@
 //! effect key: the repeated re-sign carries the same Idempotency-Key and is answered as a
 //! replay, not re-done.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use pmsflow_tests::{fresh_chain, onboarding_body, pmsflow_binary, TestApp, TestOptions};
+use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
@@ -26,32 +25,13 @@ async fn sigkill_between_call_and_commit_still_completes_with_effects_once(pool:
         },
     )
     .await;
-    let m = &app.settings.mosip;
-    let mut child = tokio::process::Command::new(pmsflow_binary())
-        .args(["serve", "--roles", "worker"])
-        .env("PMSFLOW_DATABASE__URL", &app.settings.database.url)
-        .env("PMSFLOW_DATABASE__MAX_CONNECTIONS", "4")
-        .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
-        .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
+    let mut child = pmsflow_tests::serve_child(&app, "worker")
         .env("PMSFLOW_WORKER__LEASE_SECONDS", "2")
-        .env("PMSFLOW_ADMIN__BIND", "127.0.0.1:0")
-        .env("PMSFLOW_MOSIP__MODE", "mosip")
-        .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
-        .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)
-        .env("PMSFLOW_MOSIP__DATASHARE_URL", &m.datashare_url)
-        .env("PMSFLOW_MOSIP__WEBSUB_URL", &m.websub_url)
-        .env("PMSFLOW_MOSIP__NOTIFIER_URL", &m.notifier_url)
-        .env("PMSFLOW_MOSIP__AUDITMANAGER_URL", &m.auditmanager_url)
-        .env("PMSFLOW_MOSIP__ESIGNET_URL", &m.esignet_url)
-        .env("PMSFLOW_LOG__FILTER", "warn")
         .env("PMSFLOW_AUTH__DEV_SECRET", "crash-test-worker-secret-0123")
         .env(
             "PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL",
             "keymanager.upload_partner_certificate",
         )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
         .spawn()
         .expect("start the worker process");
     let (root, leaf) = fresh_chain("crashorg");

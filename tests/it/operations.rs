@@ -2,11 +2,10 @@
 //! endpoints, and the Prometheus exposition after real work.
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pmsflow_tests::{fresh_chain, onboarding_body, pmsflow_binary, TestApp, TestOptions};
+use pmsflow_tests::{fresh_chain, onboarding_body, TestApp, TestOptions};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio_util::sync::CancellationToken;
@@ -38,36 +37,17 @@ async fn sigterm_drains_requests_and_hands_back_running_steps(pool: PgPool) {
         },
     )
     .await;
-    let m = &app.settings.mosip;
     let secret = "drain-test-dev-secret-0123456";
-    let mut child = tokio::process::Command::new(pmsflow_binary())
-        .args(["serve", "--roles", "api,worker"])
-        .env("PMSFLOW_DATABASE__URL", &app.settings.database.url)
-        .env("PMSFLOW_DATABASE__MAX_CONNECTIONS", "4")
-        .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
-        .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
+    let mut child = pmsflow_tests::serve_child(&app, "api,worker")
         .env("PMSFLOW_API__BIND", "127.0.0.1:0")
-        .env("PMSFLOW_ADMIN__BIND", "127.0.0.1:0")
         .env("PMSFLOW_ADMIN__SHUTDOWN_GRACE_S", "3")
         // Long enough that only the drain can hand the step back (not the reconciler).
         .env("PMSFLOW_WORKER__LEASE_SECONDS", "300")
-        .env("PMSFLOW_MOSIP__MODE", "mosip")
-        .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
-        .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)
-        .env("PMSFLOW_MOSIP__DATASHARE_URL", &m.datashare_url)
-        .env("PMSFLOW_MOSIP__WEBSUB_URL", &m.websub_url)
-        .env("PMSFLOW_MOSIP__NOTIFIER_URL", &m.notifier_url)
-        .env("PMSFLOW_MOSIP__AUDITMANAGER_URL", &m.auditmanager_url)
-        .env("PMSFLOW_MOSIP__ESIGNET_URL", &m.esignet_url)
-        .env("PMSFLOW_LOG__FILTER", "warn")
         .env("PMSFLOW_AUTH__DEV_SECRET", secret)
         .env(
             "PMSFLOW_FAILPOINT_PAUSE_AFTER_CALL",
             "keymanager.upload_partner_certificate",
         )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
         .spawn()
         .expect("start pmsflow serve");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();

@@ -55,6 +55,34 @@ pub fn pmsflow_binary() -> PathBuf {
     bin
 }
 
+/// `pmsflow serve --roles <roles>` as a child process wired to `app`: its database, Redis
+/// namespace and sandbox (`mosip.mode = "mosip"` with every URL), the admin port on an
+/// ephemeral loopback port, warnings only, stdout piped (it prints `admin: `, `api: ` and
+/// failpoint lines), killed when dropped. Tests add their own variables.
+pub fn serve_child(app: &TestApp, roles: &str) -> tokio::process::Command {
+    let m = &app.settings.mosip;
+    let mut cmd = tokio::process::Command::new(pmsflow_binary());
+    cmd.args(["serve", "--roles", roles])
+        .env("PMSFLOW_DATABASE__URL", &app.settings.database.url)
+        .env("PMSFLOW_DATABASE__MAX_CONNECTIONS", "4")
+        .env("PMSFLOW_REDIS__URL", &app.settings.redis.url)
+        .env("PMSFLOW_REDIS__NAMESPACE", &app.settings.redis.namespace)
+        .env("PMSFLOW_ADMIN__BIND", "127.0.0.1:0")
+        .env("PMSFLOW_MOSIP__MODE", "mosip")
+        .env("PMSFLOW_MOSIP__AUTHMANAGER_URL", &m.authmanager_url)
+        .env("PMSFLOW_MOSIP__KEYMANAGER_URL", &m.keymanager_url)
+        .env("PMSFLOW_MOSIP__DATASHARE_URL", &m.datashare_url)
+        .env("PMSFLOW_MOSIP__WEBSUB_URL", &m.websub_url)
+        .env("PMSFLOW_MOSIP__NOTIFIER_URL", &m.notifier_url)
+        .env("PMSFLOW_MOSIP__AUDITMANAGER_URL", &m.auditmanager_url)
+        .env("PMSFLOW_MOSIP__ESIGNET_URL", &m.esignet_url)
+        .env("PMSFLOW_LOG__FILTER", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// Read a fixture certificate, e.g. `apitest-credential/partner.movp.pem`.
 pub fn fixture(rel: &str) -> String {
     let p = certs_dir().join(rel);
