@@ -154,7 +154,8 @@ async fn api_key_policy(
     PmsCaller(caller): PmsCaller,
     Path((partner_id, api_key)): Path<(String, String)>,
 ) -> PmsResult {
-    key_policy(&state, &caller, &partner_id, &api_key).await
+    state.roles.check(RoleKey::GetPartnersApiKey, &caller)?;
+    key_policy(&state, &partner_id, &api_key).await
 }
 
 /// Header carrying the API key of [`api_key_policy_by_header`].
@@ -188,16 +189,12 @@ async fn api_key_policy_by_header(
                 "Invalid request parameter - X-API-Key header is missing :request",
             )
         })?;
-    key_policy(&state, &caller, &partner_id, api_key).await
+    key_policy(&state, &partner_id, api_key).await
 }
 
-async fn key_policy(
-    state: &AppState,
-    caller: &crate::access::AuthUser,
-    partner_id: &str,
-    api_key: &str,
-) -> PmsResult {
-    state.roles.check(RoleKey::GetPartnersApiKey, caller)?;
+/// The `{partnerID, policyId}` of `partner_id`'s key `api_key` (the caller's role is checked
+/// by the handler, before it reads the key).
+async fn key_policy(state: &AppState, partner_id: &str, api_key: &str) -> PmsResult {
     let mut conn = state.pool.acquire().await?;
     let key = pp::key(&mut conn, partner_id, api_key)
         .await?
