@@ -224,7 +224,7 @@ async fn oidc_clients_are_created_reconciled_and_updated_in_esignet(pool: PgPool
         Some(create_request(&partner, &policy_id, &jwk)),
     )
     .await;
-    assert_eq!(v["errors"], Value::Null, "{v}");
+    assert_eq!(v["errors"], json!([]), "{v}");
     assert_eq!(v["response"]["status"], "ACTIVE");
     let client_id = v["response"]["clientId"].as_str().unwrap().to_owned();
     assert_eq!(client_id.len(), 43, "base64url of a SHA-256, no padding");
@@ -304,7 +304,7 @@ async fn oidc_clients_are_created_reconciled_and_updated_in_esignet(pool: PgPool
         Some(update.clone()),
     )
     .await;
-    assert_eq!(v["errors"], Value::Null, "{v}");
+    assert_eq!(v["errors"], json!([]), "{v}");
     assert_eq!(v["response"]["status"], "INACTIVE");
     let c = &app.sandbox.sandbox.esignet_clients()[0];
     assert_eq!(
@@ -390,7 +390,7 @@ async fn oidc_clients_are_created_reconciled_and_updated_in_esignet(pool: PgPool
         Some(create_request(&partner, &policy_id, &jwk2)),
     )
     .await;
-    assert_eq!(v["errors"], Value::Null, "{v}");
+    assert_eq!(v["errors"], json!([]), "{v}");
     assert_eq!(v["response"]["clientId"], orphan_id.as_str());
     let reconciled = app
         .sandbox

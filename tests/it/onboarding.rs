@@ -241,7 +241,7 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
     .await
     .unwrap();
     assert_eq!(reg["response"]["status"], "InProgress", "{reg}");
-    assert_eq!(reg["errors"], Value::Null);
+    assert_eq!(reg["errors"], json!([]));
     // Same id again: PMS_PRT_051 with HTTP 200 (after the email check, PMS_PRT_011 first).
     let again = post(
         "/partners",
@@ -286,7 +286,7 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
     let up: Value = post("/partners/certificate/upload", &partner, json!({
         "partnerId": "movp", "certificateData": fixture("apitest-credential/partner.movp.pem"), "partnerDomain": "AUTH"
     })).await.unwrap().json().await.unwrap();
-    assert_eq!(up["errors"], Value::Null, "{up}");
+    assert_eq!(up["errors"], json!([]), "{up}");
     let cert_id = up["response"]["certificateId"].as_str().unwrap();
     assert!(!cert_id.is_empty());
     let signed = up["response"]["signedCertificateData"].as_str().unwrap();
@@ -321,7 +321,7 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
     let again: Value = post("/partners/certificate/upload", &partner, json!({
         "partnerId": "movp", "certificateData": fixture("apitest-credential/partner.movp.pem"), "partnerDomain": "AUTH"
     })).await.unwrap().json().await.unwrap();
-    assert_eq!(again["errors"], Value::Null, "{again}");
+    assert_eq!(again["errors"], json!([]), "{again}");
     let resigned = again["response"]["signedCertificateData"].as_str().unwrap();
     let get = |path: String, token: &str| {
         let req = app
@@ -339,7 +339,7 @@ async fn pms_compatible_registration_ca_upload_and_certificate_upload(pool: PgPo
         &partner,
     )
     .await;
-    assert_eq!(original["errors"], Value::Null, "{original}");
+    assert_eq!(original["errors"], json!([]), "{original}");
     assert_eq!(
         original["response"]["caSignedCertificateData"]
             .as_str()

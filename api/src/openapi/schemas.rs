@@ -180,7 +180,7 @@ pub struct PmsRequest<T> {
 }
 
 /// MOSIP response envelope (kernel `ResponseWrapper`). On success `response` is set and
-/// `errors` null; on a business error (still HTTP 200) `response` is null and `errors` lists
+/// `errors` an empty list (PMS 1.2.0.1); on a business error (still HTTP 200) `response` is null and `errors` lists
 /// `{errorCode, message}`.
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
@@ -195,8 +195,8 @@ pub struct PmsResponse<T> {
     metadata: Option<Value>,
     /// The payload, or null on error.
     response: Option<T>,
-    /// Null on success, the errors otherwise.
-    errors: Option<Vec<ServiceError>>,
+    /// Empty on success, the errors otherwise.
+    errors: Vec<ServiceError>,
 }
 
 /// An error envelope: `response` null, `errors` set (401, 403, 500 and business errors).

@@ -100,7 +100,8 @@ pub struct ResponseWrapper<T> {
     pub metadata: Option<serde_json::Value>,
     /// The payload, or null on error.
     pub response: Option<T>,
-    /// Null on success, the errors otherwise.
+    /// The errors; an empty list on success, as PMS 1.2.0.1's `ResponseWrapper` starts with
+    /// one (MOSIP's portal reads `errors.length`). Null from services that send null.
     pub errors: Option<Vec<ServiceError>>,
 }
 
@@ -118,7 +119,7 @@ impl<T> ResponseWrapper<T> {
             responsetime: mosip_datetime(now),
             metadata: None,
             response: Some(response),
-            errors: None,
+            errors: Some(Vec::new()),
         }
     }
 

@@ -154,10 +154,12 @@ pub const PARTNER_TYPES: Entity = Entity {
 };
 
 /// Policy mapping requests (`PartnerPolicySearchResponseDto` of requests):
-/// `POST /partners/apikey/request/search`, `/apikey/request/filtervalues`.
+/// `POST /partners/apikey/request/search`, `/apikey/request/filtervalues`. The request id is
+/// both `apikeyRequestId` and `id` (the entity's field, which 1.2.0.1 and MOSIP's partner
+/// portal filter and sort by).
 pub const POLICY_REQUESTS: Entity = Entity {
     select: concat!(
-        r#"SELECT r.id AS "apikeyRequestId", r.part_id AS "partnerId", p.name AS "partnerName",
+        r#"SELECT r.id AS "apikeyRequestId", r.id, r.part_id AS "partnerId", p.name AS "partnerName",
                   r.policy_id AS "policyId", a.name AS "policyName",
                   r.request_datetimes AS "requestDatetimes", r.request_detail AS "requestDetail",
                   r.status_code AS "statusCode", "#,
@@ -166,6 +168,8 @@ pub const POLICY_REQUESTS: Entity = Entity {
     ),
     columns: audited![
         Column::text("apikeyRequestId"),
+        // 1.2.0.1 searches the JPA entity, whose field is `id` (the partner portal's column).
+        Column::text("id"),
         Column::text("partnerId"),
         Column::text("partnerName"),
         Column::text("policyId"),
