@@ -63,6 +63,11 @@ enum Command {
         /// Validity in minutes.
         #[arg(long, default_value_t = 480)]
         ttl_minutes: u64,
+        /// A profile claim, `name=value`, repeatable: what MOSIP's partner portal reads from
+        /// its session token (`email`, `organizationName`, `addressTest`, `phoneNumber`,
+        /// `partnerType`, `langCode`, `locale`, `name`...).
+        #[arg(long = "claim", value_parser = profile_claim)]
+        claims: Vec<(String, String)>,
     },
     /// Benchmarks (print one JSON line of figures).
     Bench {
@@ -117,6 +122,7 @@ fn main() -> anyhow::Result<()> {
                 sub,
                 roles,
                 ttl_minutes,
+                claims,
             } => {
                 anyhow::ensure!(
                     settings.auth.mode == pmsflow_store::config::AuthMode::Dev,
@@ -127,8 +133,9 @@ fn main() -> anyhow::Result<()> {
                     &settings.auth.partner_admin_role,
                 );
                 let roles: Vec<String> = roles.into_iter().filter(|r| !r.is_empty()).collect();
+                let profile = claims.into_iter().collect();
                 let token = auth
-                    .mint(&sub, &roles, Duration::from_secs(ttl_minutes * 60))
+                    .mint_with_profile(&sub, &roles, &profile, Duration::from_secs(ttl_minutes * 60))
                     .context("minting the token")?;
                 println!("{token}");
                 Ok(())
@@ -136,4 +143,19 @@ fn main() -> anyhow::Result<()> {
             Command::Bench { which } => bench::run(settings, which).await,
         }
     })
+}
+
+/// `name=value` of `pmsflow token --claim`: a name of letters, digits and `_`, not one the
+/// token sets itself (`sub`, `exp`...).
+fn profile_claim(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("{arg:?} is not name=value"))?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("{name:?} is not a claim name (letters, digits, _)"));
+    }
+    if pmsflow_api::access::RESERVED_CLAIMS.contains(&name) {
+        return Err(format!("{name} is set by pmsflow itself"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }

@@ -105,6 +105,11 @@ pub async fn app_state(settings: &Settings, pool: PgPool) -> anyhow::Result<AppS
         },
         console: pmsflow_api::access::console_access(&settings.console, &settings.auth),
         heartbeat: Duration::from_millis(settings.worker.heartbeat_ms.max(100)),
+        portal: Arc::new(pmsflow_api::access::PortalAccess::new(
+            &settings.portal.dir,
+            &settings.portal.public_url,
+            &settings.portal.origins,
+        )),
         runs,
         pool: api_pool,
         auth: Arc::new(authenticator(settings).await?),

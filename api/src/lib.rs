@@ -14,6 +14,8 @@
 //!   licences, OIDC clients, credentials, lookups, searches).
 //! - [`native`]: onboardings, runs, re-publication, schedules.
 //! - [`console`]: the operator console's pages and its JSON API under `/v1/admin`.
+//! - [`portal`]: MOSIP's partner portal: its session calls (`validateToken`, `login`,
+//!   `logout/user`) and the built portal under `/pmp/`.
 //! - [`services`]: work shared by several handler modules (registration, effects runs,
 //!   waiting for a run, re-publication, schedules, the operator's reason, eSignet directory).
 //! - [`openapi`]: the OpenAPI 3 document of every endpoint (`GET /v1/openapi.json`) and its
@@ -29,6 +31,7 @@ pub mod error;
 pub mod native;
 pub mod openapi;
 pub mod pms;
+pub mod portal;
 pub mod services;
 pub mod state;
 
@@ -56,9 +59,49 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state);
     // A trailing slash is ignored, as Spring's default path matching in PMS ignores it
-    // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`). The normaliser must run
-    // before routing, so the routed app is the fallback of an outer router with no routes.
-    Router::new().fallback_service(NormalizePath::trim_trailing_slash(routed))
+    // (`PUT /partners/policy/` reaches `PUT /partners/{partnerId}`), and on PMS paths repeated
+    // slashes are one, as MOSIP's ingress (nginx `merge_slashes`) makes them. The normalisers
+    // must run before routing, so the routed app is the fallback of an outer router with no
+    // routes.
+    let normalised = tower::ServiceBuilder::new()
+        .map_request(merge_pms_slashes)
+        .service(NormalizePath::trim_trailing_slash(routed));
+    Router::new().fallback_service(normalised)
+}
+
+/// The PMS path prefixes whose repeated slashes are merged ([`merge_pms_slashes`]).
+const PMS_PREFIXES: [&str; 2] = ["/v1/partnermanager/", "/v1/policymanager/"];
+
+/// `/v1/policymanager/policies/group//filtervalues` (as MOSIP's partner portal sends it) →
+/// `/v1/policymanager/policies/group/filtervalues`: on PMS paths only, every run of slashes
+/// becomes one, the query kept. Other paths and URIs without `//` are left as they are.
+fn merge_pms_slashes(
+    mut req: axum::http::Request<axum::body::Body>,
+) -> axum::http::Request<axum::body::Body> {
+    let path = req.uri().path();
+    if !path.contains("//") {
+        return req;
+    }
+    let mut merged = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && merged.ends_with('/')) {
+            merged.push(c);
+        }
+    }
+    if !PMS_PREFIXES.iter().any(|p| merged.starts_with(p)) {
+        return req;
+    }
+    if let Some(query) = req.uri().query() {
+        merged = format!("{merged}?{query}");
+    }
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(path_and_query) = merged.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// The span of a request: method and route template (`/v1/partnermanager/partners/{partner_id}/apikey/{api_key}`),

@@ -64,6 +64,8 @@ pub struct AppState {
     pub republish_batch: usize,
     /// Console roles, CSRF key, sign-in and bulk settings (`[console]`).
     pub console: Arc<ConsoleAccess>,
+    /// The partner portal's directory, public URL and return-URL origins (`[portal]`).
+    pub portal: Arc<crate::access::portal::PortalAccess>,
     /// Workers' heartbeat period (`worker.heartbeat_ms`): three without one and a worker is
     /// shown dead.
     pub heartbeat: Duration,

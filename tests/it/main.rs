@@ -17,6 +17,7 @@ mod openapi;
 mod operations;
 mod partner_management;
 mod policies;
+mod portal;
 mod republish;
 mod resilience;
 mod roles;

@@ -25,6 +25,8 @@ use serde_json::{json, Value};
 struct Operation {
     method: String,
     segments: Vec<Option<String>>,
+    /// The last parameter takes the rest of the path (`x-rest-of-path`).
+    rest_of_path: bool,
     responses: Value,
 }
 
@@ -41,7 +43,8 @@ fn contract() -> &'static Contract {
             .expect("the document serialises");
         let mut operations = Vec::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("path item") {
+            let item = item.as_object().expect("path item");
+            for (method, op) in item.iter().filter(|(k, _)| !k.starts_with("x-")) {
                 operations.push(Operation {
                     method: method.to_uppercase(),
                     segments: path
@@ -49,6 +52,8 @@ fn contract() -> &'static Contract {
                         .split('/')
                         .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
                         .collect(),
+                    rest_of_path: item.get(pmsflow_api::openapi::REST_OF_PATH)
+                        == Some(&Value::Bool(true)),
                     responses: op["responses"].clone(),
                 });
             }
@@ -63,15 +68,16 @@ fn contract() -> &'static Contract {
 
 impl Contract {
     fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
-        let segs: Vec<&str> = path
-            .trim_end_matches('/')
-            .trim_start_matches('/')
-            .split('/')
-            .collect();
+        // Repeated and trailing slashes are one, as the router normalises PMS paths.
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         // Literal segments beat parameters (`/partners/v2` is not `/partners/{partnerId}`).
         self.operations
             .iter()
-            .filter(|o| o.method == method && o.segments.len() == segs.len())
+            .filter(|o| {
+                o.method == method
+                    && (o.segments.len() == segs.len()
+                        || (o.rest_of_path && segs.len() > o.segments.len()))
+            })
             .filter(|o| {
                 o.segments
                     .iter()

@@ -258,6 +258,8 @@ impl TestApp {
         settings.engine.relay_poll_ms = 200;
         settings.engine.external_attempts = opts.external_attempts;
         settings.api.certificate_upload_wait_ms = 20_000;
+        // A stand-in for a built partner portal, served under /pmp/.
+        settings.portal.dir = concat!(env!("CARGO_MANIFEST_DIR"), "/portal").to_owned();
         let sandbox = Sandbox::spawn(pmsflow::sandbox_config(&settings))
             .await
             .expect("sandbox");

@@ -86,6 +86,21 @@ impl ConsoleAccess {
         mac
     }
 
+    /// The answer to a dev sign-in (console or portal) beyond `console.dev_sign_ins_per_minute`
+    /// (all users together: guessing the dev secret or flooding sign-ins): 429 with
+    /// `Retry-After: 60`; `None` while under the limit.
+    pub fn sign_in_throttled(&self) -> Option<axum::response::Response> {
+        use axum::response::IntoResponse as _;
+        self.sign_in_limit.check().err()?;
+        tracing::warn!("dev sign-in rate limit reached");
+        let mut r = axum::http::StatusCode::TOO_MANY_REQUESTS.into_response();
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("60"),
+        );
+        Some(r)
+    }
+
     /// Does `presented` open the dev sign-in form? Always with the default dev secret;
     /// otherwise only the server's dev secret (compared in constant time).
     pub(crate) fn dev_login_ok(&self, presented: &str) -> bool {
@@ -135,6 +150,25 @@ pub fn access(
         .with_dev_secret(&auth.dev_secret)
         .with_sign_in_limit(settings.dev_sign_ins_per_minute),
     )
+}
+
+/// Was this form posted from another site (`Sec-Fetch-Site` other than `same-origin` or
+/// `none`)? A sign-in form posted from another site would sign the victim in as the
+/// attacker's user.
+pub fn posted_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"))
+}
+
+/// A user id a dev sign-in may take: 1..=64 of `A-Z a-z 0-9 . _ @ -` (so never a system
+/// actor's `system:...`).
+pub fn valid_user_id(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthUser, AuthE
 
 /// `token` verified ([`Authenticator::verify`](super::token::Authenticator::verify)) and not
 /// signed out ([`pmsflow_store::sessions`]).
-async fn verify_session(state: &AppState, token: &str) -> Result<AuthUser, AuthError> {
+pub async fn verify_session(state: &AppState, token: &str) -> Result<AuthUser, AuthError> {
     let user = state.auth.verify(token).await?;
     match pmsflow_store::sessions::is_revoked(&state.pool, token).await {
         Ok(false) => Ok(user),

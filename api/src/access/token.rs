@@ -211,6 +211,24 @@ impl std::fmt::Debug for Authenticator {
 /// Issuer of dev tokens.
 pub const DEV_ISSUER: &str = "pmsflow-dev";
 
+/// Profile claims of a dev token, name → value (`email` → `a@b.org`): what an IdP would put
+/// in a user's token besides its roles.
+pub type Profile = std::collections::BTreeMap<String, String>;
+
+/// Claims a dev token's profile may not set: pmsflow sets them itself.
+pub const RESERVED_CLAIMS: [&str; 10] = [
+    "sub",
+    "preferred_username",
+    "realm_access",
+    "iat",
+    "exp",
+    "nbf",
+    "iss",
+    "aud",
+    "azp",
+    "jti",
+];
+
 /// Clock skew allowed on dev tokens, seconds (jsonwebtoken's default).
 const DEV_LEEWAY_S: u64 = 60;
 
@@ -326,19 +344,41 @@ impl Authenticator {
 
     /// Mint a dev token for `sub` with `roles`, valid `ttl` (dev mode only).
     pub fn mint(&self, sub: &str, roles: &[String], ttl: Duration) -> Option<String> {
+        self.mint_with_profile(sub, roles, &Profile::new(), ttl)
+    }
+
+    /// As [`mint`](Self::mint), with profile claims added to the token (`email`,
+    /// `organizationName`, `phoneNumber`... as MOSIP's partner portal decodes them from its
+    /// session token). A profile claim never replaces a claim pmsflow sets
+    /// ([`RESERVED_CLAIMS`]); `None` outside dev mode.
+    pub fn mint_with_profile(
+        &self,
+        sub: &str,
+        roles: &[String],
+        profile: &Profile,
+        ttl: Duration,
+    ) -> Option<String> {
         let Verifier::Dev { encoding, .. } = &self.verifier else {
             return None;
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let claims = serde_json::json!({
-            "sub": sub,
-            "preferred_username": sub,
-            "realm_access": {"roles": roles},
-            "iat": now,
-            "exp": now + ttl.as_secs() as i64,
-            "iss": DEV_ISSUER,
-            "azp": "pmsflow",
-        });
+        let mut claims: serde_json::Map<String, serde_json::Value> = profile
+            .iter()
+            .filter(|(k, _)| !RESERVED_CLAIMS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        claims.extend([
+            ("sub".to_owned(), sub.into()),
+            ("preferred_username".to_owned(), sub.into()),
+            (
+                "realm_access".to_owned(),
+                serde_json::json!({ "roles": roles }),
+            ),
+            ("iat".to_owned(), now.into()),
+            ("exp".to_owned(), (now + ttl.as_secs() as i64).into()),
+            ("iss".to_owned(), DEV_ISSUER.into()),
+            ("azp".to_owned(), "pmsflow".into()),
+        ]);
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding).ok()
     }
 

@@ -16,7 +16,7 @@
 
 use axum::{
     extract::State,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -24,8 +24,10 @@ use pmsflow_core::operator::ConsoleRole;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::access::transport::over_https;
+use crate::access::console::{posted_cross_site, valid_user_id};
+use crate::access::transport::{over_https, redirect_with_session, session_cookie};
 use crate::access::ConsoleCsrf;
+use crate::services::html::{page, HTML as PAGE};
 use crate::state::AppState;
 
 const INDEX_HTML: &str = include_str!("../../console/index.html");
@@ -47,31 +49,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login_page, login))
         .routes(routes!(logout))
 }
-
-fn page(content_type: &'static str, body: &'static str) -> Response {
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    r
-}
-
-const PAGE: &str = "text/html; charset=utf-8";
 
 /// The console's overview screen (the single-page app's shell).
 #[utoipa::path(get, path = "/console", tag = "console",
@@ -139,7 +116,7 @@ async fn login_page(State(state): State<AppState>) -> Response {
     if !state.auth.is_dev() && !state.console.login_url.is_empty() {
         return Redirect::to(&state.console.login_url).into_response();
     }
-    page("text/html; charset=utf-8", LOGIN_HTML)
+    page(PAGE, LOGIN_HTML)
 }
 
 /// Form of `POST /console/login`.
@@ -154,14 +131,6 @@ pub struct LoginForm {
     pub secret: String,
 }
 
-fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "Authorization={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("Authorization=; Path=/; Max-Age=0"))
-}
-
 /// Dev sign-in: sets the session cookie and redirects to the console.
 #[utoipa::path(post, path = "/console/login", tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`username` (1..=64 of `A-Z a-z 0-9 . _ @ -`), `role` (`viewer`, `operator`, `admin`), `secret` (the server's `auth.dev_secret`, unless it is the published default)."),
@@ -174,19 +143,10 @@ async fn login(
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let failed = || Redirect::to("/console/login?error=1").into_response();
-    // Guessing the dev secret or flooding sign-ins: a few attempts a minute, for everyone.
-    if state.console.sign_in_limit.check().is_err() {
-        tracing::warn!("console dev sign-in rate limit reached");
-        let mut r = StatusCode::TOO_MANY_REQUESTS.into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-        return r;
+    if let Some(throttled) = state.console.sign_in_throttled() {
+        return throttled;
     }
-    // A form posted from another site would sign the victim in as the attacker's user.
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| !matches!(site, "same-origin" | "none"));
+    let cross_site = posted_cross_site(&headers);
     let Ok(Form(form)) = form else {
         return failed();
     };
@@ -194,11 +154,7 @@ async fn login(
         tracing::warn!(user = %form.username, cross_site, "console dev sign-in refused");
         return failed();
     }
-    let name_ok = (1..=64).contains(&form.username.len())
-        && form
-            .username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
+    let name_ok = valid_user_id(&form.username);
     let role = ConsoleRole::parse(&form.role);
     let realm_role = role.and_then(|r| state.console.mapping.realm_role_for(r));
     let (true, Some(realm_role)) = (name_ok, realm_role) else {
@@ -212,14 +168,11 @@ async fn login(
     ) else {
         return failed();
     };
-    let mut r = Redirect::to("/console").into_response();
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(
-            &token,
-            state.console.dev_session.as_secs(),
-            over_https(&headers),
-        ),
+    let r = redirect_with_session(
+        "/console",
+        &token,
+        state.console.dev_session.as_secs(),
+        &headers,
     );
     tracing::info!(user = %form.username, role = %form.role, "console dev sign-in");
     r

@@ -76,6 +76,9 @@ use schemas::*;
             re-publication of partners' events to the hub. Console roles viewer / operator / \
             admin come from the token's realm roles (`[console]`); a cookie session sends \
             `X-CSRF-Token` with every action."),
+        (name = "portal", description = "MOSIP's partner portal (pmp-ui 1.2.0.x): the session \
+            calls of PMS's authcodeflowproxy (`validateToken`, `login`, `logout/user`) and, with \
+            `[portal] dir`, the built portal under `/pmp/` with its generated `config.json`."),
         (name = "console", description = "The operator console's pages (public HTML and \
             script shells; every datum is read through `/v1/admin`) and its dev sign-in."),
         (name = "docs", description = "This document."),
@@ -185,10 +188,33 @@ pub fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::pms::routes())
         .merge(crate::native::routes())
         .merge(crate::console::routes())
+        .merge(crate::portal::routes())
         .merge(routes())
         .split_for_parts();
     EnvelopeRefs.modify(&mut doc);
+    plain_wildcards(&mut doc);
     (router, doc)
+}
+
+/// Extension of a path item whose last parameter takes the rest of the path, slashes
+/// included (axum's `{*name}`), which OpenAPI's path templates cannot say.
+pub const REST_OF_PATH: &str = "x-rest-of-path";
+
+/// axum's catch-all segments (`/pmp/{*path}`) as OpenAPI path parameters (`/pmp/{path}`),
+/// whose names carry no `*`, the path item marked [`REST_OF_PATH`].
+fn plain_wildcards(doc: &mut utoipa::openapi::OpenApi) {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, mut item)| {
+            if path.contains("{*") {
+                item.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert(REST_OF_PATH.to_owned(), Value::Bool(true));
+            }
+            (path.replace("{*", "{"), item)
+        })
+        .collect();
 }
 
 /// Routes of the document and its HTML page.
@@ -271,7 +297,10 @@ mod tests {
         let mut out = Vec::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, _) in item.as_object().expect("path item") {
-                out.push((method.clone(), path.clone()));
+                // `x-...` keys are extensions of the path item, not operations.
+                if !method.starts_with("x-") {
+                    out.push((method.clone(), path.clone()));
+                }
             }
         }
         out
@@ -331,7 +360,10 @@ mod tests {
                 .unwrap_or_default();
             assert_eq!(in_path, declared, "{what}: path parameters");
             let responses = op["responses"].as_object().expect("responses");
-            if tag == "docs" || tag == "console" {
+            // The portal's sign-in, sign-out and files are public; its `validateToken` answers
+            // any session, whatever its roles (so no 403).
+            let any_session = path == "/v1/partnermanager/authorize/admin/validateToken";
+            if tag == "docs" || tag == "console" || (tag == "portal" && !any_session) {
                 assert!(op.get("security").is_none(), "{what}: pages are public");
                 continue;
             }
@@ -344,16 +376,21 @@ mod tests {
             assert!(responses.contains_key("401"), "{what}: no 401");
             if path.starts_with("/v1/partnermanager") || path.starts_with("/v1/policymanager") {
                 assert!(responses.contains_key("200"), "{what}: no 200");
-                assert!(responses.contains_key("403"), "{what}: no 403");
+                assert!(
+                    any_session || responses.contains_key("403"),
+                    "{what}: no 403"
+                );
                 let ok = responses["200"]["description"].as_str().unwrap_or_default();
                 assert!(
                     ok.contains("`response`"),
                     "{what}: 200 describes no payload"
                 );
-                assert_eq!(
-                    responses["403"]["content"]["application/json"]["schema"]["$ref"],
-                    "#/components/schemas/PmsErrorEnvelope"
-                );
+                if !any_session {
+                    assert_eq!(
+                        responses["403"]["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/PmsErrorEnvelope"
+                    );
+                }
                 let body = &responses["200"]["content"]["application/json"]["schema"]["$ref"];
                 assert!(
                     body.as_str()

@@ -44,6 +44,11 @@ macro_rules! codes {
 
 codes! {
     // Kernel services (MOSIP kernel `*ErrorConstants`: auth adapter and authmanager, keymanager and its partner certificate manager, notifier, audit manager, WebSub client).
+    KER_ACP_009 = "KER-ACP-009", "url not found in allowed url's";
+    KER_ACP_010 = "KER-ACP-010", "state is null or empty";
+    KER_ACP_011 = "KER-ACP-011", "state is not uuid";
+    KER_ATH_006 = "KER-ATH-006", "Cookies are empty";
+    KER_ATH_007 = "KER-ATH-007", "Token is not present in cookies";
     KER_ATH_019 = "KER-ATH-019", "Invalid request";
     KER_ATH_401 = "KER-ATH-401", "Authentication Failed";
     KER_ATH_403 = "KER-ATH-403", "Forbidden";
@@ -170,6 +175,7 @@ codes! {
     PMSFLOW_CROSS_SITE = "PMSFLOW_CROSS_SITE", "A cross-site request may not change state with a session cookie.";
     PMSFLOW_DB = "PMSFLOW_DB", "The database failed.";
     PMSFLOW_MEDIA_TYPE = "PMSFLOW_MEDIA_TYPE", "Unsupported Media Type: the request body must be application/json.";
+    PMSFLOW_LOGIN_AT_IDP = "PMSFLOW_LOGIN_AT_IDP", "Sign in at the identity provider: pmsflow does not run the authorization-code flow.";
     PMSFLOW_LEASE_EXPIRED = "PMSFLOW_LEASE_EXPIRED", "The step's lease expired before its attempt was recorded.";
     PMSFLOW_MISSING_OUTPUT = "PMSFLOW_MISSING_OUTPUT", "An earlier step has no output.";
     PMSFLOW_NOT_APPLICABLE = "PMSFLOW_NOT_APPLICABLE", "The action does not apply to the run or step in its current state.";

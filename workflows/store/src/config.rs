@@ -48,6 +48,8 @@ pub struct Settings {
     pub console: ConsoleSettings,
     /// `[admin]`.
     pub admin: AdminSettings,
+    /// `[portal]`.
+    pub portal: PortalSettings,
     /// `[roles]`: endpoint key (`mosip.role.pms.<key>`) → roles, replacing PMS's default list.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, Vec<String>>,
@@ -64,6 +66,24 @@ pub struct AdminSettings {
     /// steps still running then are handed back (their leases released, the attempt not
     /// counted). Keep it under Kubernetes' `terminationGracePeriodSeconds`.
     pub shutdown_grace_s: u64,
+}
+
+/// `[portal]`: MOSIP's partner portal (pmp-ui) served by the API under `/pmp/`, and where its
+/// session calls (`/v1/partnermanager/login`, `logout/user`) may send the browser back to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSettings {
+    /// Directory of a built portal (its `index.html`, `assets/`...), served under `/pmp/`;
+    /// empty: no portal is served.
+    pub dir: String,
+    /// This server's public URL as browsers reach it, `scheme://host[:port]` (e.g.
+    /// `https://pms.example.org`): the portal's `config.json` `baseUrl` and the origin a
+    /// return URL may name. Empty: taken from each request's `Host` and
+    /// `X-Forwarded-Proto`.
+    pub public_url: String,
+    /// Other origins (`scheme://host[:port]`) the sign-in and sign-out may send the browser
+    /// back to, e.g. a portal served apart from the API.
+    pub origins: Vec<String>,
 }
 
 /// `[console]`: the operator console at `/console` and its JSON API under `/v1/admin`.
@@ -646,6 +666,18 @@ impl Settings {
         if self.admin.bind.parse::<std::net::SocketAddr>().is_err() {
             return bad("admin.bind", "must be host:port, e.g. 0.0.0.0:9464");
         }
+        if !self.portal.public_url.is_empty() && origin_of(&self.portal.public_url).is_none() {
+            return bad(
+                "portal.public_url",
+                "must be scheme://host[:port] with http or https and no path, e.g. https://pms.example.org",
+            );
+        }
+        if self.portal.origins.iter().any(|o| origin_of(o).is_none()) {
+            return bad(
+                "portal.origins",
+                "each must be scheme://host[:port] with http or https and no path",
+            );
+        }
         if self.admin.shutdown_grace_s == 0 {
             return bad("admin.shutdown_grace_s", "must be at least 1 second");
         }
@@ -838,6 +870,20 @@ impl Settings {
             if loopback { "" } else { " (--dev: NOT loopback)" },
         )))
     }
+}
+
+/// `value` as an origin, when it is one: an http or https URL with a host and no path (other
+/// than `/`), query or fragment.
+pub fn origin_of(value: &str) -> Option<url::Origin> {
+    let url = url::Url::parse(value).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    plain.then(|| url.origin())
 }
 
 #[cfg(test)]
