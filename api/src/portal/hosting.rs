@@ -106,6 +106,12 @@ async fn serve(state: &AppState, rel: &str, req: Request) -> Response {
         Err(never) => match never {},
     };
     secure(resp.headers_mut());
+    // The entry page is revalidated on every load; the other files are left to the browser's
+    // heuristics (as MOSIP's nginx serves them), which also spares the portal the race
+    // between its translation and page-layout files that refetching every time provokes.
+    if target != "/index.html" {
+        resp.headers_mut().remove(header::CACHE_CONTROL);
+    }
     resp
 }
 
@@ -127,7 +133,7 @@ fn config(state: &AppState, headers: &HeaderMap) -> Response {
     resp
 }
 
-/// No framing (as MOSIP's nginx for the portal), no MIME sniffing, always revalidated.
+/// No framing (as MOSIP's nginx for the portal), no MIME sniffing, revalidated on each use.
 fn secure(h: &mut HeaderMap) {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
