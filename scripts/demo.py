@@ -25,7 +25,7 @@ VALID = [
 
 NEGATIVE = [
     # (label, CA files, leaf file, partner id, organisation, expected code)
-    ("corrupted certificate", ["apitest-credential/root-ca.apitest.pem"], "invalid/uploadInvalidCertificate.corrupted.pem", "neg-corrupt", "movp", "KER-PCM-001"),
+    ("corrupted certificate", ["apitest-credential/root-ca.apitest.pem"], "invalid/uploadInvalidCertificate.corrupted.pem", "neg-corrupt", "movp", "KER-KMS-013"),
     ("orphan leaf (issuer SUBCA unknown)", [], "apitest-orphan/partner.ftp.issued-by-SUBCA.pem", "neg-orphan", "ftp", "KER-PCM-006"),
     ("PMS_API leaf with under 335 days left", ["pms-api-chain/root-ca.PMS_API_CA.pem", "pms-api-chain/sub-ca.PMS_API_SUB_CA.pem"], "pms-api-chain/partner.PMS_API_ABC_ORG.pem", "neg-pmsapi", "PMS_API_ABC_ORG", "KER-PCM-004"),
     ("O= mismatch", ["apitest-credential/root-ca.apitest.pem", "apitest-credential/sub-ca.apitest2.pem"], "apitest-credential/partner.movp.pem", "neg-orgname", "Not movp", "KER-PCM-008"),

@@ -10,8 +10,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use pmsflow_core::certificate::{
-    check_partner_certificate, decode_p7b_base64, encode_p7b, to_url_safe_base64, CaKind,
-    Certificate, TrustStore,
+    check_partner_certificate, encode_p7b, read_ca_upload, read_partner_upload, to_url_safe_base64,
+    CaKind, Certificate, TrustStore,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -180,17 +180,6 @@ impl Request {
     }
 }
 
-/// Reads `certificateData` of a CA upload: a PEM certificate, or URL-safe base64 P7B (a bare
-/// base64 DER certificate is accepted too).
-fn read_ca_data(data: &str) -> Option<Vec<Certificate>> {
-    if data.contains("-----BEGIN") {
-        return Certificate::from_pem(data).ok().map(|c| vec![c]);
-    }
-    decode_p7b_base64(data)
-        .ok()
-        .or_else(|| Certificate::parse_any(data).ok().map(|c| vec![c]))
-}
-
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -225,8 +214,7 @@ fn upload_ca(app: &App, body: &[u8]) -> Outcome {
     let parsed = (|| {
         let data = request.required("certificateData")?;
         let domain = request.domain(request.required("partnerDomain")?)?;
-        let certs = read_ca_data(data)
-            .ok_or_else(|| request.fail(codes::KER_PCM_001.code, codes::KER_PCM_001.message))?;
+        let certs = read_ca_upload(data).map_err(|code| request.fail(code.code, code.message))?;
         Ok::<_, Reply>((domain, certs))
     })();
     let (domain, certs) = match parsed {
@@ -313,7 +301,8 @@ fn upload_partner(app: &App, body: &[u8]) -> Outcome {
         let data = request.required("certificateData")?;
         let organization = request.required("organizationName")?;
         let domain_text = request.required("partnerDomain")?;
-        let leaf = Certificate::from_pem(data).map_err(|e| request.fail(e.code(), e.message()))?;
+        let leaf = read_partner_upload(data)
+            .map_err(|message| request.fail(codes::KER_KMS_013.code, &message))?;
         let domain = request.domain(domain_text)?;
         Ok::<_, Reply>((leaf, organization.to_owned(), domain))
     })();

@@ -564,7 +564,15 @@ async fn partner_certificate_rule_violations() {
             None,
         )
         .await;
-    assert_eq!(error_code(&corrupted), "KER-PCM-001");
+    // Its PEM body is cut short: keymanager 1.2.0.1 cannot parse it.
+    assert_eq!(error_code(&corrupted), "KER-KMS-013");
+    let pem = fixture_text("apitest-credential/partner.movp.pem");
+    let endless = pem.replace("-----END CERTIFICATE-----", "");
+    let cut = mosip.upload_partner(&endless, "movp", "AUTH", None).await;
+    assert_eq!(
+        cut["errors"][0]["message"],
+        "Certificate Parsing Error.-----END CERTIFICATE not found"
+    );
 
     // pms-api-chain: the leaf expires 2027-04-01, under 335 days from now.
     assert_eq!(
@@ -700,6 +708,29 @@ async fn p7b_ca_upload_statuses() {
     );
     let garbage = mosip.upload_ca("bm90IGEgY2VydGlmaWNhdGU", "DEVICE").await;
     assert_eq!(error_code(&garbage), "KER-PCM-001");
+    // Keymanager 1.2.0.1 decodes what is not PEM as strict URL-safe base64: text with spaces,
+    // and a PEM body without its armour (newlines, `+`, `/`), fail the decoder.
+    let pem = fixture_text("apitest-credential/root-ca.apitest.pem");
+    let bare: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for text in ["invalid cert", bare.as_str()] {
+        let answer = mosip.upload_ca(text, "DEVICE").await;
+        assert_eq!(error_code(&answer), "KER-CRY-003", "{text}");
+        assert_eq!(
+            answer["errors"][0]["message"],
+            "data sent to decrypt is without key splitter or invalid"
+        );
+    }
+    // A partner certificate without its armour is a parsing error.
+    let unarmoured = mosip.upload_partner(&bare, "movp", "DEVICE", None).await;
+    assert_eq!(error_code(&unarmoured), "KER-KMS-013");
+    assert_eq!(
+        unarmoured["errors"][0]["message"],
+        "Certificate Parsing Error."
+    );
 }
 
 #[tokio::test]

@@ -137,7 +137,7 @@ async fn negative_fixtures_fail_with_their_code_and_no_side_effect(pool: PgPool)
             "movp",
             vec![fixture("apitest-credential/root-ca.apitest.pem")],
             fixture("invalid/uploadInvalidCertificate.corrupted.pem"),
-            "KER-PCM-001",
+            "KER-KMS-013",
         ),
         (
             "neg-orphan",
@@ -172,7 +172,7 @@ async fn negative_fixtures_fail_with_their_code_and_no_side_effect(pool: PgPool)
             "movp",
             vec![],
             "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_owned(),
-            "KER-PCM-001",
+            "KER-KMS-013",
         ),
     ];
     for (partner, org, cas, leaf, code) in cases {

@@ -56,6 +56,7 @@ codes! {
     KER_AUD_001 = "KER-AUD-001", "Invalid Audit Request. Required parameters must be present";
     KER_AUD_002 = "KER-AUD-002", "Invalid Audit Request. Format is incorrect. (For timestamp, use UTC format)";
     KER_AUD_500 = "KER-AUD-500", "Internal Server Error";
+    KER_CRY_003 = "KER-CRY-003", "data sent to decrypt is without key splitter or invalid";
     KER_KMS_005 = "KER-KMS-005", "Invalid request";
     KER_KMS_013 = "KER-KMS-013", "Certificate Parsing Error.";
     KER_KMS_035 = "KER-KMS-035", "Certificate Already Exist, not allowed to upload same certificate again";

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 use crate::certificate::{
     check_key_size, check_not_self_signed, check_organization, check_partner_certificate,
     check_remaining_validity, check_signature_algorithm, check_validity, check_version,
-    Certificate, CertificateRuleViolation, TrustStore,
+    read_ca_upload, read_partner_upload, CertificateRuleViolation, TrustStore,
 };
+use crate::codes;
 use crate::failure::StepFailure;
 use crate::partner::PartnerDomain;
 
@@ -70,13 +71,13 @@ pub fn validate_chain(
     now: OffsetDateTime,
 ) -> Result<ChainFacts, StepFailure> {
     let mut cas = Vec::with_capacity(input.ca_certificates.len());
-    for pem in &input.ca_certificates {
-        let cert = Certificate::parse_any(pem)
-            .map_err(|e| StepFailure::permanent(e.code(), e.message()))?;
-        cas.push(cert);
+    for data in &input.ca_certificates {
+        let certs =
+            read_ca_upload(data).map_err(|code| StepFailure::permanent(code.code, code.message))?;
+        cas.extend(certs);
     }
-    let leaf = Certificate::parse_any(&input.partner_certificate)
-        .map_err(|e| StepFailure::permanent(e.code(), e.message()))?;
+    let leaf = read_partner_upload(&input.partner_certificate)
+        .map_err(|message| StepFailure::permanent(codes::KER_KMS_013.code, message))?;
 
     let mut trust = TrustStore::new();
     let mut order = Vec::new();

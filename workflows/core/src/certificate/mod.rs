@@ -8,6 +8,8 @@
 //! - [`check_partner_certificate`]: keymanager's partner-certificate rules in keymanager's
 //!   order, with the MOSIP codes (`KER-PCM-004/006/007/008/013/014/015`).
 //! - P7B ([`encode_p7b`], [`decode_p7b`]) and MOSIP's URL-safe base64.
+//! - How keymanager reads an upload's `certificateData` and which code each bad shape gets
+//!   ([`read_ca_upload`], [`read_partner_upload`]).
 //!
 //! Everything takes `now` explicitly so that rules are reproducible. Sources:
 //! mosip-contracts.md §2.2 ("Trust validation and re-signing") and mosip-pms.md §5, §10
@@ -19,6 +21,7 @@ mod p7b;
 mod parse;
 mod pem;
 mod rules;
+mod upload;
 
 pub use chain::{CaKind, TrustStore, MAX_PATH_LENGTH};
 pub use error::{CertificateError, CertificateRuleViolation};
@@ -34,3 +37,4 @@ pub use rules::{
     signature_algorithm_allowed, ISSUER_CERTIFICATE_DURATION_YEARS, ISSUER_CERTIFICATE_GRACE_DAYS,
     MIN_PARTNER_REMAINING_VALIDITY_DAYS, MIN_RSA_KEY_BITS, SIGNATURE_ALGORITHM_PREFIX,
 };
+pub use upload::{read_ca_upload, read_partner_upload};
