@@ -21,6 +21,9 @@ use uuid::Uuid;
 pub enum PmsError {
     /// A business or validation error: HTTP 200, `errors: [{errorCode, message}]`.
     Business(ServiceError),
+    /// Several at once, as PMS's validators report them (`FilterColumnValidator`): HTTP 200,
+    /// `errors` listing each.
+    BusinessAll(Vec<ServiceError>),
     /// Missing or invalid token: HTTP 401, KER-ATH-401.
     Unauthenticated,
     /// Role not allowed: HTTP 403, KER-ATH-403.
@@ -73,8 +76,12 @@ impl From<sqlx::Error> for PmsError {
 }
 
 fn envelope(status: StatusCode, err: ServiceError) -> Response {
+    envelope_all(status, vec![err])
+}
+
+fn envelope_all(status: StatusCode, errors: Vec<ServiceError>) -> Response {
     let body: ResponseWrapper<()> =
-        ResponseWrapper::error(None, None, vec![err], OffsetDateTime::now_utc());
+        ResponseWrapper::error(None, None, errors, OffsetDateTime::now_utc());
     (status, Json(body)).into_response()
 }
 
@@ -82,6 +89,7 @@ impl IntoResponse for PmsError {
     fn into_response(self) -> Response {
         match self {
             Self::Business(e) => envelope(StatusCode::OK, e),
+            Self::BusinessAll(errors) => envelope_all(StatusCode::OK, errors),
             Self::Unauthenticated => envelope(
                 StatusCode::UNAUTHORIZED,
                 ServiceError::new(codes::KER_ATH_401.code, codes::KER_ATH_401.message),
@@ -223,6 +231,11 @@ impl From<PmsError> for Problem {
     fn from(e: PmsError) -> Self {
         match e {
             PmsError::Business(s) => Self::from_service(s),
+            // A problem carries one code: the first.
+            PmsError::BusinessAll(errors) => errors.into_iter().next().map_or_else(
+                || Self::new(StatusCode::BAD_REQUEST, "Bad Request", "invalid request"),
+                Self::from_service,
+            ),
             PmsError::Unauthenticated => Self::unauthenticated(),
             PmsError::Forbidden => Self::forbidden(),
             PmsError::Refused(status, code) => {

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod apitest_replay;
 mod auth_jwks;
+mod compat;
 mod console_api;
 mod console_browser;
 mod crash;

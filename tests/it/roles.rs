@@ -1,4 +1,4 @@
-//! Every PMS-compatible endpoint with a role list (58) checks its token, its roles and the
+//! Every PMS-compatible endpoint with a role list (59) checks its token, its roles and the
 //! own-data rule: no token → 401 KER-ATH-401, a token without the endpoint's roles → 403
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
@@ -160,6 +160,12 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
         "GET",
         "/v1/policymanager/policies/group/all",
         "getpoliciesgroupall",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/policymanager/policies/config/pmp.allowed.policy.types",
+        "getpoliciesconfigkey",
         false,
     ),
     ("POST", "/v1/policymanager/policies", "postpolicies", false),
@@ -364,7 +370,18 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert_eq!(ENDPOINTS.len(), 58);
+    assert_eq!(ENDPOINTS.len(), 59);
+    // The partner exists: reads that check existence first (its certificate) then reach the
+    // own-data rule.
+    sqlx::query(
+        "INSERT INTO partner (id, name, address, contact_no, email_id, user_id, partner_type_code,
+                              approval_status, is_active, cr_by)
+         VALUES ('movp', 'movp', 'Bangalore', '98765', 'movp@example.org', 'movp',
+                 'Credential_Partner', 'InProgress', false, 'test')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     for (method, path, key, own_data) in ENDPOINTS {
         let (status, body) = send(&app, method, path, None).await;
         assert_eq!(

@@ -288,7 +288,7 @@ async fn partner_searches_keep_partners_to_their_own_rows(pool: PgPool) {
         json!({"filters": [{"columnName": "crDtimes", "type": "unique"}]}),
     )
     .await;
-    assert_eq!(code(&v), Some("PMS-MSD-310"));
+    assert_eq!(code(&v), Some("PMS-MSD-324"));
 
     // Partner types.
     let v = post(&app, "/v1/partnermanager/partners/partnertype/search", &partner, json!({"filters": [{"columnName": "isPolicyRequired", "type": "equals", "value": "false"}], "sort": [{"sortField": "code", "sortType": "asc"}]})).await;

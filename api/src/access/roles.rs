@@ -4,8 +4,8 @@
 //! e.g. `PMSFLOW_ROLES__POSTPOLICIES='[PARTNER_ADMIN]'`).
 //!
 //! Holes PMS leaves open are closed here: the OIDC endpoints get their (defined but unused)
-//! lists, `GET /misps` lists only the caller's licences unless admin, and no endpoint returns
-//! configuration values (`GET /policies/config/{key}` is not served).
+//! lists, `GET /misps` lists only the caller's licences unless admin, and
+//! `GET /policies/config/{key}` answers only non-secret PMS keys (`pms::config_key`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -271,6 +271,7 @@ role_keys! {
     GetPoliciesPolicyIdPartnerPartnerId = "getpoliciespolicyidpartnerpartnerid" => POLICY_MANAGERS,
     GetPoliciesGroupPolicyGroupId = "getpoliciesgrouppolicygroupid" => POLICY_MANAGERS,
     GetPoliciesGroupAll = "getpoliciesgroupall" => POLICY_MANAGERS,
+    GetPoliciesConfigKey = "getpoliciesconfigkey" => POLICY_MANAGERS,
     PostPoliciesGroupSearch = "postpoliciesgroupsearch" => &[
         "PARTNER_ADMIN",
         "AUTH_PARTNER",

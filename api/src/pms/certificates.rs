@@ -242,18 +242,20 @@ async fn upload_certificate(
     )
 }
 
-/// The checks of the certificate reads: role list `getpartnerscertificate`, the caller's own
-/// partner (`PMS_PRT_055`) and an existing one (`PMS_PRT_005`).
+/// The checks of the certificate reads: role list `getpartnerscertificate`, an existing
+/// partner (`PMS_PRT_005`, first, as 1.2.0.1's `getPartnerCertificate` checks it) and the
+/// caller's own (`PMS_PRT_055`: 1.2.0.1 lets any partner read another's certificate; pmsflow
+/// does not).
 async fn may_read_certificates(
     state: &AppState,
     caller: &AuthUser,
     partner_id: &str,
 ) -> Result<(), PmsError> {
     state.roles.check(RoleKey::GetPartnersCertificate, caller)?;
-    own(caller, partner_id)?;
     if !partners::partner_exists(&mut *state.pool.acquire().await?, partner_id).await? {
         return Err(PmsError::of(codes::PMS_PRT_005));
     }
+    own(caller, partner_id)?;
     Ok(())
 }
 

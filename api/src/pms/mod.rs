@@ -12,6 +12,7 @@
 //! - [`partners`]: partner listing, update, contacts, policy group, activation.
 //! - [`api_keys`]: policy mapping requests and API keys.
 //! - [`policy`]: the policy manager (groups, policies).
+//! - [`config_key`]: the values of PMS configuration keys (`policies/config/{key}`).
 //! - [`misp`]: MISP licence keys.
 //! - [`oidc`]: eSignet OIDC clients.
 //! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
@@ -20,6 +21,7 @@
 
 pub mod api_keys;
 pub mod certificates;
+pub mod config_key;
 pub mod credentials;
 pub mod envelope;
 pub mod guard;
@@ -44,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(partners::routes())
         .merge(api_keys::routes())
         .merge(policy::routes())
+        .merge(config_key::routes())
         .merge(misp::routes())
         .merge(oidc::routes())
         .merge(search::routes())

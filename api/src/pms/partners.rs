@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use pmsflow_core::codes;
 use pmsflow_core::{
     effects::{Audit, EffectsInput, TopicEvent},
-    envelope::{check_size, RequestWrapper},
+    envelope::{check_size, invalid_parameter, RequestWrapper},
     events::{self, PARTNER_MANAGER},
     notifications,
     partner::is_valid_email,
@@ -209,11 +209,12 @@ async fn update(
     )
     .await?;
     tx.commit().await?;
-    let status = if p.is_active { "Active" } else { "InProgress" };
+    // 1.2.0.1 answers the approval status: `InProgress` until a certificate is uploaded, then
+    // `approved` (activation changes only `isActive`).
     ok(
         req.id,
         req.version,
-        json!({"partnerId": p.id, "status": status}),
+        json!({"partnerId": p.id, "status": p.approval_status}),
     )
 }
 
@@ -230,7 +231,7 @@ async fn update(
     ),
     request_body = crate::openapi::schemas::PmsRequest<UpdateRequest>,
     responses(
-        (status = 200, description = "`response`: `{partnerId, status}` (`Active` or `InProgress`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PartnerStatus>),
+        (status = 200, description = "`response`: `{partnerId, status}`, the approval status (`InProgress` until a certificate is uploaded, then `approved`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PartnerStatus>),
         crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -264,7 +265,7 @@ async fn update_partner(
     ),
     request_body = crate::openapi::schemas::PmsRequest<UpdateRequest>,
     responses(
-        (status = 200, description = "`response`: `{partnerId, status}` (`Active` or `InProgress`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_096` (additional info not a JSON object or array), `PMS_PRT_005` (unknown partner).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PartnerStatus>),
+        (status = 200, description = "`response`: `{partnerId, status}`, the approval status (`InProgress` until a certificate is uploaded, then `approved`). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, field sizes), `PMS_PRT_055` (another partner), `PMS_PRT_013` (phone), `PMS_PRT_096` (additional info not a JSON object or array), `PMS_PRT_005` (unknown partner).", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::PartnerStatus>),
         crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -307,8 +308,9 @@ struct ContactRequest {
 
 /// Add or update a contact of a partner.
 ///
-/// `POST /partners/{partnerId}/contact/add` → "Contacts details added/updated successfully."
-/// (upsert by email); `PMS_PRT_012`, `PMS_PRT_013`, `PMS_PRT_005`, `PMS_PMP_016`.
+/// `POST /partners/{partnerId}/contact/add` `{address, contactNumber, emailId, is_Active}` (the
+/// first three required) → "Contacts details added successfully." or "... updated
+/// successfully." (upsert by email); `PMS_PRT_012`, `PMS_PRT_013`, `PMS_PRT_005`, `PMS_PMP_016`.
 #[utoipa::path(
     post,
     path = "/v1/partnermanager/partners/{partner_id}/contact/add",
@@ -318,7 +320,7 @@ struct ContactRequest {
     ),
     request_body = crate::openapi::schemas::PmsRequest<ContactRequest>,
     responses(
-        (status = 200, description = "`response`: `\"Contacts details added/updated successfully.\"`. Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body, email size), `PMS_PRT_055` (another partner), `PMS_PRT_012` (email), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner), `PMS_PMP_016` (partner not active).", body = crate::openapi::schemas::PmsResponse<String>),
+        (status = 200, description = "`response`: `\"Contacts details added successfully.\"` or `\"Contacts details updated successfully.\"` (a contact with that e-mail existed). Business errors (HTTP 200, `errors[{errorCode, message}]`): `PMS_COR_001` (malformed body; `address`, `contactNumber` or `emailId` empty: \"value is empty or null\"; email size), `PMS_PRT_055` (another partner), `PMS_PRT_012` (email), `PMS_PRT_013` (phone), `PMS_PRT_005` (unknown partner), `PMS_PMP_016` (partner not active).", body = crate::openapi::schemas::PmsResponse<String>),
         crate::openapi::schemas::PmsDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -334,6 +336,16 @@ async fn add_contact(
         .check(RoleKey::PostPartnersContactAdd, &caller)?;
     let req: RequestWrapper<ContactRequest> = envelope(&body)?;
     let r = &req.request;
+    // `AddContactRequestDto`: address, contactNumber and emailId are `@NotBlank`.
+    for (field, value) in [
+        ("request.address", r.address.as_deref()),
+        ("request.contactNumber", r.contact_number.as_deref()),
+        ("request.emailId", Some(r.email_id.as_str())),
+    ] {
+        if value.is_none_or(|v| v.trim().is_empty()) {
+            return Err(invalid_parameter(field, "value is empty or null").into());
+        }
+    }
     check_size(&r.email_id, "emailId", 1, 254)?;
     own(&caller, &partner_id)?;
     if !is_valid_email(&r.email_id) {
@@ -347,7 +359,7 @@ async fn add_contact(
     if !p.is_active {
         return Err(PmsError::of(codes::PMS_PMP_016));
     }
-    partners::upsert_contact(
+    let added = partners::upsert_contact(
         &mut tx,
         &Contact {
             id: &Uuid::new_v4().to_string(),
@@ -361,11 +373,12 @@ async fn add_contact(
     )
     .await?;
     tx.commit().await?;
-    ok(
-        req.id,
-        req.version,
-        json!("Contacts details added/updated successfully."),
-    )
+    let done = if added {
+        "Contacts details added successfully."
+    } else {
+        "Contacts details updated successfully."
+    };
+    ok(req.id, req.version, json!(done))
 }
 
 /// Map a partner to a policy group.

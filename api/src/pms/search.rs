@@ -8,9 +8,10 @@
 
 use axum::extract::State;
 use pmsflow_core::codes;
-use pmsflow_core::envelope::ServiceError;
+use pmsflow_core::envelope::{invalid_parameter, ServiceError};
 use pmsflow_core::search::{
-    filter_plan, plan, Column, Condition, FilterValueRequest, Predicate, SearchRequest,
+    filter_plan, plan, Column, Condition, FilterValueRequest, FilterValuesError, Predicate,
+    SearchRequest,
 };
 use pmsflow_store::search::{self as store, Entity};
 use serde_json::{json, Value};
@@ -100,19 +101,43 @@ async fn search(
     ok(req.id, req.version, json!(page))
 }
 
+/// Which PMS service answers a filter-values request: they report the column checks
+/// differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    /// `/v1/partnermanager`: every `PMS-MSD-317/322/324` listed.
+    Partner,
+    /// `/v1/policymanager`: its handler has no case for them: `PMS_COR_003`.
+    Policy,
+}
+
 async fn filter_values(
     state: &AppState,
     caller: &AuthUser,
     key: RoleKey,
     body: &[u8],
-    entity: &Entity,
+    (entity, service): (&Entity, Service),
     extra: impl FnOnce(&Value) -> Result<Vec<Predicate>, PmsError>,
 ) -> PmsResult {
     state.roles.check(key, caller)?;
     let req = envelope::<Value>(body)?;
-    let mut conditions = extra(&req.request)?;
     let request: FilterValueRequest = parse(&req.request)?;
-    let plan = filter_plan(entity.columns, &request).map_err(ServiceError::from)?;
+    let planned = filter_plan(entity.columns, &request);
+    // Bean validation comes before the service's own checks.
+    if let Err(FilterValuesError::Invalid { field, message }) = &planned {
+        return Err(invalid_parameter(field, message).into());
+    }
+    let mut conditions = extra(&req.request)?;
+    let plan = planned.map_err(|e| match e {
+        FilterValuesError::Invalid { field, message } => invalid_parameter(&field, message).into(),
+        FilterValuesError::Columns(_) if service == Service::Policy => {
+            PmsError::of(codes::PMS_COR_003)
+        }
+        FilterValuesError::Columns(errors) => {
+            PmsError::BusinessAll(errors.into_iter().map(ServiceError::from).collect())
+        }
+        FilterValuesError::Search(e) => ServiceError::from(e).into(),
+    })?;
     conditions.extend(own_rows(entity, caller));
     let mut conn = state.pool.acquire().await?;
     let values = store::filter_values(&mut conn, entity, &plan, &conditions).await?;
@@ -179,7 +204,15 @@ async fn partners_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let key = RoleKey::PostPartnersFilterValues;
-    filter_values(&state, &caller, key, &body, &store::PARTNERS, none).await
+    filter_values(
+        &state,
+        &caller,
+        key,
+        &body,
+        (&store::PARTNERS, Service::Partner),
+        none,
+    )
+    .await
 }
 
 /// Search policy mapping requests.
@@ -220,7 +253,7 @@ async fn requests_filter(
         RoleKey::PostPartnersApiKeyRequestFilterValues,
         &store::POLICY_REQUESTS,
     );
-    filter_values(&state, &caller, key, &body, e, none).await
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
 }
 
 /// Search API keys (the key itself is never answered).
@@ -273,7 +306,7 @@ async fn licences_filter(
     body: axum::body::Bytes,
 ) -> PmsResult {
     let (key, e) = (RoleKey::PostMispFilterValues, &store::LICENCES);
-    filter_values(&state, &caller, key, &body, e, none).await
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
 }
 
 /// Search policy groups.
@@ -309,7 +342,7 @@ async fn groups_filter(
         RoleKey::PostPoliciesGroupFilterValues,
         &store::POLICY_GROUPS,
     );
-    filter_values(&state, &caller, key, &body, e, none).await
+    filter_values(&state, &caller, key, &body, (e, Service::Policy), none).await
 }
 
 /// A filter without `columnName` in a policy search or policy filter-values request is
@@ -375,7 +408,7 @@ async fn policies_filter(
         &caller,
         RoleKey::PostPoliciesFilterValues,
         &body,
-        e,
+        (e, Service::Policy),
         |r| {
             policy_filters_named(r)?;
             type_filter(r, "policyType", Column::text("policyType"))

@@ -58,11 +58,14 @@ impl Column {
     }
 }
 
-/// A number PMS's Jackson accepts as a JSON number or a numeric string (`"pageStart": "0"`).
+/// A number PMS's Jackson accepts as an integer: a JSON integer, a JSON number with a fraction
+/// (`10.0`, as MOSIP's test rig sends pagination; Jackson's `ACCEPT_FLOAT_AS_INT` truncates it),
+/// or a string holding an integer (`"pageStart": "0"`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 enum Lenient {
     Number(i64),
+    Fraction(f64),
     Text(String),
 }
 
@@ -70,6 +73,8 @@ impl Lenient {
     fn value(self) -> Result<i64, SearchError> {
         match self {
             Self::Number(n) => Ok(n),
+            Self::Fraction(f) if f.is_finite() && f.abs() < i64::MAX as f64 => Ok(f.trunc() as i64),
+            Self::Fraction(_) => Err(SearchError::Pagination),
             Self::Text(s) => s.trim().parse().map_err(|_| SearchError::Pagination),
         }
     }
@@ -222,6 +227,16 @@ pub enum SearchError {
     /// `PMS-MSD-317`: a filter type the request kind does not know.
     #[error("Filter type {0} is not supported")]
     FilterType(String),
+    /// `PMS-MSD-322`: a filter-values column whose `type` is empty.
+    #[error("Filter Type cannot be empty or null")]
+    EmptyFilterType,
+    /// `PMS-MSD-317` of filter values: a column the entity does not have.
+    #[error("Column {0} doesn't exist for the searched entity")]
+    NoSuchColumn(String),
+    /// `PMS-MSD-324`: a filter-values type other than `all` / `unique`, or a column whose
+    /// values are dates.
+    #[error("Received Filter Type not supported")]
+    UnsupportedFilterType,
     /// `PMS_COR_001`: more filters, sorts, columns or values than [`limits`] allows.
     #[error("Invalid request parameter - at most {max} {what} :request")]
     TooMany {
@@ -247,7 +262,9 @@ impl SearchError {
             Self::Value => "PMS-MSD-390",
             Self::Values => "PMS-MSD-391",
             Self::ValueAndValues => "PMS-MSD-392",
-            Self::FilterType(_) => "PMS-MSD-317",
+            Self::FilterType(_) | Self::NoSuchColumn(_) => "PMS-MSD-317",
+            Self::EmptyFilterType => "PMS-MSD-322",
+            Self::UnsupportedFilterType => "PMS-MSD-324",
             Self::TooMany { .. } => "PMS_COR_001",
         }
     }
@@ -409,22 +426,31 @@ pub fn plan(columns: &[Column], req: &SearchRequest) -> Result<SearchPlan, Searc
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterColumn {
-    /// API field name.
+    /// API field name (`@NotBlank`).
     pub column_name: Option<String>,
-    /// `all` or `unique` (empty = `unique`).
-    #[serde(rename = "type")]
+    /// `all` or `unique`, any case: absent is `unique` (the DTO's default), `null` is refused
+    /// (`@NotNull`), `""` is `PMS-MSD-322`.
+    #[serde(rename = "type", default = "unique", deserialize_with = "given")]
     pub filter_type: Option<String>,
     /// Substring the values must contain.
     pub text: Option<String>,
+}
+
+fn unique() -> Option<String> {
+    Some("unique".to_owned())
+}
+
+/// A field that is present: its value, `None` for an explicit `null`.
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
 }
 
 /// PMS's `FilterValueDto{filters, optionalFilters, languageCode}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterValueRequest {
-    /// The columns whose values are wanted.
-    #[serde(default)]
-    pub filters: Vec<FilterColumn>,
+    /// The columns whose values are wanted (`@NotNull`).
+    pub filters: Option<Vec<FilterColumn>>,
     /// Conditions every row must meet (`SearchFilter`s).
     #[serde(default)]
     pub optional_filters: Vec<SearchFilter>,
@@ -451,36 +477,103 @@ pub struct FilterPlan {
     pub predicates: Vec<Predicate>,
 }
 
-/// Check a filter-values request. Timestamp columns are refused (`PMS-MSD-310`), as
-/// `FilterHelper#columnTypeValidator` refuses date columns.
+/// Why a filter-values request is refused, in 1.2.0.1's order: bean validation
+/// (`PMS_COR_001`), then `FilterColumnValidator` (every column's errors together), then the
+/// rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterValuesError {
+    /// `PMS_COR_001` "Invalid request parameter - {message} :{field}" (`filters` missing, a
+    /// blank `columnName`, a `null` type): the first such field.
+    Invalid {
+        /// Its path, e.g. `request.filters[0].columnName`.
+        field: String,
+        /// `must not be null` or `must not be blank`.
+        message: &'static str,
+    },
+    /// `PMS-MSD-322`, `PMS-MSD-317`, `PMS-MSD-324` of every column, in request order (1.2.0.1's
+    /// policy service answers them as `PMS_COR_003`).
+    Columns(Vec<SearchError>),
+    /// Any other refusal (a date column, the optional filters, the limits).
+    Search(SearchError),
+}
+
+impl From<SearchError> for FilterValuesError {
+    fn from(e: SearchError) -> Self {
+        Self::Search(e)
+    }
+}
+
+/// Check a filter-values request against `columns` as 1.2.0.1 does; column names match in
+/// any case.
+///
+/// # Errors
+/// [`FilterValuesError`].
 pub fn filter_plan(
     columns: &[Column],
     req: &FilterValueRequest,
-) -> Result<FilterPlan, SearchError> {
-    at_most(req.filters.len(), limits::FILTER_COLUMNS, "filter columns")?;
+) -> Result<FilterPlan, FilterValuesError> {
+    let invalid = |field: String, message| FilterValuesError::Invalid { field, message };
+    let Some(filters) = &req.filters else {
+        return Err(invalid("request.filters".into(), "must not be null"));
+    };
+    for (i, f) in filters.iter().enumerate() {
+        if present(&f.column_name).is_none() {
+            return Err(invalid(
+                format!("request.filters[{i}].columnName"),
+                "must not be blank",
+            ));
+        }
+        if f.filter_type.is_none() {
+            return Err(invalid(
+                format!("request.filters[{i}].type"),
+                "must not be null",
+            ));
+        }
+    }
+    at_most(filters.len(), limits::FILTER_COLUMNS, "filter columns")?;
     at_most(req.optional_filters.len(), limits::FILTERS, "filters")?;
-    let mut out = Vec::with_capacity(req.filters.len());
-    for f in &req.filters {
-        let name = present(&f.column_name).ok_or(SearchError::MissingColumn)?;
-        let col = column(columns, name).ok_or_else(|| SearchError::InvalidColumn(name.into()))?;
-        let unique = match present(&f.filter_type)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("unique") => true,
-            Some("all") => false,
-            Some(other) => return Err(SearchError::FilterType(other.into())),
+    // `FilterColumnValidator`: all columns' errors together.
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(filters.len());
+    for f in filters {
+        let name = f.column_name.as_deref().unwrap_or_default().trim();
+        let kind = f.filter_type.as_deref().unwrap_or_default().trim();
+        if kind.is_empty() {
+            errors.push(SearchError::EmptyFilterType);
+            continue;
+        }
+        let col = columns
+            .iter()
+            .copied()
+            .find(|c| c.name.eq_ignore_ascii_case(name));
+        if col.is_none() {
+            errors.push(SearchError::NoSuchColumn(name.to_owned()));
+        }
+        let unique = match kind.to_ascii_lowercase().as_str() {
+            "unique" => Some(true),
+            "all" => Some(false),
+            _ => {
+                errors.push(SearchError::UnsupportedFilterType);
+                None
+            }
         };
-        let like = match col.kind {
-            ColumnKind::Text => Some(format!(
-                "%{}%",
-                escape_like(f.text.as_deref().unwrap_or("").trim())
-            )),
+        if let (Some(col), Some(unique)) = (col, unique) {
+            checked.push((col, unique, f.text.as_deref()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(FilterValuesError::Columns(errors));
+    }
+    let mut out = Vec::with_capacity(checked.len());
+    for (column, unique, text) in checked {
+        let like = match column.kind {
+            ColumnKind::Text => Some(format!("%{}%", escape_like(text.unwrap_or("").trim()))),
             ColumnKind::Bool => None,
-            ColumnKind::Timestamp => return Err(SearchError::InvalidColumn(name.into())),
+            // `FilterHelper` refuses date columns.
+            ColumnKind::Timestamp => return Err(SearchError::UnsupportedFilterType.into()),
         };
         out.push(ValuesOf {
-            column: col,
+            column,
             unique,
             like,
         });
@@ -524,6 +617,13 @@ mod tests {
         .unwrap();
         assert_eq!((p.offset, p.limit), (10, 5));
         let p = plan(COLUMNS, &req(json!({"pagination": {"pageStart": "0"}}))).unwrap();
+        // As MOSIP's test rig sends them: JSON numbers with a fraction, truncated as Jackson does.
+        let floats = plan(
+            COLUMNS,
+            &req(json!({"pagination": {"pageStart": 1.0, "pageFetch": 10.0}})),
+        )
+        .unwrap();
+        assert_eq!((floats.offset, floats.limit), (10, 10));
         assert_eq!((p.offset, p.limit), (0, 10));
         assert_eq!(err(json!({"pagination": {"pageStart": -1}})), "PMS-MSD-313");
         assert_eq!(
@@ -657,15 +757,65 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            filter_plan(COLUMNS, &many).unwrap_err().code(),
-            "PMS_COR_001"
+            filter_plan(COLUMNS, &many).unwrap_err(),
+            FilterValuesError::Search(SearchError::TooMany {
+                what: "filter columns",
+                max: limits::FILTER_COLUMNS
+            })
         );
-        let bad: FilterValueRequest =
-            serde_json::from_value(json!({"filters": [{"columnName": "crDtimes", "type": "all"}]}))
-                .unwrap();
+        let err = |v: serde_json::Value| {
+            filter_plan(COLUMNS, &serde_json::from_value(v).unwrap()).unwrap_err()
+        };
+        // A date column.
         assert_eq!(
-            filter_plan(COLUMNS, &bad).unwrap_err().code(),
-            "PMS-MSD-310"
+            err(json!({"filters": [{"columnName": "crDtimes", "type": "all"}]})),
+            FilterValuesError::Search(SearchError::UnsupportedFilterType)
+        );
+        // Bean validation first: no filters, a blank column, a null type.
+        assert_eq!(
+            err(json!({})),
+            FilterValuesError::Invalid {
+                field: "request.filters".into(),
+                message: "must not be null"
+            }
+        );
+        assert_eq!(
+            err(json!({"filters": [{"columnName": "name"}, {"columnName": " ", "type": "all"}]})),
+            FilterValuesError::Invalid {
+                field: "request.filters[1].columnName".into(),
+                message: "must not be blank"
+            }
+        );
+        assert_eq!(
+            err(json!({"filters": [{"columnName": "name", "type": null}]})),
+            FilterValuesError::Invalid {
+                field: "request.filters[0].type".into(),
+                message: "must not be null"
+            }
+        );
+        // Then every column's errors together: empty type, unknown column, unknown type.
+        let FilterValuesError::Columns(errors) = err(json!({"filters": [
+            {"columnName": "name", "type": ""},
+            {"columnName": "nope", "type": "few"},
+        ]})) else {
+            panic!("column errors expected")
+        };
+        let codes: Vec<&str> = errors.iter().map(SearchError::code).collect();
+        assert_eq!(codes, ["PMS-MSD-322", "PMS-MSD-317", "PMS-MSD-324"]);
+        // Column names and types in any case; an absent type is `unique`.
+        let p = filter_plan(
+            COLUMNS,
+            &serde_json::from_value(json!({"filters": [{"columnName": "NAME", "type": "ALL"}, {"columnName": "isactive"}]}))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (p.columns[0].column, p.columns[0].unique),
+            (COLUMNS[0], false)
+        );
+        assert_eq!(
+            (p.columns[1].column, p.columns[1].unique),
+            (COLUMNS[1], true)
         );
     }
 }
