@@ -98,7 +98,7 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Seed => {
                 let pool = serve::database(&settings).await?;
-                let seeded = pmsflow::seed::seed(&pool, &settings.pms.policy_schema_url).await?;
+                let seeded = pmsflow::seed::seed(&pool, &settings.pms).await?;
                 println!("{}", serde_json::to_string(&seeded)?);
                 pool.close().await;
                 Ok(())

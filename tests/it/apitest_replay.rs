@@ -771,7 +771,7 @@ async fn mosip_api_test_cases_replay(pool: PgPool) {
 
     // Seed data (README §5): MOSIP's default partners and policies; the groups
     // mpolicygroup-default-* come with the migrations.
-    pmsflow::seed::seed(&app.pool, &app.settings.pms.policy_schema_url)
+    pmsflow::seed::seed(&app.pool, &app.settings.pms)
         .await
         .expect("seed");
     // Partner_VerifyPartnersEmail_AllValid_smoke expects print@mosip.io to exist: the seed

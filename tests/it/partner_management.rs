@@ -333,11 +333,89 @@ async fn misp_licences_and_deactivation_cascade(pool: PgPool) {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn seed_makes_a_mosip_sandbox_and_is_idempotent(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let url = "https://schemas.mosip.io/v1/auth-policy";
-    let first = pmsflow::seed::seed(&app.pool, url).await.unwrap();
-    assert_eq!((first.partners, first.policies, first.api_keys), (8, 8, 8));
-    let again = pmsflow::seed::seed(&app.pool, url).await.unwrap();
-    assert_eq!((again.partners, again.policies, again.api_keys), (0, 0, 0));
+    let first = pmsflow::seed::seed(&app.pool, &app.settings.pms)
+        .await
+        .unwrap();
+    // MOSIP's DML rows: 9 partners, 13 policies but `mpolicy-default-mobile`, whose document
+    // is not JSON (a doubled comma), with its request, key and credential type left out.
+    assert_eq!(
+        (
+            first.of("partner"),
+            first.of("auth_policy"),
+            first.of("partner_policy")
+        ),
+        (9, 12, 12),
+        "{first:?}"
+    );
+    assert_eq!(
+        (
+            first.of("partner_policy_request"),
+            first.of("partner_policy_bioextract")
+        ),
+        (12, 7),
+        "{first:?}"
+    );
+    // The DML's three extractors of one attribute, one per modality: pmsflow keeps one per
+    // attribute, as PMS's writes do.
+    assert_eq!(
+        first
+            .skipped
+            .iter()
+            .filter(|s| s.starts_with("partner_policy_bioextract"))
+            .count(),
+        14,
+        "{first:?}"
+    );
+    assert!(
+        first
+            .skipped
+            .iter()
+            .any(|s| s.starts_with("auth_policy mpolicy-default-mobile")),
+        "{first:?}"
+    );
+    // The DML's 2025 validity ends run from today; duplicate e-mails are made the partner's.
+    assert!(
+        first
+            .adjusted
+            .iter()
+            .any(|a| a.starts_with("partner_policy mpolicy_part_auth_api: valid_to_datetime")),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .adjusted
+            .iter()
+            .any(|a| a.starts_with("partner mpartner-default-cert: email_id")),
+        "{first:?}"
+    );
+    let again = pmsflow::seed::seed(&app.pool, &app.settings.pms)
+        .await
+        .unwrap();
+    assert!(again.inserted.values().all(|n| *n == 0), "{again:?}");
+    assert!(again.adjusted.is_empty(), "{again:?}");
+    // The partners carry MOSIP's organisation names, which its onboarder's certificates have
+    // in `O=`; MOSIP's request ids are there.
+    let names: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, name FROM partner WHERE id IN ('mpartner-default-auth', 'mpartner-default-print', 'MOSIP.PROXY.SBI') ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        names,
+        [
+            ("MOSIP.PROXY.SBI".to_owned(), "MOSIP".to_owned()),
+            ("mpartner-default-auth".to_owned(), "IITB".to_owned()),
+            ("mpartner-default-print".to_owned(), "IIITB".to_owned()),
+        ]
+    );
+    let request: String = sqlx::query_scalar(
+        "SELECT status_code FROM partner_policy_request WHERE id = 'mpartner_policy_auth_req'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(request, "approved");
     // IDA and datashare read a partner's policy through its API key.
     let v = call(
         &app,

@@ -200,7 +200,7 @@ async fn licence_expiry_sweep_marks_publishes_and_emails_once(pool: PgPool) {
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn api_key_expiry_sweep_marks_only_expired_keys(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    pmsflow::seed::seed(&app.pool, &app.settings.pms.policy_schema_url)
+    pmsflow::seed::seed(&app.pool, &app.settings.pms)
         .await
         .unwrap();
     let n = sqlx::query(
@@ -211,7 +211,8 @@ async fn api_key_expiry_sweep_marks_only_expired_keys(pool: PgPool) {
     .await
     .unwrap()
     .rows_affected();
-    assert_eq!(n, 2);
+    // MOSIP's DML gives the auth partner one key and the print partner five.
+    assert_eq!(n, 6);
     let (status, v) = native(
         &app,
         reqwest::Method::POST,
@@ -224,9 +225,9 @@ async fn api_key_expiry_sweep_marks_only_expired_keys(pool: PgPool) {
         .wait_run(serde_json::from_value(v["runId"].clone()).unwrap(), WAIT)
         .await;
     assert_eq!(run.run.status, "completed", "{:?}", run.run.error_message);
-    assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 2);
+    assert_eq!(run.steps[0].output.as_ref().unwrap()["marked"], 6);
     let inactive: Vec<String> = sqlx::query_scalar(
-        "SELECT part_id FROM partner_policy WHERE NOT is_active ORDER BY part_id",
+        "SELECT DISTINCT part_id FROM partner_policy WHERE NOT is_active ORDER BY part_id",
     )
     .fetch_all(&app.pool)
     .await
@@ -258,7 +259,7 @@ async fn sweep(app: &TestApp, schedule: &str) -> Value {
 async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let partner = onboard(&app, 0).await;
-    pmsflow::seed::seed(&app.pool, &app.settings.pms.policy_schema_url)
+    pmsflow::seed::seed(&app.pool, &app.settings.pms)
         .await
         .unwrap();
     settle_effects(&app).await;
@@ -309,10 +310,11 @@ async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
     );
 
     // API keys: two seeded keys end in 2 and 10 days; only the first gets PMS's 3-day mail,
-    // naming the key by label.
+    // naming the key by label (MOSIP's DML labels its keys with the key itself: give it one).
     sqlx::query(
         "UPDATE partner_policy SET valid_to_datetime = now() + CASE part_id
-            WHEN 'mpartner-default-auth' THEN interval '2 days' ELSE interval '10 days' END
+            WHEN 'mpartner-default-auth' THEN interval '2 days' ELSE interval '10 days' END,
+            label = CASE part_id WHEN 'mpartner-default-auth' THEN 'ida-key' ELSE label END
           WHERE part_id IN ('mpartner-default-auth', 'mpartner-default-print')",
     )
     .execute(&app.pool)
@@ -323,6 +325,7 @@ async fn expiry_reminders_go_once_per_threshold(pool: PgPool) {
     let sent = mails("API Key Expiring");
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].to, ["info@mosip.io"]);
+    assert!(sent[0].content.contains("ida-key"), "{}", sent[0].content);
     assert!(
         !sent[0].content.contains("mpolicy_part_auth_api"),
         "a key was mailed"

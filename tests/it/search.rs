@@ -6,8 +6,6 @@ use pmsflow_tests::TestApp;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-const SCHEMA_URL: &str = "https://schemas.mosip.io/v1/auth-policy";
-
 async fn post(app: &TestApp, path: &str, token: &str, request: Value) -> Value {
     let resp = app
         .http
@@ -32,7 +30,9 @@ fn strings<'a>(v: &'a Value, field: &str) -> Vec<&'a str> {
 
 async fn seeded(pool: PgPool) -> TestApp {
     let app = TestApp::spawn(pool).await;
-    pmsflow::seed::seed(&app.pool, SCHEMA_URL).await.unwrap();
+    pmsflow::seed::seed(&app.pool, &app.settings.pms)
+        .await
+        .unwrap();
     app
 }
 
@@ -45,11 +45,11 @@ async fn policy_search_filters_sorts_and_pages(pool: PgPool) {
     // All DataShare policies, by name descending, as PMS's `sort`.
     let v = post(&app, path, &admin, json!({"policyType": "DataShare", "filters": [], "sort": [{"sortField": "name", "sortType": "desc"}], "pagination": {"pageStart": "0", "pageFetch": "50"}})).await;
     let names = strings(&v, "name");
-    assert_eq!(names.len(), 8, "{v}");
+    assert_eq!(names.len(), 12, "{v}");
     let mut sorted = names.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(names, sorted);
-    assert_eq!(v["response"]["totalRecord"], 8);
+    assert_eq!(v["response"]["totalRecord"], 12);
     assert!(strings(&v, "policyType").iter().all(|t| *t == "DataShare"));
     assert!(strings(&v, "status").iter().all(|s| *s == "PUBLISHED"));
     // Timestamps in MOSIP's format.
@@ -58,14 +58,14 @@ async fn policy_search_filters_sorts_and_pages(pool: PgPool) {
 
     // Paging is stable and covers every row once.
     let mut seen = Vec::new();
-    for page in 0..3 {
+    for page in 0..4 {
         let v = post(&app, path, &admin, json!({"policyType": "all", "sort": [{"sortField": "name", "sortType": "asc"}], "pagination": {"pageStart": page, "pageFetch": 3}})).await;
         assert_eq!(v["response"]["fromRecord"], page * 3);
         seen.extend(strings(&v, "id").into_iter().map(str::to_owned));
     }
     let mut unique = seen.clone();
     unique.dedup();
-    assert_eq!((seen.len(), unique.len()), (8, 8));
+    assert_eq!((seen.len(), unique.len()), (12, 12));
 
     // contains / startswith / equals are case-insensitive; `*` is a wildcard; `%` is literal.
     let one = |f: Value| json!({"policyType": "all", "filters": [f]});
@@ -85,8 +85,8 @@ async fn policy_search_filters_sorts_and_pages(pool: PgPool) {
     )
     .await;
     assert_eq!(strings(&v, "id"), ["mpolicy-default-cert"]);
-    let v = post(&app, path, &admin, one(json!({"columnName": "policyGroupName", "type": "equals", "value": "MPOLICYGROUP-DEFAULT-PRINT"}))).await;
-    assert_eq!(strings(&v, "id"), ["mpolicy-default-PDFCard"]);
+    let v = post(&app, path, &admin, one(json!({"columnName": "policyGroupName", "type": "equals", "value": "MPOLICYGROUP-DEFAULT-CERT"}))).await;
+    assert_eq!(strings(&v, "id"), ["mpolicy-default-cert"]);
     let v = post(
         &app,
         path,
@@ -96,7 +96,7 @@ async fn policy_search_filters_sorts_and_pages(pool: PgPool) {
     .await;
     assert_eq!(v["response"]["totalRecord"], 0, "{v}");
     let v = post(&app, path, &admin, one(json!({"columnName": "crDtimes", "type": "between", "fromValue": "2000-01-01T00:00:00.000Z", "toValue": "2999-01-01T00:00:00.000Z"}))).await;
-    assert_eq!(v["response"]["totalRecord"], 8, "{v}");
+    assert_eq!(v["response"]["totalRecord"], 12, "{v}");
     let v = post(
         &app,
         path,
@@ -198,7 +198,12 @@ async fn partner_searches_keep_partners_to_their_own_rows(pool: PgPool) {
     .await;
     assert_eq!(code(&v), Some("PMS_COR_001"));
 
-    // API keys: the partner sees its own, without the key itself.
+    // API keys: the partner sees its own, without the key itself (MOSIP's DML labels its keys
+    // with the key: give it a label of its own).
+    sqlx::query("UPDATE partner_policy SET label = 'ida-key' WHERE policy_api_key = 'mpolicy_part_auth_api'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let v = post(
         &app,
         "/v1/partnermanager/partners/apikey/search",
@@ -221,7 +226,7 @@ async fn partner_searches_keep_partners_to_their_own_rows(pool: PgPool) {
         json!({}),
     )
     .await;
-    assert_eq!(v["response"]["totalRecord"], 8);
+    assert_eq!(v["response"]["totalRecord"], 12);
 
     // Policy requests and their filter values.
     let v = post(

@@ -221,7 +221,8 @@ fn checked_return(
 #[utoipa::path(get, path = "/v1/partnermanager/login/{*redirect_uri}", tag = "portal",
     params(("redirect_uri" = String, Path, description = "Base64 (`btoa`) of the URL to return to: on this server's origin or one of `portal.origins`."),
         ("state" = String, Query, description = "A UUID (the portal's `uuid()`).")),
-    responses((status = 200, description = "Dev mode: the sign-in form (HTML). Otherwise a PMS error envelope: `KER-ACP-009` (return URL not allowed), `KER-ACP-010` / `KER-ACP-011` (state missing / not a UUID), `PMSFLOW_LOGIN_AT_IDP` (jwks mode: sign in at the IdP, `console.login_url`).", content_type = "text/html", body = String)))]
+    responses((status = 200, description = "Dev mode: the sign-in form (HTML). Otherwise a PMS error envelope: `KER-ACP-009` (return URL not allowed), `KER-ACP-010` / `KER-ACP-011` (state missing / not a UUID), `PMSFLOW_LOGIN_AT_IDP` (jwks mode: sign in at the IdP, `console.login_url`).",
+        content((String = "text/html"), (crate::openapi::schemas::PmsErrorEnvelope = "application/json")))))]
 async fn portal_login_page(
     State(state): State<AppState>,
     Path(redirect_uri): Path<String>,
