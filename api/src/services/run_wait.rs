@@ -19,9 +19,15 @@ pub(crate) async fn wait_and_fail(
         .runs
         .wait(run_id, state.certificate_upload_wait)
         .await?;
-    let detail = runs::get_run(&state.pool, run_id)
-        .await?
-        .ok_or_else(|| PmsError::Internal("run vanished".into()))?;
+    // Once more after a lost connection (the wait above outlived a database restart).
+    let detail = match runs::get_run(&state.pool, run_id).await {
+        Err(e) if pmsflow_store::watch::is_connection_lost(&e) => {
+            tokio::time::sleep(pmsflow_store::watch::RECONNECT_PAUSE).await;
+            runs::get_run(&state.pool, run_id).await?
+        }
+        other => other?,
+    }
+    .ok_or_else(|| PmsError::Internal("run vanished".into()))?;
     match status.as_deref() {
         Some("completed") => Ok(detail),
         // The run's own error, as the callee (keymanager, eSignet) answered it.

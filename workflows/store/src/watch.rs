@@ -205,15 +205,50 @@ impl RunWatcher {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Registered before this read, so a notification in between is not lost.
-            let status = runs::run_status(&self.pool, id).await?;
+            let status = self.status_surviving_restarts(id, deadline).await?;
             if status.as_deref() != Some("running") {
                 return Ok(status);
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => {}
-                _ => return runs::run_status(&self.pool, id).await,
+                _ => return self.status_surviving_restarts(id, deadline).await,
             }
         }
+    }
+
+    /// The run's status; a lost connection (Postgres restarting, a backend terminated) is
+    /// asked again every [`RECONNECT_PAUSE`] until `deadline` (and once after it), so a
+    /// waiting request outlives a database restart.
+    async fn status_surviving_restarts(
+        &self,
+        id: Uuid,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<String>, sqlx::Error> {
+        loop {
+            match runs::run_status(&self.pool, id).await {
+                Err(e) if is_connection_lost(&e) && tokio::time::Instant::now() < deadline => {
+                    tracing::debug!(error = %e, "run status: connection lost, asking again");
+                    tokio::time::sleep(RECONNECT_PAUSE).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Pause between two tries of a read whose connection was lost.
+pub const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Is `e` a lost connection rather than an answer: an IO error, a pool that could not connect
+/// in time, or Postgres ending the session (SQLSTATE class 08 connection exception, 57P
+/// operator intervention: `pg_terminate_backend`, shutdown)?
+pub fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 
