@@ -1,13 +1,15 @@
 //! `pmsflow seed`: MOSIP's own default rows of the `mosip_pms` database, so MOSIP's onboarder,
-//! its test rig and IDA find the partners, policies, policy requests, API keys, bio-extractors
-//! and credential types they expect (partners with their organisation names, `IITB`, `IIITB`,
-//! `MOSIP`..., which the onboarder's certificates carry in `O=`).
+//! its test rig and IDA find the partners, policies, policy requests, API keys, bio-extractors,
+//! credential types, device types and sub-types, devices and SBIs they expect (partners with
+//! their organisation names, `IITB`, `IIITB`, `MOSIP`..., which the onboarder's certificates
+//! carry in `O=`).
 //!
 //! The rows are MOSIP's DML files (partner-management-services v1.2.0.1,
 //! `db_scripts/mosip_pms/dml/pms-*.csv`, MPL-2.0), shipped unchanged under `seeds/mosip_pms/`
 //! and loaded in dependency order. A CSV column the pmsflow table does not have is ignored; a
-//! pmsflow column the CSV lacks takes its default; `now()` is the load time; an empty field is
-//! null. Idempotent: a row whose key exists is left as it is.
+//! pmsflow column the CSV lacks takes its default; `now()` in a time column is the load time
+//! and other times are read month first (`12-01-2025 05:31`); an empty field is null.
+//! Idempotent: a row whose key exists is left as it is.
 //!
 //! Where a row breaks a rule pmsflow keeps, the rule wins and [`Seeded::adjusted`] says so:
 //! - a validity end already past (the DML's 2025 dates: API keys, policies) runs from today for
@@ -28,50 +30,70 @@ use pmsflow_core::policy::{validate_policy, PolicyType};
 use pmsflow_store::config::PmsSettings;
 use serde_json::{Map, Value};
 use sqlx::PgPool;
-use time::OffsetDateTime;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-/// The DML files, in the order their rows depend on each other: (table, the column naming a
+/// The DML files, in the order their rows depend on each other: (table, the columns naming a
 /// row, CSV text).
-const TABLES: [(&str, &str, &str); 8] = [
+const TABLES: [(&str, &[&str], &str); 12] = [
     (
         "partner_type",
-        "code",
+        &["code"],
         include_str!("../seeds/mosip_pms/pms-partner_type.csv"),
     ),
     (
         "policy_group",
-        "id",
+        &["id"],
         include_str!("../seeds/mosip_pms/pms-policy_group.csv"),
     ),
     (
         "auth_policy",
-        "id",
+        &["id"],
         include_str!("../seeds/mosip_pms/pms-auth_policy.csv"),
     ),
     (
         "partner",
-        "id",
+        &["id"],
         include_str!("../seeds/mosip_pms/pms-partner.csv"),
     ),
     (
         "partner_policy_request",
-        "id",
+        &["id"],
         include_str!("../seeds/mosip_pms/pms-partner_policy_request.csv"),
     ),
     (
         "partner_policy",
-        "policy_api_key",
+        &["policy_api_key"],
         include_str!("../seeds/mosip_pms/pms-partner_policy.csv"),
     ),
     (
         "partner_policy_bioextract",
-        "id",
+        &["id"],
         include_str!("../seeds/mosip_pms/pms-partner_policy_bioextract.csv"),
     ),
     (
         "partner_policy_credential_type",
-        "credential_type",
+        &["credential_type", "part_id", "policy_id"],
         include_str!("../seeds/mosip_pms/pms-partner_policy_credential_type.csv"),
+    ),
+    (
+        "reg_device_type",
+        &["code"],
+        include_str!("../seeds/mosip_pms/pms-reg_device_type.csv"),
+    ),
+    (
+        "reg_device_sub_type",
+        &["code", "dtyp_code"],
+        include_str!("../seeds/mosip_pms/pms-reg_device_sub_type.csv"),
+    ),
+    (
+        "device_detail",
+        &["id"],
+        include_str!("../seeds/mosip_pms/pms-device_detail.csv"),
+    ),
+    (
+        "secure_biometric_interface",
+        &["id"],
+        include_str!("../seeds/mosip_pms/pms-secure_biometric_interface.csv"),
     ),
 ];
 
@@ -97,7 +119,12 @@ impl Seeded {
 /// `now()`).
 type Row = Map<String, Value>;
 
-fn rows(table: &str, csv_text: &str, columns: &BTreeSet<String>) -> anyhow::Result<Vec<Row>> {
+fn rows(
+    table: &str,
+    csv_text: &str,
+    columns: &BTreeMap<String, String>,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<Row>> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header = reader
         .headers()
@@ -108,14 +135,18 @@ fn rows(table: &str, csv_text: &str, columns: &BTreeSet<String>) -> anyhow::Resu
         let record = record.with_context(|| format!("seed {table}: a row"))?;
         let mut row = Row::new();
         for (name, field) in header.iter().zip(record.iter()) {
-            let name = name.trim();
-            if !columns.contains(name) {
+            // Some of MOSIP's files start with a byte-order mark.
+            let name = name.trim_start_matches('\u{feff}').trim();
+            let Some(data_type) = columns.get(name) else {
                 continue;
-            }
+            };
             let field = field.trim();
             let value = match field {
                 "" => Value::Null,
-                "now()" => Value::String("now".into()),
+                _ if data_type.starts_with("timestamp") => match dml_time(field, now) {
+                    Some(t) => Value::String(t.format(&Rfc3339).unwrap_or_default()),
+                    None => Value::String(field.to_owned()),
+                },
                 _ => Value::String(field.to_owned()),
             };
             row.insert(name.to_owned(), value);
@@ -131,7 +162,7 @@ fn text<'a>(row: &'a Row, column: &str) -> &'a str {
 
 /// A DML date-time (`now()`, `12-01-2025 05:31`, `4/28/2025 9:37`: month first) as a time.
 fn dml_time(value: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
-    if value == "now" {
+    if value == "now()" || value == "now" {
         return Some(now);
     }
     let (date, clock) = value.split_once(' ').unwrap_or((value, "0:0"));
@@ -162,34 +193,18 @@ fn adjust(
 ) -> Result<(), String> {
     let mut renew = |row: &mut Row, column: &str, until: OffsetDateTime| {
         let end = text(row, column).to_owned();
-        match dml_time(&end, now) {
+        let parsed = OffsetDateTime::parse(&end, &Rfc3339)
+            .ok()
+            .or_else(|| dml_time(&end, now));
+        match parsed {
             Some(t) if t > now => {}
             _ => {
-                let iso = until
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
+                let iso = until.format(&Rfc3339).unwrap_or_default();
                 adjusted.push(format!("{table} {id}: {column} {end} → {iso}"));
                 row.insert(column.to_owned(), Value::String(iso));
             }
         }
     };
-    for column in [
-        "valid_from_date",
-        "valid_from_datetime",
-        "cr_dtimes",
-        "upd_dtimes",
-    ] {
-        if let Some(t) = row
-            .get(column)
-            .and_then(Value::as_str)
-            .and_then(|v| dml_time(v, now))
-        {
-            let iso = t
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            row.insert(column.to_owned(), Value::String(iso));
-        }
-    }
     match table {
         "auth_policy" => {
             let document: Value = serde_json::from_str(text(row, "policy_file_id"))
@@ -256,8 +271,8 @@ pub async fn seed(pool: &PgPool, pms: &PmsSettings) -> anyhow::Result<Seeded> {
         .into_iter()
         .collect();
     for (table, key, csv_text) in TABLES {
-        let columns: BTreeSet<String> = sqlx::query_scalar(
-            "SELECT column_name::text FROM information_schema.columns
+        let columns: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
               WHERE table_schema = current_schema() AND table_name = $1",
         )
         .bind(table)
@@ -266,8 +281,8 @@ pub async fn seed(pool: &PgPool, pms: &PmsSettings) -> anyhow::Result<Seeded> {
         .into_iter()
         .collect();
         let mut inserted = 0;
-        for mut row in rows(table, csv_text, &columns)? {
-            let id = text(&row, key).to_owned();
+        for mut row in rows(table, csv_text, &columns, now)? {
+            let id = text(&row, key[0]).to_owned();
             let policy = text(&row, "policy_id").to_owned();
             if skipped_policies.contains(&policy) {
                 out.skipped
@@ -275,16 +290,18 @@ pub async fn seed(pool: &PgPool, pms: &PmsSettings) -> anyhow::Result<Seeded> {
                 continue;
             }
             // A row loaded by an earlier seed stays as it is, and is no news.
-            let same_pair = if table == "partner_policy_credential_type" {
-                " AND part_id = $2 AND policy_id = $3"
-            } else {
-                ""
-            };
-            let sql =
-                format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE \"{key}\" = $1{same_pair})");
-            let mut exists = sqlx::query_scalar::<_, bool>(&sql).bind(&id);
-            if !same_pair.is_empty() {
-                exists = exists.bind(text(&row, "part_id")).bind(&policy);
+            let named: Vec<String> = key
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("\"{k}\" = ${}", i + 1))
+                .collect();
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM {table} WHERE {})",
+                named.join(" AND ")
+            );
+            let mut exists = sqlx::query_scalar::<_, bool>(&sql);
+            for k in key {
+                exists = exists.bind(text(&row, k).to_owned());
             }
             let there = exists.fetch_one(&mut *tx).await?;
             if there || (table == "partner" && existing_partners.contains(&id)) {

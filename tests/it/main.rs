@@ -12,6 +12,7 @@ mod console_api;
 mod console_browser;
 mod crash;
 mod deploy;
+mod devices;
 mod oidc;
 mod onboarding;
 mod openapi;

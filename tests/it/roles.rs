@@ -1,4 +1,4 @@
-//! Every PMS-compatible endpoint with a role list (59) checks its token, its roles and the
+//! Every PMS-compatible endpoint with a role list (75) checks its token, its roles and the
 //! own-data rule: no token → 401 KER-ATH-401, a token without the endpoint's roles → 403
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
@@ -166,6 +166,102 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
         "GET",
         "/v1/policymanager/policies/config/pmp.allowed.policy.types",
         "getpoliciesconfigkey",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail",
+        "postdevicedetail",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/devicedetail",
+        "putdevicedetail",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/devicedetail",
+        "patchdevicedetail",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail/search",
+        "postdevicedetailsearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail/deviceType/search",
+        "postdevicedetaildevicetypesearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail/filtervalues",
+        "postdevicedetailfiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail/deviceType/filtervalues",
+        "postdevicedetaildevicetypefiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/devicedetail/deviceSubType/filtervalues",
+        "postdevicedetaildevicesubtypefiltervalues",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/securebiometricinterface",
+        "postsecurebiometricinterface",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/securebiometricinterface",
+        "putsecurebiometricinterface",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/securebiometricinterface",
+        "patchsecurebiometricinterface",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/securebiometricinterface/search",
+        "postsecurebiometricinterfacesearch",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/securebiometricinterface/devicedetails/map",
+        "putsecurebiometricinterfacedevicedetailsmap",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/securebiometricinterface/devicedetails/map/remove",
+        "putsecurebiometricinterfacedevicedetailsmapremove",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/securebiometricinterface/devicedetails/map/search",
+        "postsecurebiometricinterfacedevicedetailsmapsearch",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/securebiometricinterface/filtervalues",
+        "postsecurebiometricinterfacefiltervalues",
         false,
     ),
     ("POST", "/v1/policymanager/policies", "postpolicies", false),
@@ -370,7 +466,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert_eq!(ENDPOINTS.len(), 59);
+    assert_eq!(ENDPOINTS.len(), 75);
     // The partner exists: reads that check existence first (its certificate) then reach the
     // own-data rule.
     sqlx::query(

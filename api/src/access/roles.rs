@@ -53,6 +53,9 @@ const CERTIFICATE_UPLOADERS: &[&str] = &[
     "ONLINE_VERIFICATION_PARTNER",
 ];
 const MANAGERS: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
+/// Device providers and FTM providers (the device module's lists).
+const DEVICE_ROLES: &[&str] = &["PARTNER_ADMIN", "DEVICE_PROVIDER", "FTM_PROVIDER"];
+const ADMIN_ONLY: &[&str] = &["PARTNER_ADMIN"];
 const POLICY_MANAGERS: &[&str] = &["PARTNER_ADMIN", "POLICYMANAGER"];
 const MISP_ROLES: &[&str] = &["MISP_PARTNER", "MISP", "PARTNERMANAGER", "PARTNER_ADMIN"];
 const OIDC_ROLES: &[&str] = &[
@@ -247,6 +250,23 @@ role_keys! {
         "CREDENTIAL_ISSUANCE",
         "ONLINE_VERIFICATION_PARTNER",
     ],
+    // Device details and SBIs (PMS 1.2.0.1 device module).
+    PostDeviceDetail = "postdevicedetail" => DEVICE_ROLES,
+    PutDeviceDetail = "putdevicedetail" => DEVICE_ROLES,
+    PatchDeviceDetail = "patchdevicedetail" => ADMIN_ONLY,
+    PostDeviceDetailSearch = "postdevicedetailsearch" => DEVICE_ROLES,
+    PostDeviceDetailDeviceTypeSearch = "postdevicedetaildevicetypesearch" => DEVICE_ROLES,
+    PostDeviceDetailFilterValues = "postdevicedetailfiltervalues" => DEVICE_ROLES,
+    PostDeviceDetailDeviceTypeFilterValues = "postdevicedetaildevicetypefiltervalues" => DEVICE_ROLES,
+    PostDeviceDetailDeviceSubTypeFilterValues = "postdevicedetaildevicesubtypefiltervalues" => DEVICE_ROLES,
+    PostSecureBiometricInterface = "postsecurebiometricinterface" => DEVICE_ROLES,
+    PutSecureBiometricInterface = "putsecurebiometricinterface" => DEVICE_ROLES,
+    PatchSecureBiometricInterface = "patchsecurebiometricinterface" => ADMIN_ONLY,
+    PostSecureBiometricInterfaceSearch = "postsecurebiometricinterfacesearch" => DEVICE_ROLES,
+    PutSecureBiometricInterfaceDeviceDetailsMap = "putsecurebiometricinterfacedevicedetailsmap" => DEVICE_ROLES,
+    PutSecureBiometricInterfaceDeviceDetailsMapRemove = "putsecurebiometricinterfacedevicedetailsmapremove" => DEVICE_ROLES,
+    PostSecureBiometricInterfaceDeviceDetailsMapSearch = "postsecurebiometricinterfacedevicedetailsmapsearch" => DEVICE_ROLES,
+    PostSecureBiometricInterfaceFilterValues = "postsecurebiometricinterfacefiltervalues" => DEVICE_ROLES,
     // MISP licences (§4.3).
     PostMispLicense = "postmisplicense" => MISP_ROLES,
     PutMispLicense = "putmisplicense" => MISP_ROLES,

@@ -66,6 +66,8 @@ use schemas::*;
         (name = "search", description = "PMS searches (`SearchDto` → `PageResponseDto`) and \
             filter values (`FilterValueDto` → `{filters}`) over partners, partner types, policy \
             requests, API keys, MISP licences, policy groups and policies."),
+        (name = "devices", description = "PMS device module: device providers' devices and \
+            secure biometric interfaces (SBI), their approval, and which SBI runs which device."),
         (name = "runs", description = "Native API: one-request onboarding and the durable runs \
             behind every change."),
         (name = "schedules", description = "Native API: the scheduler's sweeps (licence and \

@@ -15,6 +15,7 @@
 //! - [`config_key`]: the values of PMS configuration keys (`policies/config/{key}`).
 //! - [`misp`]: MISP licence keys.
 //! - [`oidc`]: eSignet OIDC clients.
+//! - [`devices`]: device providers' devices and SBIs (register, change, approve, map).
 //! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
 //! - [`lookups`]: e-mail check, portal roles, request and API-key lookups.
 //! - [`search`]: searches and filter values.
@@ -23,6 +24,7 @@ pub mod api_keys;
 pub mod certificates;
 pub mod config_key;
 pub mod credentials;
+pub mod devices;
 pub mod envelope;
 pub mod guard;
 pub mod lookups;
@@ -51,5 +53,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(oidc::routes())
         .merge(search::routes())
         .merge(credentials::routes())
+        .merge(devices::routes())
         .merge(lookups::routes())
 }

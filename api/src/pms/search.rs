@@ -38,6 +38,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(groups_filter))
         .routes(routes!(policies_search))
         .routes(routes!(policies_filter))
+        .routes(routes!(devices_search))
+        .routes(routes!(device_sub_types_search))
+        .routes(routes!(devices_filter))
+        .routes(routes!(device_types_filter))
+        .routes(routes!(device_sub_types_filter))
+        .routes(routes!(sbis_search))
+        .routes(routes!(sbi_mappings_search))
+        .routes(routes!(sbis_filter))
 }
 
 /// The caller's own rows only, unless PARTNER_ADMIN, when the entity has an owner column.
@@ -415,4 +423,165 @@ async fn policies_filter(
         },
     )
     .await
+}
+
+/// Search registered devices.
+///
+/// `POST /devicedetail/search` (`postdevicedetailsearch`): `SearchDto` over `{id,
+/// deviceProviderId, deviceTypeCode, deviceSubTypeCode, make, model, partnerOrganizationName,
+/// approvalStatus, isActive, ...}`; a provider's own devices unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/devicedetail/search", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of devices. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn devices_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (RoleKey::PostDeviceDetailSearch, &store::DEVICE_DETAILS);
+    search(&state, &caller, key, &body, e, none).await
+}
+
+/// Search device sub-types with their type.
+///
+/// `POST /devicedetail/deviceType/search` (`postdevicedetaildevicetypesearch`): `SearchDto`
+/// over `{code, deviceType, name, desciption, isActive, ...}` (`RegistrationSubTypeDto`).
+#[utoipa::path(post, path = "/v1/partnermanager/devicedetail/deviceType/search", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of device sub-types. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn device_sub_types_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostDeviceDetailDeviceTypeSearch,
+        &store::DEVICE_SUB_TYPES,
+    );
+    search(&state, &caller, key, &body, e, none).await
+}
+
+/// Filter values of registered devices.
+///
+/// `POST /devicedetail/filtervalues` (`postdevicedetailfiltervalues`); a provider's own
+/// devices unless PARTNER_ADMIN. The value is the column's (1.2.0.1 answers `make model`
+/// whatever the column).
+#[utoipa::path(post, path = "/v1/partnermanager/devicedetail/filtervalues", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001`, `PMS-MSD-317`, `PMS-MSD-322`, `PMS-MSD-324`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn devices_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostDeviceDetailFilterValues,
+        &store::DEVICE_DETAILS,
+    );
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
+}
+
+/// Filter values of device types.
+///
+/// `POST /devicedetail/deviceType/filtervalues` (`postdevicedetaildevicetypefiltervalues`)
+/// over `{code, name, description, isActive}`.
+#[utoipa::path(post, path = "/v1/partnermanager/devicedetail/deviceType/filtervalues", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001`, `PMS-MSD-317`, `PMS-MSD-322`, `PMS-MSD-324`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn device_types_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostDeviceDetailDeviceTypeFilterValues,
+        &store::DEVICE_TYPES,
+    );
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
+}
+
+/// Filter values of device sub-types.
+///
+/// `POST /devicedetail/deviceSubType/filtervalues`
+/// (`postdevicedetaildevicesubtypefiltervalues`) over `{code, deviceType, name, desciption,
+/// isActive}`.
+#[utoipa::path(post, path = "/v1/partnermanager/devicedetail/deviceSubType/filtervalues", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001`, `PMS-MSD-317`, `PMS-MSD-322`, `PMS-MSD-324`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn device_sub_types_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostDeviceDetailDeviceSubTypeFilterValues,
+        &store::DEVICE_SUB_TYPES,
+    );
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
+}
+
+/// Search secure biometric interfaces.
+///
+/// `POST /securebiometricinterface/search` (`postsecurebiometricinterfacesearch`):
+/// `SearchDto` over `{id, swBinaryHash, swVersion, swCreateDateTime, swExpiryDateTime,
+/// isActive, approvalStatus, providerId, partnerOrganizationName, ...}`; a provider's own
+/// unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/securebiometricinterface/search", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of SBIs. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn sbis_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (RoleKey::PostSecureBiometricInterfaceSearch, &store::SBIS);
+    search(&state, &caller, key, &body, e, none).await
+}
+
+/// Search devices mapped to SBIs.
+///
+/// `POST /securebiometricinterface/devicedetails/map/search`
+/// (`postsecurebiometricinterfacedevicedetailsmapsearch`): `SearchDto` over `{deviceDetailId,
+/// sbiId, providerId, providerName, make, model, deviceTypeCode, deviceSubTypeCode,
+/// swBinaryHash, swVersion, ...}`; a provider's own unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/securebiometricinterface/devicedetails/map/search", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of device-SBI mappings. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn sbi_mappings_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostSecureBiometricInterfaceDeviceDetailsMapSearch,
+        &store::SBI_MAPPINGS,
+    );
+    search(&state, &caller, key, &body, e, none).await
+}
+
+/// Filter values of secure biometric interfaces.
+///
+/// `POST /securebiometricinterface/filtervalues`
+/// (`postsecurebiometricinterfacefiltervalues`); a provider's own unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/securebiometricinterface/filtervalues", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::FilterValues>,
+    responses((status = 200, description = "`response`: `{filters: [{fieldID, fieldValue, fieldCode}]}`. Errors: `PMS_COR_001`, `PMS-MSD-317`, `PMS-MSD-322`, `PMS-MSD-324`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::FilterValuesAnswer>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn sbis_filter(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (
+        RoleKey::PostSecureBiometricInterfaceFilterValues,
+        &store::SBIS,
+    );
+    filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
 }

@@ -163,6 +163,22 @@ codes! {
     PMS_MSP_416 = "PMS_MSP_416", "License key exists for the given provider.";
     PMS_MSP_418 = "PMS_MSP_418", "Policy not approved.";
     // PMS OIDC clients (`ErrorCode` of `oidc` in partner-management-service).
+    // Device details and SBIs (`ErrorCode` of PMS's device module, 1.2.0.1).
+    PMS_AUT_001 = "PMS_AUT_001", "Reg Device Sub Type Code not found in the list of Reg Device Sub Types";
+    PMS_AUT_002 = "PMS_AUT_002", "Device provider id not found from the partners list";
+    PMS_AUT_003 = "PMS_AUT_003", "Device Details already exists";
+    PMS_AUT_005 = "PMS_AUT_005", "Device detail for id %s does not exist";
+    PMS_AUT_007 = "PMS_AUT_007", "Secure Biometric Interface not found for the id %s";
+    PMS_AUT_025 = "PMS_AUT_025", "ApprovalStatus should be Activate / De-activate";
+    PMS_AUT_026 = "PMS_AUT_026", "ApprovalStatus should be Activate / De-activate";
+    PMS_AUT_027 = "PMS_AUT_027", "Device details for id %s are not yet approved. Please provide approved details.";
+    PMS_AUT_028 = "PMS_AUT_028", "Device details for id %s are rejected. Cann't use same details for mapping.";
+    PMS_AUT_507 = "PMS_AUT_507", "ExpiryDate should be greaterthan createdDate";
+    PMS_AUT_508 = "PMS_AUT_508", "ExpiryDate should be greaterthan/equal Today.";
+    PMS_AUT_509 = "PMS_AUT_509", "Device Details and SBI do not belongs to same provider.";
+    PMS_AUT_510 = "PMS_AUT_510", "Mapping not exists for given data.";
+    PMS_AUT_511 = "PMS_AUT_511", "Given sbi details are approved";
+    PMS_AUT_512 = "PMS_AUT_512", "Sbi details exists for given version. Can't add the records with the same version.";
     PMS_DTS_001 = "PMS_DTS_001", "The datashare answered no URL (null response)";
     PMS_IDP_001 = "PMS_IDP_001", "Client public key already exists.";
     PMS_IDP_002 = "PMS_IDP_002", "Partner policy mapping is not approved. Please check mapping status.";

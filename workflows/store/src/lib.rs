@@ -15,6 +15,7 @@
 //! - [`partner_policies`]: policy mapping requests and API keys.
 //! - [`licences`]: MISP licence keys.
 //! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
+//! - [`devices`]: device providers' devices, SBIs and their mappings.
 //! - [`search`]: PMS searches and filter values over the partner and policy tables.
 //! - [`schedules`]: cron fires (one per schedule and fire time), pause flags, sweep runs.
 //! - [`sweeps`]: the expiry sweeps in set-based batches.
@@ -34,6 +35,7 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod db;
+pub mod devices;
 pub mod domain_write;
 pub mod engine;
 pub mod jobs;

@@ -1,6 +1,7 @@
 //! Runs checked PMS searches and filter-values requests ([`pmsflow_core::search`]) against the
 //! searchable entities: policy groups, policies, partners, partner types, policy mapping
-//! requests, API keys and MISP licences.
+//! requests, API keys, MISP licences, and the device module's devices, device types and
+//! sub-types, SBIs and device-SBI mappings.
 //!
 //! Each [`Entity`] is a SQL sub-select whose columns carry the API field names (PMS's JPA
 //! entity field names, e.g. `crDtimes`), so a row is answered as `to_jsonb` of it and a filter
@@ -225,6 +226,124 @@ pub const LICENCES: Entity = Entity {
         Column::boolean("isActive"),
     ],
     code: "licenseKey",
+    owner: Some(Column::text("providerId")),
+};
+
+/// Registered devices (`DeviceDetailSearchResponseDto`): `POST /devicedetail/search`,
+/// `/devicedetail/filtervalues`; a provider sees its own.
+pub const DEVICE_DETAILS: Entity = Entity {
+    select: concat!(
+        r#"SELECT id, dprovider_id AS "deviceProviderId", dtype_code AS "deviceTypeCode",
+                  dstype_code AS "deviceSubTypeCode", make, model,
+                  partner_org_name AS "partnerOrganizationName", approval_status AS "approvalStatus",
+                  is_active AS "isActive", "#,
+        audit!(""),
+        " FROM device_detail",
+    ),
+    columns: audited![
+        Column::text("id"),
+        Column::text("deviceProviderId"),
+        Column::text("deviceTypeCode"),
+        Column::text("deviceSubTypeCode"),
+        Column::text("make"),
+        Column::text("model"),
+        Column::text("partnerOrganizationName"),
+        Column::text("approvalStatus"),
+        Column::boolean("isActive"),
+    ],
+    code: "id",
+    owner: Some(Column::text("deviceProviderId")),
+};
+
+/// Device sub-types with their type (`RegistrationSubTypeDto`, its `desciption` spelling):
+/// `POST /devicedetail/deviceType/search`, `/devicedetail/deviceSubType/filtervalues`.
+pub const DEVICE_SUB_TYPES: Entity = Entity {
+    select: concat!(
+        r#"SELECT code, dtyp_code AS "deviceType", name, descr AS "desciption",
+                  is_active AS "isActive", "#,
+        audit!(""),
+        " FROM reg_device_sub_type",
+    ),
+    columns: audited![
+        Column::text("code"),
+        Column::text("deviceType"),
+        Column::text("name"),
+        Column::text("desciption"),
+        Column::boolean("isActive"),
+    ],
+    code: "code",
+    owner: None,
+};
+
+/// Device types (`RegistrationDeviceType`): `POST /devicedetail/deviceType/filtervalues`.
+pub const DEVICE_TYPES: Entity = Entity {
+    select: concat!(
+        r#"SELECT code, name, descr AS "description", is_active AS "isActive", "#,
+        audit!(""),
+        " FROM reg_device_type",
+    ),
+    columns: audited![
+        Column::text("code"),
+        Column::text("name"),
+        Column::text("description"),
+        Column::boolean("isActive"),
+    ],
+    code: "code",
+    owner: None,
+};
+
+/// Secure biometric interfaces (`SbiSearchResponseDto`): `POST /securebiometricinterface/search`,
+/// `/securebiometricinterface/filtervalues`; a provider sees its own.
+pub const SBIS: Entity = Entity {
+    select: concat!(
+        r#"SELECT id, sw_binary_hash AS "swBinaryHash", sw_version AS "swVersion",
+                  sw_cr_dtimes AS "swCreateDateTime", sw_expiry_dtimes AS "swExpiryDateTime",
+                  is_active AS "isActive", approval_status AS "approvalStatus",
+                  provider_id AS "providerId", partner_org_name AS "partnerOrganizationName", "#,
+        audit!(""),
+        " FROM secure_biometric_interface",
+    ),
+    columns: audited![
+        Column::text("id"),
+        Column::text("swBinaryHash"),
+        Column::text("swVersion"),
+        Column::timestamp("swCreateDateTime"),
+        Column::timestamp("swExpiryDateTime"),
+        Column::boolean("isActive"),
+        Column::text("approvalStatus"),
+        Column::text("providerId"),
+        Column::text("partnerOrganizationName"),
+    ],
+    code: "id",
+    owner: Some(Column::text("providerId")),
+};
+
+/// Devices mapped to SBIs (`MappedDeviceDetailsReponse`):
+/// `POST /securebiometricinterface/devicedetails/map/search`; a provider sees its own.
+pub const SBI_MAPPINGS: Entity = Entity {
+    select: concat!(
+        r#"SELECT m.device_detail_id AS "deviceDetailId", m.sbi_id AS "sbiId",
+                  m.dprovider_id AS "providerId", m.partner_org_name AS "providerName",
+                  d.make, d.model, d.dtype_code AS "deviceTypeCode",
+                  d.dstype_code AS "deviceSubTypeCode", s.sw_binary_hash AS "swBinaryHash",
+                  s.sw_version AS "swVersion", "#,
+        audit!("m."),
+        " FROM device_detail_sbi m JOIN device_detail d ON d.id = m.device_detail_id",
+        " JOIN secure_biometric_interface s ON s.id = m.sbi_id",
+    ),
+    columns: audited![
+        Column::text("deviceDetailId"),
+        Column::text("sbiId"),
+        Column::text("providerId"),
+        Column::text("providerName"),
+        Column::text("make"),
+        Column::text("model"),
+        Column::text("deviceTypeCode"),
+        Column::text("deviceSubTypeCode"),
+        Column::text("swBinaryHash"),
+        Column::text("swVersion"),
+    ],
+    code: "deviceDetailId",
     owner: Some(Column::text("providerId")),
 };
 
