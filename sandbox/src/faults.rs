@@ -71,6 +71,9 @@ pub struct FaultRule {
     /// Service down: every call answers HTTP 503 (the simplest honest stand-in for a
     /// connection-level failure that a client must also treat as retryable).
     pub outage: bool,
+    /// The rule applies to this many more calls, then it is spent and calls pass (`None`:
+    /// every call). With `error_rate: 1.0` and `times: 1`, exactly the next call fails.
+    pub times: Option<u32>,
 }
 
 impl FaultRule {
@@ -146,6 +149,27 @@ impl FaultConfig {
             }
         }
         Ok(())
+    }
+
+    /// The rule for the call about to be made to `service.operation` ([`rule_for`]), counting
+    /// the call against the rule's [`FaultRule::times`]; `None` once they are spent.
+    ///
+    /// [`rule_for`]: Self::rule_for
+    pub fn take(&mut self, service: &str, operation: &str) -> Option<FaultRule> {
+        let key = [
+            format!("{service}.{operation}"),
+            format!("{service}.*"),
+            "*".to_owned(),
+        ]
+        .into_iter()
+        .find(|k| self.rules.contains_key(k))?;
+        let rule = self.rules.get_mut(&key)?;
+        match rule.times {
+            Some(0) => return None,
+            Some(n) => rule.times = Some(n - 1),
+            None => {}
+        }
+        Some(rule.clone())
     }
 
     /// The rule for `service.operation`: exact name, else `service.*`, else `*`.
@@ -334,5 +358,24 @@ mod tests {
             config.rules["keymanager.*"],
             FaultRule::always_unavailable()
         );
+    }
+
+    #[test]
+    fn a_counted_rule_is_spent_after_its_calls() {
+        let mut config = FaultConfig::single(
+            "keymanager.uploadPartnerCertificate",
+            FaultRule {
+                times: Some(2),
+                ..FaultRule::always_unavailable()
+            },
+        );
+        assert!(config
+            .take("keymanager", "uploadPartnerCertificate")
+            .is_some());
+        assert!(config
+            .take("keymanager", "uploadPartnerCertificate")
+            .is_some());
+        assert_eq!(config.take("keymanager", "uploadPartnerCertificate"), None);
+        assert_eq!(config.take("keymanager", "uploadCACertificate"), None);
     }
 }

@@ -77,7 +77,7 @@ fn idempotency_key(headers: &HeaderMap) -> Option<String> {
 
 impl App {
     async fn fault(&self, service: &str, operation: &str, topic: &str) -> Option<Reply> {
-        let rule = lock(&self.faults).rule_for(service, operation).cloned();
+        let rule = lock(&self.faults).take(service, operation);
         faults::apply(rule, service, topic).await
     }
 

@@ -214,3 +214,125 @@ async fn a_device_provider_registers_devices_and_sbis_an_admin_approves_them(poo
     );
     assert_eq!(code(&put(UNMAP, &dp, mapping).await), Some("PMS_AUT_510"));
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn an_ftm_chip_certificate_run_rides_out_a_keymanager_fault(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, ftm) = (app.admin(), app.token("ftm1", &["FTM_PROVIDER"]));
+    let post = |path: &'static str, token: &str, body: Value| {
+        let (app, token) = (&app, token.to_owned());
+        async move { send(app, Method::POST, path, &token, &body).await }
+    };
+    let registered = post(
+        "/v1/partnermanager/partners",
+        &ftm,
+        json!({
+        "partnerId": "ftm1", "organizationName": "ftm1", "partnerType": "FTM_Provider",
+        "address": "Bengaluru", "contactNumber": "9876543210", "emailId": "ftm1@example.org"}),
+    )
+    .await;
+    assert_eq!(registered["response"]["partnerId"], "ftm1", "{registered}");
+    // The provider's own certificate, and a second CA for its chip's.
+    let (root, leaf) = fresh_chain("ftm1");
+    let (chip_root, chip_leaf) = fresh_chain("ftm1");
+    for ca in [root, chip_root] {
+        let v = post(
+            "/v1/partnermanager/partners/certificate/ca/upload",
+            &admin,
+            json!({"partnerDomain": "FTM", "certificateData": ca}),
+        )
+        .await;
+        assert_eq!(v["response"]["status"], "Upload Success.", "{v}");
+    }
+    let up = post(
+        "/v1/partnermanager/partners/certificate/upload",
+        &ftm,
+        json!({"partnerId": "ftm1", "partnerDomain": "FTM", "certificateData": leaf}),
+    )
+    .await;
+    assert_eq!(up["errors"], json!([]), "{up}");
+
+    let chip = json!({"ftpProviderId": "ftm1", "make": "Acme", "model": "C1"});
+    let chip_id = id(&post("/v1/partnermanager/ftpchipdetail", &ftm, chip.clone()).await);
+    let v = post("/v1/partnermanager/ftpchipdetail", &ftm, chip).await;
+    assert_eq!(code(&v), Some("PMP_AUT_032"), "{v}");
+    let approve = json!({"ftpChipDetailId": chip_id, "approvalStatus": true});
+    let v = send(
+        &app,
+        Method::PATCH,
+        "/v1/partnermanager/ftpchipdetail",
+        &admin,
+        &approve,
+    )
+    .await;
+    assert_eq!(code(&v), Some("PMP_AUT_033"), "{v}");
+    let certificate = format!("/v1/partnermanager/ftpchipdetail/getPartnerCertificate/{chip_id}");
+    let v = call(&app, Method::GET, &certificate, &ftm, None).await;
+    assert_eq!(code(&v), Some("PMP_AUT_033"), "{v}");
+
+    // keymanager fails the first re-signing call: the run retries it.
+    app.sandbox
+        .sandbox
+        .set_faults(pmsflow_sandbox::FaultConfig::single(
+            "keymanager.uploadPartnerCertificate",
+            pmsflow_sandbox::FaultRule {
+                times: Some(1),
+                ..pmsflow_sandbox::FaultRule::always_unavailable()
+            },
+        ));
+    let body = json!({"ftpProviderId": "ftm1", "ftpChipDeatilId": chip_id,
+        "isItForRegistrationDevice": false, "certificateData": chip_leaf,
+        "organizationName": "ftm1", "partnerDomain": "FTM"});
+    let answer = post(
+        "/v1/partnermanager/ftpchipdetail/uploadcertificate",
+        &ftm,
+        body,
+    )
+    .await;
+    assert_eq!(answer["errors"], json!([]), "{answer}");
+    let signed = answer["response"]["signedCertificateData"]
+        .as_str()
+        .unwrap();
+    assert!(
+        signed.starts_with("-----BEGIN CERTIFICATE-----"),
+        "{answer}"
+    );
+    let attempts: Vec<String> = sqlx::query_scalar(
+        "SELECT a.outcome FROM step_attempt a JOIN workflow_step s ON s.id = a.step_id
+           JOIN workflow_run r ON r.id = a.run_id
+          WHERE r.kind = 'ftm_chip_certificate' AND s.step_key = 'keymanager.upload_partner_certificate'
+          ORDER BY a.attempt",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts, ["failed", "succeeded"]);
+
+    // The chip has its certificate, waits for approval, then is approved.
+    let v = call(&app, Method::GET, &certificate, &ftm, None).await;
+    assert_eq!(v["response"]["certificateData"], signed, "{v}");
+    let other = app.token("ftm2", &["FTM_PROVIDER"]);
+    let v = call(&app, Method::GET, &certificate, &other, None).await;
+    assert_eq!(code(&v), Some("PMS_PRT_055"), "{v}");
+    let all = json!({"filters": [], "sort": [], "pagination": {"pageStart": 0, "pageFetch": 10}});
+    let v = post("/v1/partnermanager/ftpchipdetail/search", &ftm, all.clone()).await;
+    assert_eq!(
+        v["response"]["data"][0]["approvalStatus"], "pending_approval",
+        "{v}"
+    );
+    let v = send(
+        &app,
+        Method::PATCH,
+        "/v1/partnermanager/ftpchipdetail",
+        &admin,
+        &approve,
+    )
+    .await;
+    assert_eq!(v["response"], "Status updated successfully.", "{v}");
+    let v = post("/v1/partnermanager/ftpchipdetail/search", &ftm, all).await;
+    assert_eq!(
+        v["response"]["data"][0]["approvalStatus"], "approved",
+        "{v}"
+    );
+    assert_eq!(v["response"]["data"][0]["isActive"], true);
+}

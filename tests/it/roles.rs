@@ -1,4 +1,4 @@
-//! Every PMS-compatible endpoint with a role list (75) checks its token, its roles and the
+//! Every PMS-compatible endpoint with a role list (81) checks its token, its roles and the
 //! own-data rule: no token → 401 KER-ATH-401, a token without the endpoint's roles → 403
 //! KER-ATH-403, another partner's token on a partner's data → PMS_PRT_055, the right role →
 //! an answer of the endpoint itself.
@@ -264,6 +264,42 @@ const ENDPOINTS: &[(&str, &str, &str, bool)] = &[
         "postsecurebiometricinterfacefiltervalues",
         false,
     ),
+    (
+        "POST",
+        "/v1/partnermanager/ftpchipdetail",
+        "postftpchipdetail",
+        false,
+    ),
+    (
+        "PUT",
+        "/v1/partnermanager/ftpchipdetail",
+        "putftpchipdetail",
+        false,
+    ),
+    (
+        "PATCH",
+        "/v1/partnermanager/ftpchipdetail",
+        "patchftpchipdetail",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/ftpchipdetail/uploadcertificate",
+        "postftpchipdetailuploadcertificate",
+        false,
+    ),
+    (
+        "GET",
+        "/v1/partnermanager/ftpchipdetail/getPartnerCertificate/some-chip",
+        "getftpchipdetailgetpartnercertificate",
+        false,
+    ),
+    (
+        "POST",
+        "/v1/partnermanager/ftpchipdetail/search",
+        "postftpchipdetailsearch",
+        false,
+    ),
     ("POST", "/v1/policymanager/policies", "postpolicies", false),
     ("GET", "/v1/policymanager/policies", "getpolicies", false),
     (
@@ -466,7 +502,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
 async fn every_endpoint_checks_token_roles_and_own_data(pool: PgPool) {
     let app = TestApp::spawn_with(pool, pmsflow_tests::TestOptions::api_only()).await;
-    assert_eq!(ENDPOINTS.len(), 75);
+    assert_eq!(ENDPOINTS.len(), 81);
     // The partner exists: reads that check existence first (its certificate) then reach the
     // own-data rule.
     sqlx::query(

@@ -56,6 +56,8 @@ const MANAGERS: &[&str] = &["PARTNERMANAGER", "PARTNER_ADMIN"];
 /// Device providers and FTM providers (the device module's lists).
 const DEVICE_ROLES: &[&str] = &["PARTNER_ADMIN", "DEVICE_PROVIDER", "FTM_PROVIDER"];
 const ADMIN_ONLY: &[&str] = &["PARTNER_ADMIN"];
+/// FTM providers (the FTP chip lists).
+const FTM_ROLES: &[&str] = &["PARTNER_ADMIN", "FTM_PROVIDER"];
 const POLICY_MANAGERS: &[&str] = &["PARTNER_ADMIN", "POLICYMANAGER"];
 const MISP_ROLES: &[&str] = &["MISP_PARTNER", "MISP", "PARTNERMANAGER", "PARTNER_ADMIN"];
 const OIDC_ROLES: &[&str] = &[
@@ -267,6 +269,12 @@ role_keys! {
     PutSecureBiometricInterfaceDeviceDetailsMapRemove = "putsecurebiometricinterfacedevicedetailsmapremove" => DEVICE_ROLES,
     PostSecureBiometricInterfaceDeviceDetailsMapSearch = "postsecurebiometricinterfacedevicedetailsmapsearch" => DEVICE_ROLES,
     PostSecureBiometricInterfaceFilterValues = "postsecurebiometricinterfacefiltervalues" => DEVICE_ROLES,
+    PostFtpChipDetail = "postftpchipdetail" => FTM_ROLES,
+    PutFtpChipDetail = "putftpchipdetail" => FTM_ROLES,
+    PatchFtpChipDetail = "patchftpchipdetail" => ADMIN_ONLY,
+    PostFtpChipDetailUploadCertificate = "postftpchipdetailuploadcertificate" => FTM_ROLES,
+    GetFtpChipDetailGetPartnerCertificate = "getftpchipdetailgetpartnercertificate" => FTM_ROLES,
+    PostFtpChipDetailSearch = "postftpchipdetailsearch" => FTM_ROLES,
     // MISP licences (§4.3).
     PostMispLicense = "postmisplicense" => MISP_ROLES,
     PutMispLicense = "putmisplicense" => MISP_ROLES,

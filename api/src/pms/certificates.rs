@@ -23,7 +23,7 @@ use crate::access::{AuthUser, PmsCaller};
 use crate::error::PmsError;
 use crate::pms::envelope::{envelope, ok, PmsResult};
 use crate::pms::guard::own;
-use crate::services::run_wait::wait_and_fail;
+use crate::services::run_wait::{resigned_answer, wait_and_fail};
 use crate::state::AppState;
 
 /// Routes of certificate uploads and reads.
@@ -224,22 +224,7 @@ async fn upload_certificate(
     )
     .await?;
     tx.commit().await?;
-    let detail = wait_and_fail(&state, created.run_id).await?;
-    let resigned = detail
-        .steps
-        .iter()
-        .find(|s| s.key == steps::UPLOAD_PARTNER_CERTIFICATE)
-        .and_then(|s| s.output.clone())
-        .unwrap_or(Value::Null);
-    ok(
-        req.id,
-        req.version,
-        json!({
-            "certificateId": resigned["certificateId"],
-            "signedCertificateData": resigned["leafPem"],
-            "timestamp": mosip_datetime(OffsetDateTime::now_utc()),
-        }),
-    )
+    resigned_answer(&state, created.run_id, req.id, req.version).await
 }
 
 /// The checks of the certificate reads: role list `getpartnerscertificate`, an existing

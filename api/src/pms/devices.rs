@@ -19,7 +19,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::envelope::{envelope, ok, PmsResult};
+use super::envelope::{envelope, ok, required, PmsResult};
 use super::guard::own;
 use crate::access::{AuthUser, PmsCaller, RoleKey};
 use crate::error::PmsError;
@@ -39,21 +39,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct Created {
     /// The device's or SBI's id.
     pub id: String,
-}
-
-/// A required text field of at most `max` characters, as the DTOs' `@NotBlank @Size` answer:
-/// `PMS_COR_001` "value is empty or null" / "Length should be in between 1 and {max} chars".
-fn required<'a>(value: &'a Option<String>, field: &str, max: usize) -> Result<&'a str, PmsError> {
-    let path = format!("request.{field}");
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Err(invalid_parameter(&path, "value is empty or null").into()),
-        Some(v) if v.chars().count() > max => Err(invalid_parameter(
-            &path,
-            &format!("Length should be in between 1 and {max} chars"),
-        )
-        .into()),
-        Some(v) => Ok(v),
-    }
 }
 
 /// `code` with its `%s` replaced by `id`.

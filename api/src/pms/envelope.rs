@@ -36,3 +36,25 @@ pub(crate) fn envelope<T: for<'de> Deserialize<'de>>(
         )
     })
 }
+
+/// A required text field of at most `max` characters, as PMS's `@NotBlank @Size` answer it:
+/// `PMS_COR_001` "Invalid request parameter - value is empty or null :request.{field}" or
+/// "... - Length should be in between 1 and {max} chars :request.{field}". The trimmed value.
+pub(crate) fn required<'a>(
+    value: &'a Option<String>,
+    field: &str,
+    max: usize,
+) -> Result<&'a str, PmsError> {
+    let path = format!("request.{field}");
+    match value.as_deref().map(str::trim) {
+        None | Some("") => {
+            Err(pmsflow_core::envelope::invalid_parameter(&path, "value is empty or null").into())
+        }
+        Some(v) if v.chars().count() > max => Err(pmsflow_core::envelope::invalid_parameter(
+            &path,
+            &format!("Length should be in between 1 and {max} chars"),
+        )
+        .into()),
+        Some(v) => Ok(v),
+    }
+}

@@ -16,6 +16,7 @@
 //! - [`misp`]: MISP licence keys.
 //! - [`oidc`]: eSignet OIDC clients.
 //! - [`devices`]: device providers' devices and SBIs (register, change, approve, map).
+//! - [`ftm_chips`]: FTM providers' chips and their certificates (a durable run).
 //! - [`credentials`]: bio-extractors and credential-type mappings of credential partners.
 //! - [`lookups`]: e-mail check, portal roles, request and API-key lookups.
 //! - [`search`]: searches and filter values.
@@ -26,6 +27,7 @@ pub mod config_key;
 pub mod credentials;
 pub mod devices;
 pub mod envelope;
+pub mod ftm_chips;
 pub mod guard;
 pub mod lookups;
 pub mod misp;
@@ -54,5 +56,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(credentials::routes())
         .merge(devices::routes())
+        .merge(ftm_chips::routes())
         .merge(lookups::routes())
 }

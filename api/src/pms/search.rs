@@ -46,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sbis_search))
         .routes(routes!(sbi_mappings_search))
         .routes(routes!(sbis_filter))
+        .routes(routes!(ftm_chips_search))
 }
 
 /// The caller's own rows only, unless PARTNER_ADMIN, when the entity has an owner column.
@@ -584,4 +585,23 @@ async fn sbis_filter(
         &store::SBIS,
     );
     filter_values(&state, &caller, key, &body, (e, Service::Partner), none).await
+}
+
+/// Search FTM chips.
+///
+/// `POST /ftpchipdetail/search` (`postftpchipdetailsearch`): `SearchDto` over
+/// `{ftpChipDetailId, ftpProviderId, make, model, certificateAlias, partnerOrganizationName,
+/// isActive, approvalStatus, ...}`, paged (1.2.0.1 ignores the pagination); a provider's own
+/// chips unless PARTNER_ADMIN.
+#[utoipa::path(post, path = "/v1/partnermanager/ftpchipdetail/search", tag = "search",
+    request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
+    responses((status = 200, description = "`response`: `PageResponseDto` of FTM chips. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),
+    security(("bearerAuth" = []), ("cookieAuth" = [])))]
+async fn ftm_chips_search(
+    State(state): State<AppState>,
+    PmsCaller(caller): PmsCaller,
+    body: axum::body::Bytes,
+) -> PmsResult {
+    let (key, e) = (RoleKey::PostFtpChipDetailSearch, &store::FTM_CHIPS);
+    search(&state, &caller, key, &body, e, none).await
 }

@@ -49,3 +49,31 @@ pub(crate) async fn wait_and_fail(
         )),
     }
 }
+
+/// Wait for a run that re-signs a certificate ([`wait_and_fail`]) and answer as PMS's
+/// certificate uploads do: `{certificateId, signedCertificateData (the MOSIP-signed PEM),
+/// timestamp}` from its `keymanager.upload_partner_certificate` step, in an envelope echoing
+/// `id` and `version`.
+pub(crate) async fn resigned_answer(
+    state: &AppState,
+    run_id: Uuid,
+    id: Option<String>,
+    version: Option<String>,
+) -> crate::pms::envelope::PmsResult {
+    let detail = wait_and_fail(state, run_id).await?;
+    let resigned = detail
+        .steps
+        .iter()
+        .find(|s| s.key == pmsflow_core::workflow::steps::UPLOAD_PARTNER_CERTIFICATE)
+        .and_then(|s| s.output.clone())
+        .unwrap_or(serde_json::Value::Null);
+    crate::pms::envelope::ok(
+        id,
+        version,
+        serde_json::json!({
+            "certificateId": resigned["certificateId"],
+            "signedCertificateData": resigned["leafPem"],
+            "timestamp": pmsflow_core::envelope::mosip_datetime(time::OffsetDateTime::now_utc()),
+        }),
+    )
+}

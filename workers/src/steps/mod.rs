@@ -49,6 +49,7 @@
 
 mod bulk;
 mod effects;
+mod ftm_chip;
 mod oidc;
 mod onboarding;
 mod republish;
@@ -287,6 +288,7 @@ const REGISTRY: &[(&[WorkflowKind], Table)] = &[
     (&[WorkflowKind::Republish], republish::STEPS),
     (&[WorkflowKind::BulkAction], bulk::STEPS),
     (&[WorkflowKind::Sweep], sweep::STEPS),
+    (&[WorkflowKind::FtmChipCertificate], ftm_chip::STEPS),
     (&[WorkflowKind::Synthetic], synthetic::STEPS),
 ];
 
@@ -449,6 +451,7 @@ mod tests {
             WorkflowKind::OidcClient,
             WorkflowKind::Republish,
             WorkflowKind::BulkAction,
+            WorkflowKind::FtmChipCertificate,
             WorkflowKind::Synthetic,
         ] {
             assert!(
@@ -467,6 +470,10 @@ mod tests {
                 onboarding_steps(PartnerDomain::Ftm, &b),
             ),
             (WorkflowKind::Synthetic, synthetic_steps(3)),
+            (
+                WorkflowKind::FtmChipCertificate,
+                pmsflow_core::workflow::ftm_chip_certificate_steps(&b),
+            ),
             (
                 WorkflowKind::Sweep,
                 [

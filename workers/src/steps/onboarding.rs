@@ -37,11 +37,11 @@ pub(super) const STEPS: &[&dyn ErasedStep] = &[
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Resigned {
-    certificate_id: String,
+    pub(super) certificate_id: String,
     /// URL-safe base64 P7B `[re-signed leaf, PMS cert, root]` as keymanager returned it.
     signed_certificate_data: String,
     /// The MOSIP-signed leaf, PEM.
-    leaf_pem: String,
+    pub(super) leaf_pem: String,
     #[serde(with = "time::serde::rfc3339")]
     signed_not_after: OffsetDateTime,
 }

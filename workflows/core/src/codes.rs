@@ -179,6 +179,11 @@ codes! {
     PMS_AUT_510 = "PMS_AUT_510", "Mapping not exists for given data.";
     PMS_AUT_511 = "PMS_AUT_511", "Given sbi details are approved";
     PMS_AUT_512 = "PMS_AUT_512", "Sbi details exists for given version. Can't add the records with the same version.";
+    PMP_AUT_030 = "PMP_AUT_030", "ftp provider not exists.";
+    PMP_AUT_031 = "PMP_AUT_031", "ftp chip id not exists.";
+    PMP_AUT_032 = "PMP_AUT_032", "Given provider,make and model already exists.";
+    PMP_AUT_033 = "PMP_AUT_033", "Certificate is not uploaded.";
+    PMP_AUT_034 = "PMP_AUT_034", "Ftp chip detail id and ftp provider id not mappped. ";
     PMS_DTS_001 = "PMS_DTS_001", "The datashare answered no URL (null response)";
     PMS_IDP_001 = "PMS_IDP_001", "Client public key already exists.";
     PMS_IDP_002 = "PMS_IDP_002", "Partner policy mapping is not approved. Please check mapping status.";

@@ -33,6 +33,9 @@ pub enum WorkflowKind {
     /// An operator's bulk retry or cancel over many runs ([`operator`](crate::operator)): its
     /// single step `bulk.apply` works through the selected runs in batches.
     BulkAction,
+    /// The certificate of an FTM chip (PMS `POST /ftpchipdetail/uploadcertificate`): keymanager
+    /// re-signs it in the FTM domain, then the chip records it.
+    FtmChipCertificate,
     /// Synthetic database-only workflow used by `pmsflow bench engine`.
     Synthetic,
 }
@@ -49,6 +52,7 @@ impl WorkflowKind {
             Self::OidcClient => "oidc_client",
             Self::Republish => "republish",
             Self::BulkAction => "bulk_action",
+            Self::FtmChipCertificate => "ftm_chip_certificate",
             Self::Synthetic => "synthetic",
         }
     }
@@ -64,6 +68,7 @@ impl WorkflowKind {
             "oidc_client" => Some(Self::OidcClient),
             "republish" => Some(Self::Republish),
             "bulk_action" => Some(Self::BulkAction),
+            "ftm_chip_certificate" => Some(Self::FtmChipCertificate),
             "synthetic" => Some(Self::Synthetic),
             _ => None,
         }
@@ -85,6 +90,8 @@ pub mod steps {
     pub const UPLOAD_PARTNER_CERTIFICATE: &str = "keymanager.upload_partner_certificate";
     /// keymanager `uploadOtherDomainCertificate` (not for FTM).
     pub const UPLOAD_OTHER_DOMAIN: &str = "keymanager.upload_other_domain";
+    /// Record an FTM chip's MOSIP-signed certificate on the chip (local).
+    pub const RECORD_FTM_CHIP: &str = "ftm_chip.record";
     /// Mark the partner approved and active, record the certificate (database only).
     pub const ACTIVATE_PARTNER: &str = "partner.activate";
     /// WebSub `PARTNER_UPDATED`.
@@ -185,6 +192,16 @@ pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpe
     v
 }
 
+/// Steps of an FTM chip's certificate upload: keymanager's re-signing in the FTM domain (the
+/// chip id as partner id), then the chip's record of it.
+pub fn ftm_chip_certificate_steps(budgets: &Budgets) -> Vec<StepSpec> {
+    vec![
+        StepSpec::required(steps::UPLOAD_PARTNER_CERTIFICATE, budgets.external)
+            .with_backoff(budgets.backoff),
+        StepSpec::required(steps::RECORD_FTM_CHIP, 3),
+    ]
+}
+
 /// Steps of a certificate upload: onboarding without the CA upload (the CA chain was uploaded
 /// earlier through `POST /partners/certificate/ca/upload`); the local check then covers every
 /// rule but the path, which keymanager checks against its stored trust.
@@ -251,6 +268,7 @@ mod tests {
             WorkflowKind::Sweep,
             WorkflowKind::OidcClient,
             WorkflowKind::Republish,
+            WorkflowKind::FtmChipCertificate,
             WorkflowKind::Synthetic,
         ] {
             assert_eq!(WorkflowKind::parse(k.as_str()), Some(k));

@@ -329,3 +329,149 @@ pub async fn unmap(
             == 1,
     )
 }
+
+/// Approval status of an FTM chip without its certificate yet.
+pub const PENDING_CERT_UPLOAD: &str = "pending_cert_upload";
+
+/// An `ftp_chip_detail` row.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChipRow {
+    /// Chip id.
+    pub id: String,
+    /// The FTM provider's partner id.
+    pub foundational_trust_provider_id: String,
+    /// keymanager's id of the chip's MOSIP-signed certificate, once uploaded.
+    pub certificate_alias: Option<String>,
+    /// The MOSIP-signed certificate (PEM), once uploaded.
+    pub certificate_pem: Option<String>,
+    /// When it was uploaded.
+    pub certificate_uploaded_at: Option<OffsetDateTime>,
+    /// Approval status.
+    pub approval_status: String,
+}
+
+/// Register an FTM chip of `provider_id`, waiting for its certificate. `false` when the
+/// provider has a chip of that make and model.
+pub async fn insert_chip(
+    conn: &mut PgConnection,
+    id: &str,
+    (provider_id, org_name): (&str, &str),
+    (make, model): (&str, &str),
+    by: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO ftp_chip_detail (id, foundational_trust_provider_id, make, model,
+                                      partner_org_name, approval_status, is_active, cr_by)
+         VALUES ($1, $2, $3, $4, $5, $6, false, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(provider_id)
+    .bind(make)
+    .bind(model)
+    .bind(org_name)
+    .bind(PENDING_CERT_UPLOAD)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Chip `id`, locked for the transaction.
+pub async fn chip(conn: &mut PgConnection, id: &str) -> Result<Option<ChipRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, foundational_trust_provider_id, certificate_alias, certificate_pem,
+                certificate_uploaded_at, approval_status
+           FROM ftp_chip_detail WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Change a chip's make and model; `false` when its provider has another chip with both.
+pub async fn update_chip(
+    conn: &mut PgConnection,
+    id: &str,
+    (make, model): (&str, &str),
+    by: &str,
+) -> Result<bool, sqlx::Error> {
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ftp_chip_detail c JOIN ftp_chip_detail me ON me.id = $1
+                         WHERE c.id <> $1 AND c.foundational_trust_provider_id = me.foundational_trust_provider_id
+                           AND c.make = $2 AND c.model = $3)",
+    )
+    .bind(id)
+    .bind(make)
+    .bind(model)
+    .fetch_one(&mut *conn)
+    .await?;
+    if taken {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE ftp_chip_detail SET make = $2, model = $3, upd_by = $4, upd_dtimes = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(make)
+    .bind(model)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Approve (active) or reject (inactive) chip `id`.
+pub async fn set_chip_approval(
+    conn: &mut PgConnection,
+    id: &str,
+    approved: bool,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE ftp_chip_detail SET approval_status = $2, is_active = $3, upd_by = $4,
+                upd_dtimes = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(if approved { APPROVED } else { REJECTED })
+    .bind(approved)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A chip's MOSIP-signed certificate, recorded by the `ftm_chip.record` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipCertificate {
+    /// The chip.
+    pub chip_id: String,
+    /// keymanager's certificate id.
+    pub certificate_alias: String,
+    /// The MOSIP-signed certificate, PEM.
+    pub certificate_pem: String,
+}
+
+/// Record a chip's certificate; the chip then waits for approval. `false` when the chip is
+/// gone.
+pub async fn record_chip_certificate(
+    conn: &mut PgConnection,
+    c: &ChipCertificate,
+    by: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE ftp_chip_detail SET certificate_alias = $2, certificate_pem = $3,
+                certificate_uploaded_at = now(), approval_status = $4, is_active = false,
+                upd_by = $5, upd_dtimes = now()
+          WHERE id = $1",
+    )
+    .bind(&c.chip_id)
+    .bind(&c.certificate_alias)
+    .bind(&c.certificate_pem)
+    .bind(PENDING_APPROVAL)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}

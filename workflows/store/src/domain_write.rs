@@ -14,6 +14,7 @@ use sqlx::{postgres::PgArguments, query::Query, PgConnection, Postgres};
 use uuid::Uuid;
 
 use crate::{
+    devices,
     oidc_clients::{self, OidcWrite},
     partners::{self, CertificateRecord},
 };
@@ -33,6 +34,9 @@ pub enum DomainWrite {
     /// idempotent). Refused with `PMS_IDP_004 Client not exists with given id.` when the
     /// client is gone.
     OidcClient(OidcWrite),
+    /// Record an FTM chip's MOSIP-signed certificate ([`devices::record_chip_certificate`]).
+    /// Refused with `PMP_AUT_031 ftp chip id not exists.` when the chip is gone.
+    FtmChipCertificate(devices::ChipCertificate),
     /// The synthetic benchmark's business transaction: `UPDATE` the `bench_account` row,
     /// `INSERT` a `bench_log` row. Fused into the completing statement. Never refused (a
     /// missing account row updates nothing).
@@ -82,7 +86,7 @@ impl DomainWrite {
     pub(crate) fn fused(&self) -> Option<Fused> {
         match self {
             Self::BenchTouch { .. } => Some(Fused::BenchTouch),
-            Self::ActivatePartner(_) | Self::OidcClient(_) => None,
+            Self::ActivatePartner(_) | Self::OidcClient(_) | Self::FtmChipCertificate(_) => None,
         }
     }
 
@@ -93,7 +97,7 @@ impl DomainWrite {
     ) -> Query<'q, Postgres, PgArguments> {
         match self {
             Self::BenchTouch { account, step } => query.bind(account).bind(step),
-            Self::ActivatePartner(_) | Self::OidcClient(_) => query,
+            Self::ActivatePartner(_) | Self::OidcClient(_) | Self::FtmChipCertificate(_) => query,
         }
     }
 
@@ -123,6 +127,16 @@ impl DomainWrite {
                     Err(StepFailure::permanent(
                         pmsflow_core::codes::PMS_IDP_004,
                         "Client not exists with given id.",
+                    ))
+                }
+            }
+            Self::FtmChipCertificate(certificate) => {
+                if devices::record_chip_certificate(conn, certificate, by).await? {
+                    Ok(())
+                } else {
+                    Err(StepFailure::permanent(
+                        pmsflow_core::codes::PMP_AUT_031,
+                        pmsflow_core::codes::PMP_AUT_031.message,
                     ))
                 }
             }

@@ -347,6 +347,30 @@ pub const SBI_MAPPINGS: Entity = Entity {
     owner: Some(Column::text("providerId")),
 };
 
+/// FTM chips (`FTPSearchResponseDto`): `POST /ftpchipdetail/search`; a provider sees its own.
+pub const FTM_CHIPS: Entity = Entity {
+    select: concat!(
+        r#"SELECT id AS "ftpChipDetailId", foundational_trust_provider_id AS "ftpProviderId",
+                  make, model, certificate_alias AS "certificateAlias",
+                  partner_org_name AS "partnerOrganizationName", is_active AS "isActive",
+                  approval_status AS "approvalStatus", "#,
+        audit!(""),
+        " FROM ftp_chip_detail",
+    ),
+    columns: audited![
+        Column::text("ftpChipDetailId"),
+        Column::text("ftpProviderId"),
+        Column::text("make"),
+        Column::text("model"),
+        Column::text("certificateAlias"),
+        Column::text("partnerOrganizationName"),
+        Column::boolean("isActive"),
+        Column::text("approvalStatus"),
+    ],
+    code: "ftpChipDetailId",
+    owner: Some(Column::text("ftpProviderId")),
+};
+
 /// One page of a search: PMS's `PageResponseDto{fromRecord, toRecord, totalRecord, data}`;
 /// `fromRecord` is the offset of the first row (0-based), `toRecord` the offset after the last.
 #[derive(Debug, Clone, Serialize)]
