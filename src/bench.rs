@@ -10,7 +10,10 @@
 //!   with a freshly generated chain (rcgen, ECDSA P-256 root -> partner).
 //!
 //! Each benchmark uses its own database (`<database>_bench`, recreated) and its own Redis
-//! namespace, so it never touches real data. Latencies are run creation -> run finished, read
+//! namespace, so it never touches real data. `engine` also prints what its window cost
+//! ([`crate::usage`]): this process's and PostgreSQL's CPU per workflow, PostgreSQL statements
+//! per step (null unless `pg_stat_statements` is installed), Redis commands per step, Redis
+//! memory before and after, steps re-dispatched. Latencies are run creation -> run finished, read
 //! from Postgres; peak RSS is this process's `VmHWM` (it hosts the enqueuer and the workers).
 
 use std::sync::Arc;
@@ -165,7 +168,7 @@ pub async fn run(mut settings: Settings, which: Bench) -> anyhow::Result<()> {
                 serve::clients(&settings)?,
                 cancel.clone(),
             );
-            engine(&pool, workflows, steps, concurrency, rate).await
+            engine(&pool, &redis.client, workflows, steps, concurrency, rate).await
         }
         Bench::Sweep {
             licences,
@@ -314,6 +317,7 @@ async fn sweep(
 
 async fn engine(
     pool: &PgPool,
+    redis: &redis::Client,
     workflows: u32,
     steps: u32,
     concurrency: usize,
@@ -326,6 +330,7 @@ async fn engine(
         .bind(&accounts)
         .execute(pool)
         .await?;
+    let before = crate::usage::sample(pool, redis).await?;
     let start = Instant::now();
     let enqueuers = if rate.is_some() { 1 } else { 4 };
     let per = accounts.len().div_ceil(enqueuers);
@@ -380,6 +385,7 @@ async fn engine(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let after = crate::usage::sample(pool, redis).await?;
     let f = collect(pool, WorkflowKind::Synthetic.as_str()).await?;
     let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM bench_log")
         .fetch_one(pool)
@@ -406,6 +412,14 @@ async fn engine(
             "p99_ms": percentile(&f.latencies_ms, 0.99),
             "max_ms": f.latencies_ms.last().copied().unwrap_or(0.0),
             "peak_rss_mib": peak_rss_mib(),
+            "worker_cpu_ms_per_workflow": (after.own_cpu_ms - before.own_cpu_ms) / f64::from(workflows),
+            "pg_cpu_ms_per_workflow": (after.postgres_cpu_ms - before.postgres_cpu_ms) / f64::from(workflows),
+            "pg_statements_per_step": after.pg_statements.zip(before.pg_statements)
+                .map(|(a, b)| (a - b) as f64 / f64::from(workflows * steps)),
+            "redis_commands_per_step": (after.redis_commands - before.redis_commands) as f64 / f64::from(workflows * steps),
+            "redis_used_memory_mib_before": before.redis_used_memory_mib,
+            "redis_used_memory_mib_after": after.redis_used_memory_mib,
+            "redispatched": after.redispatched - before.redispatched,
         })
     );
     Ok(())

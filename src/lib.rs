@@ -6,6 +6,7 @@ pub mod bench;
 pub mod ops;
 pub mod seed;
 pub mod serve;
+pub mod usage;
 
 use pmsflow_store::config::Settings;
 

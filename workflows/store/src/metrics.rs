@@ -150,9 +150,19 @@ pub fn sweep(schedule: &str, rows: u64) {
     counter!(SWEEP_ROWS, "schedule" => schedule.to_owned()).increment(rows);
 }
 
+/// Steps this process's reconciler re-dispatched (what [`redispatched_so_far`] reads).
+static REDISPATCHED_HERE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// The reconciler re-dispatched `n` queued steps.
 pub fn redispatched(n: u64) {
     counter!(REDISPATCHED).increment(n);
+    REDISPATCHED_HERE.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Steps this process's reconciler has re-dispatched since it started (`pmsflow bench`
+/// reports the difference over its window).
+pub fn redispatched_so_far() -> u64 {
+    REDISPATCHED_HERE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// This process recorded a worker heartbeat.
