@@ -214,6 +214,14 @@ async fn filter_values_check_columns_and_types_as_1_2_0_1(pool: PgPool) {
         .await;
         assert_eq!(code(&v), Some("PMS_COR_003"), "{path}: {v}");
     }
+    // MISP licences sort by the entity's `createdDateTime`, as 1.2.0.1's search does.
+    let v = filter(
+        "/v1/partnermanager/misps/search",
+        json!({"filters": [],
+        "sort": [{"sortField": "createdDateTime", "sortType": "desc"}]}),
+    )
+    .await;
+    assert_eq!(v["errors"], json!([]), "{v}");
     // Pagination as MOSIP's test rig sends it: numbers with a fraction.
     let v = filter(
         "/v1/policymanager/policies/group/search",

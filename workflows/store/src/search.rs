@@ -208,17 +208,27 @@ pub const API_KEYS: Entity = Entity {
     owner: Some(Column::text("partnerId")),
 };
 
-/// MISP licences (`MISPLicenseEntity`): `POST /misps/search`, `/misps/filtervalues`.
+/// MISP licences (`MISPLicenseEntity`): `POST /misps/search`, `/misps/filtervalues`; the
+/// partner is both `providerId` and the entity's `mispId`, its audit columns both `crBy`... and
+/// the entity's `createdBy`, `createdDateTime`, `updatedBy`, `updatedDateTime`.
 pub const LICENCES: Entity = Entity {
     select: concat!(
-        r#"SELECT misp_id AS "providerId", license_key AS "licenseKey", policy_id AS "policyId",
-                  valid_from_date AS "validFromDate", valid_to_date AS "validToDate",
-                  is_active AS "isActive", "#,
+        r#"SELECT misp_id AS "providerId", misp_id AS "mispId", license_key AS "licenseKey",
+                  policy_id AS "policyId", valid_from_date AS "validFromDate",
+                  valid_to_date AS "validToDate", is_active AS "isActive",
+                  cr_by AS "createdBy", cr_dtimes AS "createdDateTime", upd_by AS "updatedBy",
+                  upd_dtimes AS "updatedDateTime", "#,
         audit!(""),
         " FROM misp_license",
     ),
     columns: audited![
         Column::text("providerId"),
+        // 1.2.0.1 searches the entity `MISPLicenseEntity`, whose fields these are.
+        Column::text("mispId"),
+        Column::text("createdBy"),
+        Column::timestamp("createdDateTime"),
+        Column::text("updatedBy"),
+        Column::timestamp("updatedDateTime"),
         Column::text("licenseKey"),
         Column::text("policyId"),
         Column::timestamp("validFromDate"),
