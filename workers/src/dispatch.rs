@@ -71,13 +71,23 @@ impl std::fmt::Debug for Dispatcher {
     }
 }
 
-/// The apalis-redis configuration of the step queue under `namespace`.
+/// How long Redis remembers a pushed task's id (apalis keeps none forever by default). A
+/// message is a doorbell for one attempt: after an hour its id is of no use (a retry is a new
+/// attempt with a new id), so Redis does not grow with every step ever run.
+pub const TASK_ID_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The apalis-redis configuration of the step queue under `namespace`: no task events on
+/// pub/sub and no stored results (Postgres records every attempt and its output; nobody reads
+/// them from Redis), task ids forgotten after [`TASK_ID_TTL`].
 pub fn queue_config(namespace: &str) -> Config {
     Config::default()
         .queue(step_queue(namespace))
         .heartbeat_interval(std::time::Duration::from_secs(5))
         .missed_heartbeats(3)
         .batch_size(16)
+        .emit_events(false)
+        .persist_results(false)
+        .idempotency_ttl(Some(TASK_ID_TTL))
 }
 
 impl Dispatcher {
