@@ -265,11 +265,6 @@ pub async fn seed(pool: &PgPool, pms: &PmsSettings) -> anyhow::Result<Seeded> {
             .into_iter()
             .collect();
     let mut skipped_policies = BTreeSet::new();
-    let existing_partners: BTreeSet<String> = sqlx::query_scalar("SELECT id FROM partner")
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
     for (table, key, csv_text) in TABLES {
         let columns: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(
             "SELECT column_name::text, data_type::text FROM information_schema.columns
@@ -304,7 +299,7 @@ pub async fn seed(pool: &PgPool, pms: &PmsSettings) -> anyhow::Result<Seeded> {
                 exists = exists.bind(text(&row, k).to_owned());
             }
             let there = exists.fetch_one(&mut *tx).await?;
-            if there || (table == "partner" && existing_partners.contains(&id)) {
+            if there {
                 continue;
             }
             let mut adjusted = Vec::new();

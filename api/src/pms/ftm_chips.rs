@@ -31,11 +31,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chip_certificate))
 }
 
-/// A required text field of at most 36 characters (`@NotBlank @Size(max = 36)`).
-fn required36<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, PmsError> {
-    required(value, field, 36)
-}
-
 /// The chip, locked, and its owner check: `PMP_AUT_031` when there is none, `PMS_PRT_055`
 /// when it is another provider's.
 async fn owned_chip(
@@ -88,9 +83,9 @@ async fn create_chip(
     state.roles.check(RoleKey::PostFtpChipDetail, &caller)?;
     let req: RequestWrapper<ChipRequest> = envelope(&body)?;
     let r = &req.request;
-    let provider = required36(&r.ftp_provider_id, "ftpProviderId")?;
-    let make = required36(&r.make, "make")?;
-    let model = required36(&r.model, "model")?;
+    let provider = required(&r.ftp_provider_id, "ftpProviderId", 36)?;
+    let make = required(&r.make, "make", 36)?;
+    let model = required(&r.model, "model", 36)?;
     own(&caller, provider)?;
     let mut tx = state.pool.begin().await?;
     let Some(org) = devices::active_provider(&mut tx, provider).await? else {
@@ -142,9 +137,9 @@ async fn update_chip(
     state.roles.check(RoleKey::PutFtpChipDetail, &caller)?;
     let req: RequestWrapper<ChipUpdate> = envelope(&body)?;
     let r = &req.request;
-    let id = required36(&r.ftp_chip_detail_id, "ftpChipDetailId")?;
-    let make = required36(&r.make, "make")?;
-    let model = required36(&r.model, "model")?;
+    let id = required(&r.ftp_chip_detail_id, "ftpChipDetailId", 36)?;
+    let make = required(&r.make, "make", 36)?;
+    let model = required(&r.model, "model", 36)?;
     let mut tx = state.pool.begin().await?;
     owned_chip(&mut tx, &caller, id).await?;
     if !devices::update_chip(&mut tx, id, (make, model), &caller.user_id).await? {
@@ -181,7 +176,7 @@ async fn chip_status(
 ) -> PmsResult {
     state.roles.check(RoleKey::PatchFtpChipDetail, &caller)?;
     let req: RequestWrapper<ChipDecision> = envelope(&body)?;
-    let id = required36(&req.request.ftp_chip_detail_id, "ftpChipDetailId")?;
+    let id = required(&req.request.ftp_chip_detail_id, "ftpChipDetailId", 36)?;
     let Some(approve) = req.request.approval_status else {
         return Err(invalid_parameter("request.approvalStatus", "must not be null").into());
     };
@@ -239,8 +234,8 @@ async fn upload_chip_certificate(
         .check(RoleKey::PostFtpChipDetailUploadCertificate, &caller)?;
     let req: RequestWrapper<ChipCertificateUpload> = envelope(&body)?;
     let r = &req.request;
-    let provider = required36(&r.ftp_provider_id, "ftpProviderId")?;
-    let chip_id = required36(&r.ftp_chip_deatil_id, "ftpChipDeatilId")?;
+    let provider = required(&r.ftp_provider_id, "ftpProviderId", 36)?;
+    let chip_id = required(&r.ftp_chip_deatil_id, "ftpChipDeatilId", 36)?;
     if r.is_it_for_registration_device.is_none() {
         return Err(
             invalid_parameter("request.isItForRegistrationDevice", "must not be null").into(),

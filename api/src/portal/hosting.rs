@@ -13,7 +13,7 @@
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -22,6 +22,7 @@ use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::services::html::harden;
 use crate::state::AppState;
 
 /// Where the portal is served.
@@ -105,7 +106,7 @@ async fn serve(state: &AppState, rel: &str, req: Request) -> Response {
         Ok(resp) => resp.map(Body::new),
         Err(never) => match never {},
     };
-    secure(resp.headers_mut());
+    harden(resp.headers_mut());
     // The entry page is revalidated on every load; the other files are left to the browser's
     // heuristics (as MOSIP's nginx serves them), which also spares the portal the race
     // between its translation and page-layout files that refetching every time provokes.
@@ -129,20 +130,6 @@ fn config(state: &AppState, headers: &HeaderMap) -> Response {
         version: "v1/".into(),
     })
     .into_response();
-    secure(resp.headers_mut());
+    harden(resp.headers_mut());
     resp
-}
-
-/// No framing (as MOSIP's nginx for the portal), no MIME sniffing, revalidated on each use.
-fn secure(h: &mut HeaderMap) {
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
 }

@@ -31,7 +31,7 @@ use axum::{
 };
 use base64::Engine as _;
 use pmsflow_core::codes::{self, Code};
-use pmsflow_core::envelope::{ResponseWrapper, ServiceError};
+use pmsflow_core::envelope::ResponseWrapper;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -113,17 +113,6 @@ fn claim(claims: &Map<String, Value>, name: &str) -> Option<String> {
     claims.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// A PMS error envelope with `status`.
-fn refused(status: StatusCode, code: Code) -> Response {
-    let body: ResponseWrapper<()> = ResponseWrapper::error(
-        None,
-        None,
-        vec![ServiceError::new(code.code, code.message)],
-        OffsetDateTime::now_utc(),
-    );
-    (status, Json(body)).into_response()
-}
-
 /// Who the session is.
 ///
 /// `GET /v1/partnermanager/authorize/admin/validateToken` (authcodeflowproxy
@@ -139,7 +128,7 @@ async fn validate_token(State(state): State<AppState>, parts: Parts) -> Response
         } else {
             codes::KER_ATH_006
         };
-        return refused(StatusCode::UNAUTHORIZED, code);
+        return PmsError::Refused(StatusCode::UNAUTHORIZED, code).into_response();
     };
     let user = match verify_session(&state, &token).await {
         Ok(user) => user,
@@ -230,7 +219,7 @@ async fn portal_login_page(
     headers: HeaderMap,
 ) -> Response {
     if let Err(code) = checked_return(&state, &redirect_uri, &query, &headers) {
-        return refused(StatusCode::OK, code);
+        return PmsError::of(code).into_response();
     }
     if !state.auth.is_dev() {
         return at_idp(&state);
@@ -306,7 +295,7 @@ async fn portal_login(
 ) -> Response {
     let back = match checked_return(&state, &redirect_uri, &query, &headers) {
         Ok(url) => url,
-        Err(code) => return refused(StatusCode::OK, code),
+        Err(code) => return PmsError::of(code).into_response(),
     };
     if !state.auth.is_dev() {
         return at_idp(&state);
@@ -386,7 +375,7 @@ async fn portal_logout(
         .and_then(|b64| state.portal.return_url(b64, &parts.headers));
     let Some(back) = back else {
         tracing::warn!("portal sign-out refused a return URL outside the allowed origins");
-        return refused(StatusCode::OK, codes::KER_ACP_009);
+        return PmsError::of(codes::KER_ACP_009).into_response();
     };
     if let Some((token, _)) = token_with_source(&parts) {
         if let Ok(user) = verify_session(&state, &token).await {

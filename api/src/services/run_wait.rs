@@ -20,14 +20,11 @@ pub(crate) async fn wait_and_fail(
         .wait(run_id, state.certificate_upload_wait)
         .await?;
     // Once more after a lost connection (the wait above outlived a database restart).
-    let detail = match runs::get_run(&state.pool, run_id).await {
-        Err(e) if pmsflow_store::watch::is_connection_lost(&e) => {
-            tokio::time::sleep(pmsflow_store::watch::RECONNECT_PAUSE).await;
-            runs::get_run(&state.pool, run_id).await?
-        }
-        other => other?,
-    }
-    .ok_or_else(|| PmsError::Internal("run vanished".into()))?;
+    let once_more = tokio::time::Instant::now() + pmsflow_store::watch::RECONNECT_PAUSE;
+    let detail =
+        pmsflow_store::watch::surviving_restarts(once_more, || runs::get_run(&state.pool, run_id))
+            .await?
+            .ok_or_else(|| PmsError::Internal("run vanished".into()))?;
     match status.as_deref() {
         Some("completed") => Ok(detail),
         // The run's own error, as the callee (keymanager, eSignet) answered it.

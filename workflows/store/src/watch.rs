@@ -216,22 +216,37 @@ impl RunWatcher {
         }
     }
 
-    /// The run's status; a lost connection (Postgres restarting, a backend terminated) is
-    /// asked again every [`RECONNECT_PAUSE`] until `deadline` (and once after it), so a
-    /// waiting request outlives a database restart.
+    /// The run's status, asked again while the connection is lost ([`surviving_restarts`]).
     async fn status_surviving_restarts(
         &self,
         id: Uuid,
         deadline: tokio::time::Instant,
     ) -> Result<Option<String>, sqlx::Error> {
-        loop {
-            match runs::run_status(&self.pool, id).await {
-                Err(e) if is_connection_lost(&e) && tokio::time::Instant::now() < deadline => {
-                    tracing::debug!(error = %e, "run status: connection lost, asking again");
-                    tokio::time::sleep(RECONNECT_PAUSE).await;
-                }
-                other => return other,
+        surviving_restarts(deadline, || runs::run_status(&self.pool, id)).await
+    }
+}
+
+/// `read`, asked again every [`RECONNECT_PAUSE`] while its connection is lost
+/// ([`is_connection_lost`]: Postgres restarting, a backend terminated) until `deadline` (and
+/// once after it), so a waiting request outlives a database restart.
+///
+/// # Errors
+/// `read`'s error: any but a lost connection at once, a lost connection after `deadline`.
+pub async fn surviving_restarts<T, F, Fut>(
+    deadline: tokio::time::Instant,
+    mut read: F,
+) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    loop {
+        match read().await {
+            Err(e) if is_connection_lost(&e) && tokio::time::Instant::now() < deadline => {
+                tracing::debug!(error = %e, "connection lost, asking again");
+                tokio::time::sleep(RECONNECT_PAUSE).await;
             }
+            other => return other,
         }
     }
 }
