@@ -14,6 +14,7 @@ mod crash;
 mod deploy;
 mod devices;
 mod oidc;
+mod onboarder;
 mod onboarding;
 mod openapi;
 mod operations;

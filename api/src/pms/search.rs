@@ -268,8 +268,9 @@ async fn requests_filter(
 /// Search API keys (the key itself is never answered).
 ///
 /// `POST /partners/apikey/search` (`postpartnersapikeysearch`): `SearchDto` over `{label,
-/// partnerId, partnerName, policyId, policyName, validFromDatetime, validToDatetime,
-/// isActive, ...}`; own keys only unless PARTNER_ADMIN.
+/// policyApiKey, partnerId, partnerName, policyId, policyName, validFromDatetime,
+/// validToDatetime, isActive, ...}`; own keys only unless PARTNER_ADMIN. `policyApiKey`
+/// filters and sorts but is never answered.
 #[utoipa::path(post, path = "/v1/partnermanager/partners/apikey/search", tag = "search",
     request_body = crate::openapi::schemas::PmsRequest<crate::openapi::schemas::Search>,
     responses((status = 200, description = "`response`: `PageResponseDto` of API keys without their value. Errors: `PMS-MSD-310..391`.", body = crate::openapi::schemas::PmsResponse<crate::openapi::schemas::SearchPage>), crate::openapi::schemas::PmsDenied),

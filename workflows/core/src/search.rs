@@ -224,9 +224,6 @@ pub enum SearchError {
     /// `PMS-MSD-392`: both `value` and `values`.
     #[error("Both value and values cannot be present")]
     ValueAndValues,
-    /// `PMS-MSD-317`: a filter type the request kind does not know.
-    #[error("Filter type {0} is not supported")]
-    FilterType(String),
     /// `PMS-MSD-322`: a filter-values column whose `type` is empty.
     #[error("Filter Type cannot be empty or null")]
     EmptyFilterType,
@@ -262,7 +259,7 @@ impl SearchError {
             Self::Value => "PMS-MSD-390",
             Self::Values => "PMS-MSD-391",
             Self::ValueAndValues => "PMS-MSD-392",
-            Self::FilterType(_) | Self::NoSuchColumn(_) => "PMS-MSD-317",
+            Self::NoSuchColumn(_) => "PMS-MSD-317",
             Self::EmptyFilterType => "PMS-MSD-322",
             Self::UnsupportedFilterType => "PMS-MSD-324",
             Self::TooMany { .. } => "PMS_COR_001",
@@ -299,8 +296,13 @@ fn parse_time(s: &str) -> Result<OffsetDateTime, SearchError> {
         .map_err(|_| SearchError::Between)
 }
 
-/// Check one filter as `SearchHelper#validateFilters` then `#buildFilters` do.
-pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Predicate, SearchError> {
+/// The filter types `SearchHelper#buildFilters` turns into a condition.
+const FILTER_TYPES: [&str; 5] = ["equals", "contains", "startswith", "between", "in"];
+
+/// Check one filter as `SearchHelper#validateFilters` then `#buildFilters` do. A filter of
+/// another type (`unique`, which the partner portal sends) needs a `value` and is then
+/// ignored, column and all: 1.2.0.1's `buildFilters` answers no predicate for it.
+pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Option<Predicate>, SearchError> {
     let name = present(&f.column_name).ok_or(SearchError::MissingColumn)?;
     let kind = present(&f.filter_type)
         .ok_or(SearchError::MissingType)?
@@ -308,6 +310,10 @@ pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Predicate, Sear
     let values = f.values.as_ref().filter(|v| !v.is_empty());
     if present(&f.value).is_some() && values.is_some() {
         return Err(SearchError::ValueAndValues);
+    }
+    if !FILTER_TYPES.contains(&kind.as_str()) {
+        present(&f.value).ok_or(SearchError::Value)?;
+        return Ok(None);
     }
     let col = column(columns, name).ok_or_else(|| SearchError::InvalidColumn(name.into()))?;
     let value = || present(&f.value).ok_or(SearchError::Value);
@@ -352,15 +358,15 @@ pub fn predicate(columns: &[Column], f: &SearchFilter) -> Result<Predicate, Sear
             at_most(values.len(), limits::IN_VALUES, "values")?;
             Condition::In(values.clone())
         }
-        other => return Err(SearchError::FilterType(other.into())),
+        _ => return Ok(None),
     };
     if matches!(condition, Condition::Like(_)) && col.kind != ColumnKind::Text {
         return Err(SearchError::InvalidColumn(name.into()));
     }
-    Ok(Predicate {
+    Ok(Some(Predicate {
         column: col,
         condition,
-    })
+    }))
 }
 
 /// `%`, `_` and `\` in a user's value match themselves (PMS passes them to LIKE unescaped, so
@@ -385,6 +391,7 @@ pub fn plan(columns: &[Column], req: &SearchRequest) -> Result<SearchPlan, Searc
         .filters
         .iter()
         .map(|f| predicate(columns, f))
+        .filter_map(Result::transpose)
         .collect::<Result<Vec<_>, _>>()?;
     let mut order = Vec::with_capacity(req.sort.len());
     for s in &req.sort {
@@ -582,6 +589,7 @@ pub fn filter_plan(
         .optional_filters
         .iter()
         .map(|f| predicate(columns, f))
+        .filter_map(Result::transpose)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FilterPlan {
         columns: out,
@@ -672,13 +680,25 @@ mod tests {
             "PMS-MSD-391"
         );
         assert_eq!(
-            f(json!({"columnName": "name", "type": "near", "value": "x"})),
-            "PMS-MSD-317"
-        );
-        assert_eq!(
             f(json!({"columnName": "isActive", "type": "contains", "value": "x"})),
             "PMS-MSD-310"
         );
+        // Another type (the portal's `unique`) needs a value and is then ignored, column and
+        // all, as 1.2.0.1's `buildFilters` ignores it.
+        assert_eq!(
+            f(json!({"columnName": "name", "type": "unique"})),
+            "PMS-MSD-390"
+        );
+        let p = plan(
+            COLUMNS,
+            &req(json!({"filters": [
+                {"columnName": "nosuch", "type": "unique", "value": "x"},
+                {"columnName": "name", "type": "equals", "value": "x"},
+            ]})),
+        )
+        .unwrap();
+        assert_eq!(p.predicates.len(), 1);
+        assert_eq!(p.predicates[0].column.name, "name");
     }
 
     #[test]

@@ -16,6 +16,10 @@ use serde_json::Value;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+/// How a searched row is answered: every column but an API key's value, which only serves
+/// filters and sort (a search never hands out keys; PMS 1.2.0.1 answers them).
+const ANSWERED: &str = "SELECT to_jsonb(t) - 'policyApiKey'";
+
 /// A searchable entity: its sub-select, its columns and the column that identifies a row.
 #[derive(Debug, Clone, Copy)]
 pub struct Entity {
@@ -23,7 +27,9 @@ pub struct Entity {
     pub select: &'static str,
     /// Searchable, sortable columns.
     pub columns: &'static [Column],
-    /// Column answered as `fieldCode` of an `all` filter value.
+    /// Column answered as `fieldCode` of a filter value (1.2.0.1's `fieldCodeColumnName` of
+    /// `FilterHelper#filterValuesWithCode`: a policy group's name, a licence's MISP id, else
+    /// the entity's id or code); also the last sort key of a search.
     pub code: &'static str,
     /// The partner-id column: a caller without PARTNER_ADMIN sees only the rows where it is
     /// its own user id (`SearchHelper#addPartnerFilter`); `None` when every row is public.
@@ -72,7 +78,7 @@ pub const POLICY_GROUPS: Entity = Entity {
         Column::boolean("isActive"),
         Column::text("userId"),
     ],
-    code: "id",
+    code: "name",
     owner: None,
 };
 
@@ -183,11 +189,11 @@ pub const POLICY_REQUESTS: Entity = Entity {
     owner: Some(Column::text("partnerId")),
 };
 
-/// API keys, without the key itself (`PartnerPolicySearchResponseDto`):
+/// API keys, without the key itself (`PartnerPolicy`, answered without `policyApiKey`):
 /// `POST /partners/apikey/search`.
 pub const API_KEYS: Entity = Entity {
     select: concat!(
-        r#"SELECT k.label, k.part_id AS "partnerId", p.name AS "partnerName",
+        r#"SELECT k.label, k.policy_api_key AS "policyApiKey", k.part_id AS "partnerId", p.name AS "partnerName",
                   k.policy_id AS "policyId", a.name AS "policyName",
                   k.valid_from_datetime AS "validFromDatetime", k.valid_to_datetime AS "validToDatetime",
                   k.is_active AS "isActive", "#,
@@ -196,6 +202,9 @@ pub const API_KEYS: Entity = Entity {
     ),
     columns: audited![
         Column::text("label"),
+        // 1.2.0.1's entity field (`PartnerPolicy#policyApiKey`): a caller may filter and sort
+        // by its own key's value, which is never answered (see [`ANSWERED`]).
+        Column::text("policyApiKey"),
         Column::text("partnerId"),
         Column::text("partnerName"),
         Column::text("policyId"),
@@ -235,7 +244,7 @@ pub const LICENCES: Entity = Entity {
         Column::timestamp("validToDate"),
         Column::boolean("isActive"),
     ],
-    code: "licenseKey",
+    code: "mispId",
     owner: Some(Column::text("providerId")),
 };
 
@@ -265,12 +274,15 @@ pub const DEVICE_DETAILS: Entity = Entity {
     owner: Some(Column::text("deviceProviderId")),
 };
 
-/// Device sub-types with their type (`RegistrationSubTypeDto`, its `desciption` spelling):
+/// Device sub-types with their type (`RegistrationSubTypeDto`, its `desciption` spelling; its
+/// primitive `isActive` goes out as `active`, as Jackson names it, beside the `isActive` filters
+/// use):
 /// `POST /devicedetail/deviceType/search`, `/devicedetail/deviceSubType/filtervalues`.
 pub const DEVICE_SUB_TYPES: Entity = Entity {
     select: concat!(
         r#"SELECT code, dtyp_code AS "deviceType", name, descr AS "desciption",
-                  is_active AS "isActive", "#,
+                  is_active AS "isActive", is_active AS "active", false AS "isDeleted",
+                  NULL::timestamp AS "delDtimes", "#,
         audit!(""),
         " FROM reg_device_sub_type",
     ),
@@ -405,7 +417,8 @@ pub struct FilterData {
     /// A value of it.
     #[serde(rename = "fieldValue")]
     pub field_value: String,
-    /// The row's identifying column for `all`, the value itself for `unique`.
+    /// The row's identifying column (the entity's code; `unique` answers each (value, code)
+    /// pair once).
     #[serde(rename = "fieldCode")]
     pub field_code: String,
 }
@@ -490,8 +503,7 @@ pub async fn search(
     push_conditions(&mut count, &predicates);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
-    let mut page =
-        QueryBuilder::<Postgres>::new(format!("SELECT to_jsonb(t) FROM ({}) t", entity.select));
+    let mut page = QueryBuilder::<Postgres>::new(format!("{ANSWERED} FROM ({}) t", entity.select));
     push_conditions(&mut page, &predicates);
     page.push(" ORDER BY ");
     for (col, asc) in &plan.order {
@@ -540,11 +552,12 @@ pub async fn filter_values(
             continue;
         };
         let col = quoted(v.column.name);
-        let select = if v.unique {
-            format!("SELECT DISTINCT {col}::text, {col}::text")
-        } else {
-            format!("SELECT {col}::text, {}::text", quoted(entity.code))
-        };
+        // `FilterHelper#filterValuesWithCode`: (value, code) pairs, distinct for `unique`.
+        let select = format!(
+            "SELECT {}{col}::text, {}::text",
+            if v.unique { "DISTINCT " } else { "" },
+            quoted(entity.code)
+        );
         let mut qb = QueryBuilder::<Postgres>::new(format!("{select} FROM ({}) t", entity.select));
         let mut all = predicates.clone();
         all.push(Predicate {
