@@ -308,6 +308,32 @@ async fn an_ftm_chip_certificate_run_rides_out_a_keymanager_fault(pool: PgPool) 
     .unwrap();
     assert_eq!(attempts, ["failed", "succeeded"]);
 
+    // As 1.2.0.1 notifies: the signed certificate on datashare, CA_CERTIFICATE_UPLOADED with
+    // its URL and the request's domain, once the run is over.
+    let run: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM workflow_run WHERE kind = 'ftm_chip_certificate'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let done = app.wait_run(run, std::time::Duration::from_secs(60)).await;
+    assert_eq!(done.run.status, "completed", "{:?}", done.run.error_message);
+    let published = app
+        .sandbox
+        .sandbox
+        .websub_publishes()
+        .into_iter()
+        .filter(|p| p.topic == "CA_CERTIFICATE_UPLOADED")
+        .find(|p| p.body["event"]["data"]["partnerDomain"] == "FTM")
+        .expect("CA_CERTIFICATE_UPLOADED for the chip");
+    let url = published.body["event"]["data"]["certChainDatashareUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ida = app.sandbox.sandbox.mint_token("ida").unwrap();
+    let shared = app.http.get(&url).bearer_auth(&ida).send().await.unwrap();
+    assert!(shared.status().is_success(), "{}", shared.status());
+    assert!(!shared.bytes().await.unwrap().is_empty());
+
     // The chip has its certificate, waits for approval, then is approved.
     let v = call(&app, Method::GET, &certificate, &ftm, None).await;
     assert_eq!(v["response"]["certificateData"], signed, "{v}");

@@ -1,17 +1,25 @@
 //! The steps of an FTM chip's certificate upload (`ftm_chip_certificate` runs): keymanager
 //! re-signs the chip's certificate in the FTM domain, with the chip id as partner id (PMS
-//! 1.2.0.1 `FTPChipDetailServiceImpl#uploadCertificate`), then the chip records it and waits
-//! for approval.
+//! 1.2.0.1 `FTPChipDetailServiceImpl#uploadCertificate`), the chip records it and waits for
+//! approval, and the signed certificate goes to datashare and out as WebSub
+//! `CA_CERTIFICATE_UPLOADED` (`FTPChipDetailServiceImpl#notify`), by the onboarding's steps.
 
 use pmsflow_core::{failure::StepFailure, onboarding::CertificateRunInput, workflow::steps};
 use pmsflow_store::{devices::ChipCertificate, domain_write::DomainWrite};
 use serde_json::json;
 
-use super::onboarding::{Resigned, UploadPartnerCertificate};
+use super::onboarding::{
+    DatashareChain, PublishCaCertificateUploaded, Resigned, UploadPartnerCertificate,
+};
 use super::{ErasedStep, Step, StepContext, StepDone, StepKey};
 
 /// The steps, in run order.
-pub(super) const STEPS: &[&dyn ErasedStep] = &[&UploadPartnerCertificate, &RecordChip];
+pub(super) const STEPS: &[&dyn ErasedStep] = &[
+    &UploadPartnerCertificate,
+    &RecordChip,
+    &DatashareChain,
+    &PublishCaCertificateUploaded,
+];
 
 /// `ftm_chip.record`: the chip's certificate id and MOSIP-signed certificate on the chip,
 /// which then waits for approval ([`DomainWrite::FtmChipCertificate`], local).

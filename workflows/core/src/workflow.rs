@@ -193,12 +193,17 @@ pub fn onboarding_steps(domain: PartnerDomain, budgets: &Budgets) -> Vec<StepSpe
 }
 
 /// Steps of an FTM chip's certificate upload: keymanager's re-signing in the FTM domain (the
-/// chip id as partner id), then the chip's record of it.
+/// chip id as partner id), the chip's record of it, then, as 1.2.0.1's
+/// `FTPChipDetailServiceImpl#notify` does, the signed certificate on datashare and WebSub
+/// `CA_CERTIFICATE_UPLOADED` with its URL and the request's partner domain.
 pub fn ftm_chip_certificate_steps(budgets: &Budgets) -> Vec<StepSpec> {
     vec![
         StepSpec::required(steps::UPLOAD_PARTNER_CERTIFICATE, budgets.external)
             .with_backoff(budgets.backoff),
         StepSpec::required(steps::RECORD_FTM_CHIP, 3),
+        StepSpec::required(steps::DATASHARE_CHAIN, budgets.external).with_backoff(budgets.backoff),
+        StepSpec::required(steps::PUBLISH_CA_CERTIFICATE_UPLOADED, budgets.external)
+            .with_backoff(budgets.backoff),
     ]
 }
 
