@@ -230,7 +230,7 @@ async fn filter_values_check_columns_and_types_as_1_2_0_1(pool: PgPool) {
     )
     .await;
     assert_eq!(v["errors"], json!([]), "{v}");
-    assert_eq!(v["response"]["fromRecord"], 0, "{v}");
+    assert_eq!(v["response"]["fromRecord"], 1, "{v}");
 }
 
 #[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]

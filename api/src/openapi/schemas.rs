@@ -920,9 +920,9 @@ pub struct PolicySearch {
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct SearchPage {
-    /// Offset of the first row of the page.
+    /// Number of the page's first row (1-based; 0 for an empty page).
     from_record: i64,
-    /// Offset after the last row of the page.
+    /// Number of the page's last row.
     to_record: i64,
     /// Rows matching, over all pages.
     total_record: i64,

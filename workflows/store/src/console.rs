@@ -155,9 +155,8 @@ pub async fn overview(
     let oldest_ready_step = sqlx::query(
         "SELECT s.run_id, s.step_key, s.next_attempt_at,
                 extract(epoch FROM now() - s.next_attempt_at)::float8 AS age
-           FROM workflow_step s
-          WHERE s.status = 'queued' AND s.next_attempt_at <= now()
-            AND EXISTS (SELECT 1 FROM workflow_run r WHERE r.id = s.run_id AND r.status = 'running')
+           FROM workflow_run r JOIN workflow_step s ON s.run_id = r.id
+          WHERE r.status = 'running' AND s.status = 'queued' AND s.next_attempt_at <= now()
           ORDER BY s.next_attempt_at LIMIT 1",
     )
     .fetch_optional(pool)

@@ -548,7 +548,7 @@ pub async fn release_leases(pool: &sqlx::PgPool, worker: &str) -> Result<u64, sq
             UPDATE workflow_step
                SET status = 'queued', attempt = attempt - 1, lease_owner = NULL,
                    lease_until = NULL, started_at = NULL, next_attempt_at = now()
-             WHERE lease_owner = $1 AND status = 'running'
+             WHERE lease_owner = $1 AND status = 'running' AND lease_until IS NOT NULL
             RETURNING id, attempt
          ), o AS (
             INSERT INTO outbox (step_id, attempt) SELECT id, attempt FROM r RETURNING id

@@ -183,10 +183,12 @@ pub fn pool(name: &'static str, pool: &PgPool) {
 /// wait, the outbox lag, live workers (heartbeat younger than `alive_within`). One statement.
 pub async fn refresh_backlog(pool: &PgPool, alive_within: Duration) -> Result<(), sqlx::Error> {
     let (ready, oldest, lag, alive): (i64, Option<f64>, Option<f64>, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM workflow_step
-                  WHERE status = 'queued' AND next_attempt_at <= now()),
-                (SELECT extract(epoch FROM now() - min(next_attempt_at))::float8 FROM workflow_step
-                  WHERE status = 'queued' AND next_attempt_at <= now()),
+        "WITH ready AS (
+            SELECT s.next_attempt_at FROM workflow_run r JOIN workflow_step s ON s.run_id = r.id
+             WHERE r.status = 'running' AND s.status = 'queued' AND s.next_attempt_at <= now()
+         )
+         SELECT (SELECT count(*) FROM ready),
+                (SELECT extract(epoch FROM now() - min(next_attempt_at))::float8 FROM ready),
                 (SELECT extract(epoch FROM now() - min(not_before))::float8 FROM outbox
                   WHERE not_before <= now()),
                 (SELECT count(*) FROM worker_heartbeat

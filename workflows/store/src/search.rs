@@ -393,14 +393,15 @@ pub const FTM_CHIPS: Entity = Entity {
     owner: Some(Column::text("ftpProviderId")),
 };
 
-/// One page of a search: PMS's `PageResponseDto{fromRecord, toRecord, totalRecord, data}`;
-/// `fromRecord` is the offset of the first row (0-based), `toRecord` the offset after the last.
+/// One page of a search: PMS's `PageResponseDto{fromRecord, toRecord, totalRecord, data}`,
+/// numbered as 1.2.0.1's `PageUtils#pageResponse`: `fromRecord` is the first row's number
+/// (1-based; 0 for an empty page), `toRecord` the last one's.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page {
-    /// Offset of the first row of this page.
+    /// Number of the first row of this page (1-based), 0 when the page is empty.
     pub from_record: i64,
-    /// Offset after the last row of this page.
+    /// Number of the last row of this page (the offset when the page is empty).
     pub to_record: i64,
     /// Rows matching the filters, over all pages.
     pub total_record: i64,
@@ -521,7 +522,7 @@ pub async fn search(
     let rows: Vec<Value> = page.build_query_scalar().fetch_all(&mut *conn).await?;
     let data: Vec<Value> = rows.into_iter().map(|r| mosip_times(entity, r)).collect();
     Ok(Page {
-        from_record: plan.offset,
+        from_record: if data.is_empty() { 0 } else { plan.offset + 1 },
         to_record: plan.offset + data.len() as i64,
         total_record: total,
         data,
