@@ -76,6 +76,12 @@ impl std::fmt::Debug for Dispatcher {
 /// attempt with a new id), so Redis does not grow with every step ever run.
 pub const TASK_ID_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Removes a delivered task from the worker's in-flight set (KEYS[1]) and deletes its
+/// metadata hash (KEYS[2]); ARGV[1] is the task id.
+static FORGET: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new("redis.call('SREM', KEYS[1], ARGV[1]) return redis.call('DEL', KEYS[2])")
+});
+
 /// The apalis-redis configuration of the step queue under `namespace`: no task events on
 /// pub/sub and no stored results (Postgres records every attempt and its output; nobody reads
 /// them from Redis), task ids forgotten after [`TASK_ID_TTL`].
@@ -98,6 +104,29 @@ impl Dispatcher {
             config: queue_config(namespace),
             wake: wake_channel(namespace),
             doorbell,
+        }
+    }
+
+    /// Forget a delivered message: apalis-redis keeps each fetched task's metadata hash and
+    /// its place in the fetching worker's in-flight set until it is acknowledged, and with
+    /// no stored results nothing acknowledges it, so Redis would grow with every step ever
+    /// run. One script call (`FORGET`) removes both once the delivery is over (its outcome is
+    /// in Postgres). A failure only leaves the keys behind; it is logged, not retried.
+    pub async fn forget(
+        &self,
+        task: &StepTask,
+        worker: &apalis_core::worker::context::WorkerContext,
+    ) {
+        let id = ulid::Ulid::from(task.task_id()).to_string();
+        let mut conn = self.conn.clone();
+        let res: Result<i64, _> = FORGET
+            .key(self.config.inflight_set_for(worker))
+            .key(format!("{}:{id}", self.config.job_meta_hash()))
+            .arg(&id)
+            .invoke_async(&mut conn)
+            .await;
+        if let Err(e) = res {
+            tracing::debug!(error = %e, "could not forget a delivered message");
         }
     }
 

@@ -104,6 +104,15 @@ impl Engine {
         })
     }
 
+    /// Drop apalis-redis' bookkeeping of a delivered message ([`Dispatcher::forget`]).
+    pub async fn forget(
+        &self,
+        task: &StepTask,
+        worker: &apalis_core::worker::context::WorkerContext,
+    ) {
+        self.dispatcher.forget(task, worker).await;
+    }
+
     /// This worker's name (lease owner).
     pub fn worker(&self) -> &str {
         &self.worker

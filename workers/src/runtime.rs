@@ -70,12 +70,20 @@ pub fn dispatcher(redis: &RedisHandles, doorbell: &Doorbell) -> Dispatcher {
     Dispatcher::new(redis.conn.clone(), &redis.namespace, doorbell.clone())
 }
 
-async fn handle_step(task: StepTask, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
+async fn handle_step(
+    task: StepTask,
+    engine: Data<Arc<Engine>>,
+    worker: WorkerContext,
+) -> Result<(), BoxDynError> {
     // The delivery runs on its own task: if apalis drops this future (its worker restarting
     // after a Redis error or flush), the step still finishes and commits instead of waiting
     // for its lease to expire.
     let engine = Arc::clone(&engine);
-    let delivery = tokio::spawn(async move { engine.deliver(task).await });
+    let delivery = tokio::spawn(async move {
+        let delivery = engine.deliver(task).await;
+        engine.forget(&task, &worker).await;
+        delivery
+    });
     match delivery.await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "delivery task panicked");
         Ok(crate::engine::Delivery::LeaseLost)
