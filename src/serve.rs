@@ -278,6 +278,7 @@ pub fn start_worker_role(
             validity_days: settings.pms.misp_licence_validity_days,
             key_length: settings.pms.misp_licence_key_length,
         },
+        retention_days: settings.engine.retention_days,
     })
     .with_republish(RepublishContext::new(
         pool.clone(),

@@ -168,6 +168,16 @@ impl Problem {
         )
     }
 
+    /// 410 `PMSFLOW_RUN_PRUNED`: a run the `run-retention` sweep deleted.
+    pub fn pruned(id: Uuid) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            "Gone",
+            format!("run {id} ended more than engine.retention_days ago and was pruned"),
+        )
+        .with_code(codes::PMSFLOW_RUN_PRUNED)
+    }
+
     /// 400 `PMS_COR_001`: a body that is not JSON of the expected shape.
     pub fn bad_body(e: serde_json::Error) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Invalid request", e.to_string())

@@ -411,3 +411,113 @@ async fn licence_renewal_overlaps_then_the_old_key_expires(pool: PgPool) {
     settle_effects(&app).await;
     app.assert_effects_once();
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn run_retention_prunes_old_finished_runs_and_says_so(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    onboard(&app, 0).await;
+    onboard(&app, 1).await;
+    let runs: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM workflow_run WHERE kind = 'onboarding' ORDER BY created_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let (old, recent) = (runs[0], runs[1]);
+    // The first ended 100 days ago, beyond the default retention of 90; an operator acted on it.
+    sqlx::query("UPDATE workflow_run SET finished_at = now() - interval '100 days' WHERE id = $1")
+        .bind(old)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO operator_action (actor, action, run_id, reason) VALUES ('ops', 'retry', $1, 'test')",
+    )
+    .bind(old)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (steps_before, attempts_before): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM workflow_step WHERE run_id = $1),
+                (SELECT count(*) FROM step_attempt WHERE run_id = $1)",
+    )
+    .bind(old)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(steps_before > 0 && attempts_before > 0);
+
+    let report = sweep(&app, "run-retention").await;
+    assert_eq!(report["marked"], 1, "{report}");
+
+    let count = |sql: &'static str, id: Uuid| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    for sql in [
+        "SELECT count(*) FROM workflow_run WHERE id = $1",
+        "SELECT count(*) FROM workflow_step WHERE run_id = $1",
+        "SELECT count(*) FROM step_attempt WHERE run_id = $1",
+    ] {
+        assert_eq!(count(sql, old).await, 0, "{sql}");
+    }
+    assert_eq!(
+        count("SELECT count(*) FROM workflow_run WHERE id = $1", recent).await,
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM operator_action WHERE run_id = $1",
+            old
+        )
+        .await,
+        1,
+        "the audit log is kept"
+    );
+
+    // Asking for it says it was pruned: run readers get 410, a partner still 404.
+    let (status, v) = native(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/runs/{old}"),
+        &app.admin(),
+    )
+    .await;
+    assert_eq!(status, 410, "{v}");
+    assert_eq!(v["code"], "PMSFLOW_RUN_PRUNED", "{v}");
+    let (status, v) = native(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/admin/runs/{old}"),
+        &app.admin(),
+    )
+    .await;
+    assert_eq!(status, 410, "{v}");
+    let partner = app.token("someone", &["AUTH_PARTNER"]);
+    let (status, _) = native(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/runs/{old}"),
+        &partner,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = native(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/runs/{recent}"),
+        &app.admin(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A second pass finds nothing more.
+    let report = sweep(&app, "run-retention").await;
+    assert_eq!(report["marked"], 0, "{report}");
+}

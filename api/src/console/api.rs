@@ -291,6 +291,7 @@ fn run_view(d: &runs::RunDetail) -> Value {
     responses((status = 200, description = "The run with `steps`, `partner`, `otherRuns`, `actions`, `allowed`, `waitingFor`.", body = crate::openapi::schemas::ConsoleRunDetail),
         (status = 403, description = "No console role.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such run.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 410, description = "`PMSFLOW_RUN_PRUNED`: the run-retention sweep deleted the run.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         crate::openapi::schemas::NativeDenied),
     security(("bearerAuth" = []), ("cookieAuth" = [])))]
 async fn run_detail(
@@ -299,9 +300,12 @@ async fn run_detail(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let id = run_id(&id)?;
-    let detail = runs::get_run(&state.pool, id)
-        .await?
-        .ok_or_else(|| Problem::not_found("run"))?;
+    let Some(detail) = runs::get_run(&state.pool, id).await? else {
+        if pmsflow_store::sweeps::was_pruned(&state.pool, id).await? {
+            return Err(Problem::pruned(id));
+        }
+        return Err(Problem::not_found("run"));
+    };
     let mut v = run_view(&detail);
     let partner = match detail.run.subject.as_deref() {
         Some(s) => console::partner_card(&state.pool, s).await?,

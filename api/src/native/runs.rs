@@ -53,6 +53,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "The run (`RunSummary` fields) with `input` and `steps[].attempts[]`.", body = crate::openapi::schemas::RunDetail),
         (status = 404, description = "No such run, not a UUID, or another partner's run.", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
+        (status = 410, description = "`PMSFLOW_RUN_PRUNED`: the run ended more than `engine.retention_days` ago and the run-retention sweep deleted it (answered to run readers; others get 404).", body = crate::openapi::schemas::ProblemDetails, content_type = "application/problem+json"),
         crate::openapi::schemas::NativeDenied,
     ),
     security(("bearerAuth" = []), ("cookieAuth" = [])),
@@ -64,6 +65,12 @@ async fn get_run(
 ) -> Result<Response, Problem> {
     let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found("run"))?;
     let Some(run) = runs::get_run(&state.pool, id).await? else {
+        // A pruned run's owner is gone with it: only run readers learn that it existed.
+        if state.roles.allows(RoleKey::PmsflowRuns, &caller)
+            && pmsflow_store::sweeps::was_pruned(&state.pool, id).await?
+        {
+            return Err(Problem::pruned(id));
+        }
         return Err(Problem::not_found("run"));
     };
     let own = run.run.owner_partner_id.as_deref() == Some(caller.user_id.as_str());

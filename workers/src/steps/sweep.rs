@@ -35,6 +35,8 @@ pub struct SweepContext {
     pub api_key_reminder_days: Vec<u32>,
     /// How licences are renewed.
     pub renewal: store::Renewal,
+    /// Finished runs older than this many days are pruned (`engine.retention_days`).
+    pub retention_days: u32,
 }
 
 fn db_failure(e: sqlx::Error) -> StepFailure {
@@ -99,6 +101,13 @@ impl Step for RunSweep {
                 &sweep.api_key_reminder_days,
                 sweep.batch,
                 &sweep.budgets,
+            )
+            .await
+            .map_err(db_failure)?,
+            sweeps::RUN_RETENTION => store::prune_runs(
+                &sweep.pool,
+                now - time::Duration::days(i64::from(sweep.retention_days)),
+                sweep.batch,
             )
             .await
             .map_err(db_failure)?,

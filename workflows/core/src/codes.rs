@@ -204,6 +204,7 @@ codes! {
     PMSFLOW_NO_REPUBLISH = "PMSFLOW_NO_REPUBLISH", "This worker was started without a database for re-publication.";
     PMSFLOW_NO_SWEEPS = "PMSFLOW_NO_SWEEPS", "This worker was started without a database for sweeps and bulk actions.";
     PMSFLOW_RUN_PENDING = "PMSFLOW_RUN_PENDING", "Request accepted and still running.";
+    PMSFLOW_RUN_PRUNED = "PMSFLOW_RUN_PRUNED", "The run ended more than engine.retention_days ago and was pruned.";
     PMSFLOW_SWEEP_RUNNING = "PMSFLOW_SWEEP_RUNNING", "A run of the schedule is still running.";
     PMSFLOW_UNKNOWN_BULK = "PMSFLOW_UNKNOWN_BULK", "No such bulk action.";
     PMSFLOW_UNKNOWN_PARTNER_TYPE = "PMSFLOW_UNKNOWN_PARTNER_TYPE", "No such partner type.";

@@ -46,6 +46,10 @@ pub mod sweeps {
     /// current one ends; both stay valid until the old one expires (the overlap), then
     /// `licence-expiry` deactivates the old one.
     pub const LICENCE_RENEWAL: &str = "licence-renewal";
+    /// Run retention: delete finished runs, their steps and attempts, older than
+    /// `engine.retention_days` (Oban's pruner, Temporal's namespace retention); each pruned
+    /// run leaves a tombstone so that asking for it answers "pruned".
+    pub const RUN_RETENTION: &str = "run-retention";
     /// Every sweep pmsflow knows.
     pub const ALL: &[&str] = &[
         LICENCE_EXPIRY,
@@ -53,6 +57,7 @@ pub mod sweeps {
         CERTIFICATE_EXPIRY,
         API_KEY_REMINDER,
         LICENCE_RENEWAL,
+        RUN_RETENTION,
     ];
 }
 
@@ -70,7 +75,7 @@ pub enum ScheduleError {
         reason: String,
     },
     /// No sweep has this name.
-    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry, certificate-expiry, api-key-reminder, licence-renewal)")]
+    #[error("unknown schedule {0} (known: licence-expiry, api-key-expiry, certificate-expiry, api-key-reminder, licence-renewal, run-retention)")]
     UnknownSweep(String),
 }
 

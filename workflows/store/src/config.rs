@@ -315,6 +315,9 @@ pub struct EngineSettings {
     pub backoff_max_ms: u64,
     /// Jittered fraction of each delay, 0..=1.
     pub backoff_jitter: f64,
+    /// Finished runs (their steps and attempts) older than this many days are deleted by the
+    /// `run-retention` sweep; at least 1. The operators' audit log is kept.
+    pub retention_days: u32,
 }
 
 impl EngineSettings {
@@ -724,6 +727,9 @@ impl Settings {
         }
         if !(0.0..=1.0).contains(&self.engine.backoff_jitter) {
             return bad("engine.backoff_jitter", "must be between 0 and 1");
+        }
+        if self.engine.retention_days == 0 {
+            return bad("engine.retention_days", "must be at least 1");
         }
         if self.republish.rate_per_s == 0 || self.republish.batch == 0 {
             return bad("republish.rate_per_s", "rate and batch must be at least 1");

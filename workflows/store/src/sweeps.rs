@@ -471,6 +471,60 @@ pub async fn renew_licences(
     }
 }
 
+/// The `run-retention` sweep: delete the runs that ended before `cutoff` (completed, failed
+/// or cancelled; `finished_at` set), with their steps, attempts and outbox rows, `batch` runs
+/// per transaction, oldest first, until none is left; each leaves a tombstone in `pruned_run`.
+/// Rows of running runs, and operator actions, are never touched. `marked` counts the runs
+/// deleted.
+pub async fn prune_runs(
+    pool: &PgPool,
+    cutoff: OffsetDateTime,
+    batch: i64,
+) -> Result<SweepReport, sqlx::Error> {
+    let mut report = SweepReport::default();
+    loop {
+        let n: i64 = sqlx::query_scalar(
+            "WITH gone AS (
+                SELECT id, kind, status, finished_at FROM workflow_run
+                 WHERE status <> 'running' AND finished_at < $1
+                 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
+             ), steps AS (
+                SELECT s.id FROM workflow_step s JOIN gone g ON s.run_id = g.id
+             ), a AS (
+                DELETE FROM step_attempt WHERE run_id IN (SELECT id FROM gone)
+             ), o AS (
+                DELETE FROM outbox WHERE step_id IN (SELECT id FROM steps)
+             ), s AS (
+                DELETE FROM workflow_step WHERE id IN (SELECT id FROM steps)
+             ), r AS (
+                DELETE FROM workflow_run WHERE id IN (SELECT id FROM gone) RETURNING id
+             ), t AS (
+                INSERT INTO pruned_run (id, kind, status, finished_at)
+                SELECT id, kind, status, finished_at FROM gone
+                ON CONFLICT (id) DO NOTHING
+             )
+             SELECT count(*) FROM r",
+        )
+        .bind(cutoff)
+        .bind(batch)
+        .fetch_one(pool)
+        .await?;
+        if n == 0 {
+            return Ok(report);
+        }
+        report.marked += n as u64;
+        report.batches += 1;
+    }
+}
+
+/// Whether run `id` was deleted by the `run-retention` sweep ([`prune_runs`]).
+pub async fn was_pruned(pool: &PgPool, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pruned_run WHERE id = $1)")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
