@@ -261,3 +261,41 @@ async fn redis_flushall_in_the_middle_of_100_runs_loses_nothing(pool: PgPool) {
     );
     app.assert_effects_once();
 }
+
+#[sqlx::test(migrator = "pmsflow_store::db::MIGRATOR")]
+async fn delivered_steps_leave_no_queue_bookkeeping_in_redis(pool: PgPool) {
+    // apalis-redis keeps a fetched task's metadata hash and its in-flight entry until it is
+    // acknowledged; with results off nothing acknowledges it, so each delivery forgets its
+    // message itself. Without that Redis grows with every step ever run.
+    let mut app = TestApp::spawn(pool).await;
+    for i in 0..3 {
+        app.onboard_fixture(i).await;
+    }
+    // Every delivery in progress ends before the workers stop: all are forgotten by then.
+    app.stop_workers().await;
+    let mut c = app.redis.conn.clone();
+    let ns = app.settings.redis.namespace.clone();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{ns}:steps:*"))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let metas = keys.iter().filter(|k| k.contains(":steps:meta:")).count();
+    assert_eq!(metas, 0, "{keys:?}");
+    for set in keys.iter().filter(|k| k.contains(":steps:inflight")) {
+        let n: i64 = redis::cmd("SCARD")
+            .arg(set)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{set}");
+    }
+    let steps: i64 = sqlx::query_scalar("SELECT count(*) FROM step_attempt")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        steps >= 30,
+        "{steps} attempts: the onboardings ran their steps"
+    );
+}

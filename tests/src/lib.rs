@@ -224,6 +224,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     watcher: pmsflow_store::watch::RunWatcher,
     cancel: CancellationToken,
+    /// The worker role's tasks and their own stop signal (a child of `cancel`).
+    workers: Option<(Vec<tokio::task::JoinHandle<()>>, CancellationToken)>,
 }
 
 impl Drop for TestApp {
@@ -270,9 +272,13 @@ impl TestApp {
             .await
             .expect("Redis must be reachable");
         let cancel = CancellationToken::new();
+        let mut workers = None;
         if opts.workers {
             let clients = serve::clients(&settings).expect("clients");
-            serve::start_worker_role(&settings, pool.clone(), &redis, clients, cancel.clone());
+            let stop = cancel.child_token();
+            let role =
+                serve::start_worker_role(&settings, pool.clone(), &redis, clients, stop.clone());
+            workers = Some((role.tasks, stop));
         }
         let state = serve::app_state(&settings, pool.clone())
             .await
@@ -296,6 +302,19 @@ impl TestApp {
             http: reqwest::Client::new(),
             watcher,
             cancel,
+            workers,
+        }
+    }
+
+    /// Stop the worker role as a shutdown does and wait until it has: every delivery in
+    /// progress finished (`admin.shutdown_grace_s`), relay and reconciler ended. The API keeps
+    /// serving. No-op without workers.
+    pub async fn stop_workers(&mut self) {
+        if let Some((tasks, stop)) = self.workers.take() {
+            stop.cancel();
+            for t in tasks {
+                let _ = t.await;
+            }
         }
     }
 
