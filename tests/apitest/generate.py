@@ -604,7 +604,7 @@ def onboarder(repo, tag, out):
             sets[name] = re.sub(r"\$\(\s*printenv\s+([\w-]+)\s*\)", r"{printenv:\1}", value)
         modules.append({"module": m.group(1), "variables": sets, "calls": [dict(function=c, **functions[c]) for c in calls]})
     policies = {}
-    for f in {c["policyData"] for mod in modules for c in mod["calls"] if c["policyData"]}:
+    for f in sorted({c["policyData"] for mod in modules for c in mod["calls"] if c["policyData"]}):
         policies[f] = json.loads(git_show(repo, tag, f))
     with open(out, "w") as fh:
         json.dump({"source": f"github.com/mosip/mosip-onboarding {tag}: default.sh, onboarding.postman_collection.json",
