@@ -190,6 +190,13 @@ fn signing_certs(partner: &str) -> (String, String) {
     (root_cert.pem(), client_cert.pem())
 }
 
+/// The `n` of a fresh 2048-bit RSA key, base64url: what create-jwks.sh, convert.sh and
+/// mkjwk.org hand the onboarder as a relying party's public key.
+fn rsa_modulus() -> String {
+    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA");
+    URL_SAFE_NO_PAD.encode(key.n().to_bytes_be())
+}
+
 /// A PEM as default.sh's awk makes it: one line, `\n` written out (it sits in a JSON string).
 fn inline(pem: &str) -> String {
     pem.trim_end().replace("\r", "").replace('\n', "\\n")
@@ -404,10 +411,7 @@ async fn run_module(
                 "$root_ca_cert" => certs.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
                 "$partner_cert" => certs.as_ref().map(|c| c.1.clone()).unwrap_or_default(),
                 // create-jwks.sh / convert.sh: the `n` of the relying party's RSA key.
-                "$jwk_key" => {
-                    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA");
-                    URL_SAFE_NO_PAD.encode(key.n().to_bytes_be())
-                }
+                "$jwk_key" => rsa_modulus(),
                 s if s.starts_with('$') => module
                     .variables
                     .get(&s[1..])
@@ -512,9 +516,7 @@ async fn run_module(
                     Some("keymanager getAllCertificates: a key id".into())
                 }
                 ("external", "get-jwks") => {
-                    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA");
-                    let n = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
-                    run.vars.insert("key".into(), n);
+                    run.vars.insert("key".into(), rsa_modulus());
                     run.vars
                         .insert("keyid".into(), uuid::Uuid::new_v4().to_string());
                     Some("mkjwk.org: an RSA key made here".into())
@@ -530,9 +532,7 @@ async fn run_module(
             }
             // create-jwks.sh / convert.sh: the `n` of an RSA key, before newman.
             if req.name == "create-oidc-client" && !run.vars.contains_key("key") {
-                let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA");
-                run.vars
-                    .insert("key".into(), URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()));
+                run.vars.insert("key".into(), rsa_modulus());
             }
 
             *pms_requests += 1;
